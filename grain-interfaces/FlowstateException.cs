@@ -1,0 +1,29 @@
+namespace Flowstate;
+
+/// <summary>Stable error codes surfaced to clients as GraphQL <c>extensions.code</c>.</summary>
+public static class ErrorCodes
+{
+    public const string InvalidInput = "INVALID_INPUT";
+    public const string NotFound = "NOT_FOUND";
+    public const string NoteRequired = "NOTE_REQUIRED";
+    public const string InvalidTransition = "INVALID_TRANSITION";
+    public const string VersionConflict = "VERSION_CONFLICT";
+    public const string Unauthenticated = "UNAUTHENTICATED";
+    public const string Forbidden = "FORBIDDEN";
+}
+
+/// <summary>
+/// A broken business rule. Thrown by grains, crosses silo boundaries, and is mapped by the
+/// GraphQL layer to an error carrying <see cref="Code"/>. A grain throws it before changing
+/// any state, so a failed command changes nothing.
+/// </summary>
+[GenerateSerializer, Alias("Flowstate.FlowstateException")]
+public sealed class FlowstateException : Exception
+{
+    public FlowstateException(string code, string message) : base(message) => Code = code;
+
+    [Id(0)] public string Code { get; }
+
+    public static FlowstateException InvalidInput(string message) => new(ErrorCodes.InvalidInput, message);
+    public static FlowstateException NotFound(string message) => new(ErrorCodes.NotFound, message);
+}

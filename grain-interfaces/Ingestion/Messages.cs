@@ -1,0 +1,60 @@
+using Flowstate.Reconciliation;
+
+namespace Flowstate.Ingestion;
+
+/// <summary>
+/// One billing row as a client sent it, already type-coerced by the API layer. Values that
+/// could not be coerced are null and described in <see cref="FieldErrors"/>, so that one bad
+/// item is rejected on its own instead of failing its whole batch.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.BillingRowRequest")]
+public sealed record BillingRowRequest(
+    [property: Id(0)] string? ExternalId,
+    [property: Id(1)] string? Subject,
+    [property: Id(2)] string? Account,
+    [property: Id(3)] DateOnly? UsageDate,
+    [property: Id(4)] decimal? TotalCostUsd,
+    [property: Id(5)] decimal? ListCostUsd,
+    [property: Id(6)] BillingRowKind Kind,
+    [property: Id(7)] string? Description,
+    [property: Id(8)] IReadOnlyList<string> FieldErrors);
+
+[GenerateSerializer, Immutable, Alias("Flowstate.SessionContext")]
+public sealed record SessionContext(
+    [property: Id(0)] string? Repo,
+    [property: Id(1)] string? Path,
+    [property: Id(2)] string? App);
+
+/// <summary>One observed session as the agent sent it (see <see cref="BillingRowRequest"/> on field errors).</summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.SessionRequest")]
+public sealed record SessionRequest(
+    [property: Id(0)] string? Id,
+    [property: Id(1)] string? Subject,
+    [property: Id(2)] string? ProviderId,
+    [property: Id(3)] string? Model,
+    [property: Id(4)] DateTimeOffset? StartedAt,
+    [property: Id(5)] DateTimeOffset? EndedAt,
+    [property: Id(6)] long InputTokens,
+    [property: Id(7)] long OutputTokens,
+    [property: Id(8)] long CachedInputTokens,
+    [property: Id(9)] int? Turns,
+    [property: Id(10)] decimal? CostUsd,
+    [property: Id(11)] string? ApiKeyId,
+    [property: Id(12)] string? ProjectId,
+    [property: Id(13)] SessionContext? Context,
+    [property: Id(14)] double? Frustration,
+    [property: Id(15)] IReadOnlyList<string> FieldErrors);
+
+/// <summary>Why one item of a batch was not taken.</summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.IngestRejection")]
+public sealed record IngestRejection(
+    [property: Id(0)] int Index,
+    [property: Id(1)] string Code,
+    [property: Id(2)] string Message);
+
+/// <summary>How a batch went: accepted items, items that changed nothing, and rejections.</summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.IngestResult")]
+public sealed record IngestResult(
+    [property: Id(0)] int Accepted,
+    [property: Id(1)] int Duplicates,
+    [property: Id(2)] IReadOnlyList<IngestRejection> Rejected);

@@ -1,0 +1,16 @@
+namespace Flowstate.Providers;
+
+/// <summary>One usage provider of an org: plan, price list, tolerances, integration status. Key: <c>{org}/{providerId}</c>.</summary>
+[Alias("Flowstate.IProviderGrain")]
+public interface IProviderGrain : IGrainWithStringKey
+{
+    /// <summary>Creates or replaces the configuration; throws INVALID_INPUT for a bad plan, price or tolerance.</summary>
+    [Alias("Configure")] Task<ProviderView> ConfigureAsync(ProviderConfig config);
+
+    /// <summary>The provider, or null when it was never configured.</summary>
+    [Alias("Get")] Task<ProviderView?> GetAsync();
+
+    [Alias("RecordBillingPull")] Task RecordBillingPullAsync(IngestRun run);
+
+    [Alias("RecordTelemetry")] Task RecordTelemetryAsync(IngestRun run);
+}

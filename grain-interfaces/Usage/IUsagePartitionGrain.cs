@@ -1,0 +1,24 @@
+namespace Flowstate.Usage;
+
+/// <summary>
+/// The sessions of one subject (a person, or an API key / workspace account) on one provider in
+/// one calendar month. Key: <c>{org}/{provider}/{subjectKey}/{yyyy-MM}</c>. Partitioning by
+/// subject-month bounds the state; it deduplicates sessions by id, answers matching evidence,
+/// orders plan-allowance consumption, and pushes observed cost to the period.
+/// This grain calls only period grains, never rows, so rows may call it without a cycle.
+/// </summary>
+[Alias("Flowstate.IUsagePartitionGrain")]
+public interface IUsagePartitionGrain : IGrainWithStringKey
+{
+    /// <summary>Records sessions (duplicates ignored) and says which registered rows should match again.</summary>
+    [Alias("Record")] Task<RecordResult> RecordAsync(SessionBatch batch);
+
+    /// <summary>Registers a row for late-session notices and returns the evidence it needs.</summary>
+    [Alias("Register")] Task<MatchEvidence> RegisterRowAsync(RowRegistration registration);
+
+    /// <summary>Incremental (beyond-allowance) cost of the given sessions, by session id.</summary>
+    [Alias("GetIncremental")] Task<IReadOnlyDictionary<string, decimal>> GetIncrementalCostsAsync(IReadOnlyList<string> sessionIds);
+
+    /// <summary>Re-sends the observed push if it may not have been applied (crash repair).</summary>
+    [Alias("EnsurePushed")] Task EnsurePushedAsync();
+}

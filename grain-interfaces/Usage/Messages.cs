@@ -1,0 +1,51 @@
+using Flowstate.Reconciliation;
+
+namespace Flowstate.Usage;
+
+/// <summary>
+/// What a usage partition keeps of one observed session: enough to match bills, sum observed
+/// cost and consume plan allowance. The full session lives in the sessions read model.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.SessionFact")]
+public sealed record SessionFact(
+    [property: Id(0)] string SessionId,
+    [property: Id(1)] DateTimeOffset StartedAt,
+    [property: Id(2)] decimal CostUsd,
+    [property: Id(3)] decimal MarketCostUsd)
+{
+    public DateOnly Day => DateOnly.FromDateTime(StartedAt.UtcDateTime);
+}
+
+/// <summary>Sessions for one partition, with whether they count toward the period's observed cost.</summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.SessionBatch")]
+public sealed record SessionBatch(
+    [property: Id(0)] IReadOnlyList<SessionFact> Sessions,
+    [property: Id(1)] bool CountsTowardObserved,
+    [property: Id(2)] decimal IncludedUsageUsd);
+
+/// <summary>How a partition took a batch: which ids were new, and which rows must match again.</summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.RecordResult")]
+public sealed record RecordResult(
+    [property: Id(0)] IReadOnlyList<string> NewSessionIds,
+    [property: Id(1)] IReadOnlyList<string> RowsToRematch);
+
+/// <summary>Observed cost and sessions of one subject on one provider for one UTC day.</summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.DayEvidence")]
+public sealed record DayEvidence(
+    [property: Id(0)] DateOnly Day,
+    [property: Id(1)] decimal ObservedUsd,
+    [property: Id(2)] IReadOnlyList<string> SessionIds);
+
+/// <summary>What a partition knows that a row needs to match: its days and the whole month.</summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.MatchEvidence")]
+public sealed record MatchEvidence(
+    [property: Id(0)] IReadOnlyList<DayEvidence> Days,
+    [property: Id(1)] int MonthSessionCount,
+    [property: Id(2)] decimal MonthObservedUsd);
+
+/// <summary>A billing row asking to be told about late sessions near its usage date.</summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.RowRegistration")]
+public sealed record RowRegistration(
+    [property: Id(0)] string RowId,
+    [property: Id(1)] DateOnly UsageDate,
+    [property: Id(2)] BillingRowKind Kind);

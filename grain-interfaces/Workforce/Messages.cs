@@ -1,0 +1,74 @@
+namespace Flowstate.Workforce;
+
+public enum PersonKind { Employee = 0, Contractor = 1 }
+
+[GenerateSerializer, Immutable, Alias("Flowstate.CostCentre")]
+public sealed record CostCentre([property: Id(0)] string Id, [property: Id(1)] string Name);
+
+[GenerateSerializer, Immutable, Alias("Flowstate.Team")]
+public sealed record Team(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string? ParentId,
+    [property: Id(3)] string? CostCentreId,
+    [property: Id(4)] string? ValueStreamId);
+
+[GenerateSerializer, Immutable, Alias("Flowstate.ValueStream")]
+public sealed record ValueStream([property: Id(0)] string Id, [property: Id(1)] string Name);
+
+/// <summary>A share of a person's time in a team, from a date on.</summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.Allocation")]
+public sealed record Allocation(
+    [property: Id(0)] string TeamId,
+    [property: Id(1)] decimal Fte,
+    [property: Id(2)] DateOnly EffectiveFrom);
+
+[GenerateSerializer, Immutable, Alias("Flowstate.Person")]
+public sealed record Person(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string? Email,
+    [property: Id(2)] string Name,
+    [property: Id(3)] PersonKind Kind,
+    [property: Id(4)] IReadOnlyList<Allocation> Allocations);
+
+/// <summary>A person as the org's index knows them (no allocations).</summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.PersonRef")]
+public sealed record PersonRef(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string? Email,
+    [property: Id(2)] string Name,
+    [property: Id(3)] PersonKind Kind);
+
+[GenerateSerializer, Immutable, Alias("Flowstate.Project")]
+public sealed record Project(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Name,
+    [property: Id(2)] IReadOnlyList<string> Repos);
+
+/// <summary>A merge into the workforce model: listed items are created or replaced, others kept.</summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.WorkforceUpsert")]
+public sealed record WorkforceUpsert(
+    [property: Id(0)] IReadOnlyList<CostCentre> CostCentres,
+    [property: Id(1)] IReadOnlyList<Team> Teams,
+    [property: Id(2)] IReadOnlyList<Person> People,
+    [property: Id(3)] IReadOnlyList<Project> Projects,
+    [property: Id(4)] IReadOnlyList<ValueStream> ValueStreams);
+
+/// <summary>How many of each kind the org now has.</summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.WorkforceCounts")]
+public sealed record WorkforceCounts(
+    [property: Id(0)] int CostCentres,
+    [property: Id(1)] int Teams,
+    [property: Id(2)] int People,
+    [property: Id(3)] int Projects,
+    [property: Id(4)] int ValueStreams);
+
+/// <summary>Who a subject string (person id or email, any case) refers to.</summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.PersonDirectory")]
+public sealed record PersonDirectory(
+    [property: Id(0)] IReadOnlyDictionary<string, string> PersonIdBySubject,
+    [property: Id(1)] long Version)
+{
+    public string? Resolve(string? subject) =>
+        subject is null ? null : PersonIdBySubject.GetValueOrDefault(subject.Trim().ToLowerInvariant());
+}
