@@ -1,0 +1,144 @@
+using Flowstate.Domain;
+using Flowstate.Providers;
+using Flowstate.Reconciliation;
+using Flowstate.Storage;
+using Flowstate.Usage;
+using Flowstate.Workforce;
+using Orleans.Concurrency;
+
+namespace Flowstate.Ingestion;
+
+/// <summary>
+/// Validates, resolves and routes ingested items (see <see cref="IIngestionGrain"/>). A stateless
+/// worker: it keeps nothing, so every silo may run several. It acknowledges a batch only after
+/// every accepted item is durable in its row or partition grain; a batch re-sent after a failure
+/// changes nothing twice.
+/// </summary>
+[StatelessWorker, GrainType("ingestion")]
+public sealed class IngestionGrain(SessionStore sessionStore, TimeProvider clock) : Grain, IIngestionGrain
+{
+    /// <summary>Grain calls in flight at once per batch: enough to overlap storage writes, bounded to protect the silo.</summary>
+    private const int Parallelism = 64;
+
+    private string Org => this.GetPrimaryKeyString();
+
+    public async Task<IngestResult> IngestBillingRowsAsync(string providerId, IReadOnlyList<BillingRowRequest> rows)
+    {
+        var provider = GrainFactory.GetGrain<IProviderGrain>(GrainKeys.Join(Org, providerId));
+        if (await provider.GetAsync() is null)
+            throw FlowstateException.NotFound($"Unknown provider '{providerId}'. Configure it with configureProvider first.");
+        var directory = await GrainFactory.GetGrain<IOrgGrain>(Org).GetDirectoryAsync();
+        var rejected = new List<IngestRejection>();
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var duplicated = Duplicates(rows.Select(r => r.ExternalId));
+
+        var lines = new List<(int Index, BillingLine Line)>();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var error = BillingRowRules.Check(rows[i], today, duplicated);
+            if (error is not null) { rejected.Add(new IngestRejection(i, error.Value.Code, error.Value.Message)); continue; }
+            var r = rows[i];
+            var person = directory.Resolve(r.Subject);
+            var subjectKey = person is not null ? SubjectKeys.Person(person)
+                : string.IsNullOrWhiteSpace(r.Subject) ? null : SubjectKeys.Unresolved(r.Subject);
+            lines.Add((i, new BillingLine(providerId, r.ExternalId!.Trim(), subjectKey, string.IsNullOrWhiteSpace(r.Account) ? null : r.Account.Trim(),
+                r.UsageDate!.Value, r.TotalCostUsd!.Value, r.ListCostUsd, r.Kind, r.Description, null, null)));
+        }
+
+        var outcomes = await ForEachAsync(lines, async item =>
+        {
+            try
+            {
+                var row = GrainFactory.GetGrain<IBillingRowGrain>(GrainKeys.Row(Org, GrainKeys.RowId(providerId, item.Line.ExternalId)));
+                return (item.Index, Outcome: (IngestOutcome?)await row.IngestAsync(item.Line), Error: (FlowstateException?)null);
+            }
+            catch (FlowstateException e) { return (item.Index, Outcome: (IngestOutcome?)null, Error: e); }
+        });
+        rejected.AddRange(outcomes.Where(o => o.Error is not null).Select(o => new IngestRejection(o.Index, o.Error!.Code, o.Error.Message)));
+        var accepted = outcomes.Count(o => o.Outcome is IngestOutcome.Created or IngestOutcome.Updated);
+        var duplicates = outcomes.Count(o => o.Outcome is IngestOutcome.Unchanged or IngestOutcome.Locked);
+
+        var result = new IngestResult(accepted, duplicates, rejected.OrderBy(r => r.Index).ToList());
+        await provider.RecordBillingPullAsync(Run(result));
+        await GrainFactory.GetGrain<IDeferralClockGrain>(Org).StartAsync();
+        return result;
+    }
+
+    public async Task<IngestResult> IngestSessionsAsync(IReadOnlyList<SessionRequest> sessions)
+    {
+        var directory = await GrainFactory.GetGrain<IOrgGrain>(Org).GetDirectoryAsync();
+        var providerIds = sessions.Select(s => s.ProviderId).OfType<string>().Distinct().ToList();
+        var views = await Task.WhenAll(providerIds.Select(id => GrainFactory.GetGrain<IProviderGrain>(GrainKeys.Join(Org, id)).GetAsync()));
+        var providers = views.OfType<ProviderView>().ToDictionary(v => v.Config.Id);
+        var duplicated = Duplicates(sessions.Select(s => s.Id));
+        var now = clock.GetUtcNow();
+
+        var rejected = new List<IngestRejection>();
+        var records = new List<(int Index, SessionRecord Record)>();
+        for (var i = 0; i < sessions.Count; i++)
+        {
+            var s = sessions[i];
+            var error = SessionRules.Check(s, now, duplicated, providers);
+            if (error is not null) { rejected.Add(new IngestRejection(i, error.Value.Code, error.Value.Message)); continue; }
+            var config = providers[s.ProviderId!].Config;
+            var day = DateOnly.FromDateTime(s.StartedAt!.Value.UtcDateTime);
+            if (Pricing.Price(config.Plan, config.Prices, s.Model!, day, s.InputTokens, s.OutputTokens, s.CachedInputTokens, s.CostUsd) is not { } cost)
+            {
+                rejected.Add(new IngestRejection(i, SessionRules.NoPrice,
+                    $"No price for model '{s.Model}' on provider '{s.ProviderId}' on {day:yyyy-MM-dd}: add it to the provider's prices or send costUsd."));
+                continue;
+            }
+            var person = directory.Resolve(s.Subject);
+            var subjectKey = person is not null ? SubjectKeys.Person(person) : SubjectKeys.Unresolved(s.Subject!);
+            records.Add((i, new SessionRecord(s, subjectKey, person, cost.CostUsd, cost.MarketCostUsd)));
+        }
+
+        // Each session goes to its subject's partition (counts toward observed) and, when it carried
+        // an API key, to that account's partition too (evidence only, so nothing is counted twice).
+        var batches = records
+            .SelectMany(r => PartitionsOf(r.Record).Select(p => (Partition: p, r.Record)))
+            .GroupBy(x => x.Partition)
+            .Select(g => (g.Key, Batch: new SessionBatch(
+                g.Select(x => new SessionFact(x.Record.Request.Id!, x.Record.Request.StartedAt!.Value, x.Record.CostUsd, x.Record.MarketCostUsd)).ToList(),
+                g.Key.CountsTowardObserved,
+                g.Key.CountsTowardObserved ? providers[g.Key.ProviderId].Config.Plan.IncludedUsageUsd : 0m)))
+            .ToList();
+        var recorded = await ForEachAsync(batches, async b =>
+            (b.Key, Result: await GrainFactory.GetGrain<IUsagePartitionGrain>(PartitionKeys.Of(Org, b.Key.ProviderId, b.Key.SubjectKey, b.Key.Month)).RecordAsync(b.Batch)));
+
+        await sessionStore.InsertAsync(Org, records.Select(r => r.Record).ToList());
+
+        var rows = recorded.SelectMany(r => r.Result.RowsToRematch).Distinct().ToList();
+        await ForEachAsync(rows, async id => { await GrainFactory.GetGrain<IBillingRowGrain>(GrainKeys.Row(Org, id)).RematchAsync(); return 0; });
+
+        var fresh = recorded.Where(r => r.Key.CountsTowardObserved).Sum(r => r.Result.NewSessionIds.Count);
+        var result = new IngestResult(fresh, records.Count - fresh, rejected.OrderBy(r => r.Index).ToList());
+        foreach (var id in records.Select(r => r.Record.Request.ProviderId!).Distinct())
+            await GrainFactory.GetGrain<IProviderGrain>(GrainKeys.Join(Org, id)).RecordTelemetryAsync(Run(result));
+        return result;
+    }
+
+    private readonly record struct PartitionRef(string ProviderId, string SubjectKey, Period Month, bool CountsTowardObserved);
+
+    private static IEnumerable<PartitionRef> PartitionsOf(SessionRecord r)
+    {
+        var month = Period.Of(r.Request.StartedAt!.Value);
+        yield return new PartitionRef(r.Request.ProviderId!, r.SubjectKey, month, true);
+        if (!string.IsNullOrWhiteSpace(r.Request.ApiKeyId))
+            yield return new PartitionRef(r.Request.ProviderId!, SubjectKeys.Account(r.Request.ApiKeyId), month, false);
+    }
+
+    private IngestRun Run(IngestResult r) =>
+        new(clock.GetUtcNow(), r.Accepted, r.Duplicates, r.Rejected.Count, r.Rejected.Take(10).Select(x => $"#{x.Index} {x.Code}: {x.Message}").ToList());
+
+    /// <summary>Ids that occur more than once in a batch: every occurrence is rejected, since which one is right cannot be told.</summary>
+    private static HashSet<string> Duplicates(IEnumerable<string?> ids) =>
+        ids.OfType<string>().Select(id => id.Trim()).GroupBy(id => id, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+
+    private static async Task<List<TOut>> ForEachAsync<TIn, TOut>(IReadOnlyList<TIn> items, Func<TIn, Task<TOut>> call)
+    {
+        var results = new List<TOut>(items.Count);
+        foreach (var chunk in items.Chunk(Parallelism)) results.AddRange(await Task.WhenAll(chunk.Select(call)));
+        return results;
+    }
+}

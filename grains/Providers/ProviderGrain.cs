@@ -1,0 +1,67 @@
+using Flowstate.Workforce;
+
+namespace Flowstate.Providers;
+
+[GenerateSerializer, Alias("Flowstate.ProviderState")]
+public sealed class ProviderState
+{
+    [Id(0)] public ProviderConfig? Config { get; set; }
+    [Id(1)] public IngestRun? LastBillingPull { get; set; }
+    [Id(2)] public IngestRun? LastTelemetry { get; set; }
+    [Id(3)] public DateTimeOffset ConfiguredAt { get; set; }
+}
+
+/// <summary>One provider's configuration and integration status (see <see cref="IProviderGrain"/>).</summary>
+[GrainType("provider")]
+public sealed class ProviderGrain(
+    [PersistentState("provider", GrainStorage.Name)] IPersistentState<ProviderState> state,
+    TimeProvider clock) : Grain, IProviderGrain
+{
+    public async Task<ProviderView> ConfigureAsync(ProviderConfig config)
+    {
+        Validate(config);
+        var isNew = state.State.Config is null;
+        state.State.Config = config;
+        state.State.ConfiguredAt = clock.GetUtcNow();
+        await state.WriteStateAsync();
+        if (isNew)
+            await GrainFactory.GetGrain<IOrgGrain>(GrainKeys.OrgOf(this.GetPrimaryKeyString())).AddProviderAsync(config.Id);
+        return View()!;
+    }
+
+    public Task<ProviderView?> GetAsync() => Task.FromResult(View());
+
+    public Task RecordBillingPullAsync(IngestRun run) => Record(s => s.LastBillingPull = run);
+
+    public Task RecordTelemetryAsync(IngestRun run) => Record(s => s.LastTelemetry = run);
+
+    private async Task Record(Action<ProviderState> update)
+    {
+        if (state.State.Config is null) return;
+        update(state.State);
+        await state.WriteStateAsync();
+    }
+
+    private ProviderView? View() => state.State.Config is { } c
+        ? new ProviderView(c, state.State.LastBillingPull, state.State.LastTelemetry, state.State.ConfiguredAt)
+        : null;
+
+    private static void Validate(ProviderConfig c)
+    {
+        static void Require(bool ok, string message) { if (!ok) throw FlowstateException.InvalidInput(message); }
+        Require(!string.IsNullOrWhiteSpace(c.Id) && c.Id.Length <= GrainKeys.MaxIdLength, "A provider id is required (at most 200 characters).");
+        Require(!string.IsNullOrWhiteSpace(c.Name), "A provider name is required.");
+        Require(c.Plan.SeatFeeUsd >= 0 && c.Plan.IncludedUsageUsd >= 0, "Seat fee and included usage cannot be negative.");
+        Require(c.Plan.Discount is >= 0 and < 1, "discount is a fraction of list price in [0, 1), e.g. 0.15 for 15%.");
+        Require(c.Tolerance.AutoMatchRatio is >= 0 and <= 1 && c.Tolerance.SuggestRatio is >= 0 and <= 1,
+            "Tolerances are fractions of the billed amount in [0, 1].");
+        Require(c.Tolerance.SuggestRatio >= c.Tolerance.AutoMatchRatio, "suggestRatio must be at least autoMatchRatio.");
+        foreach (var p in c.Prices)
+        {
+            Require(!string.IsNullOrWhiteSpace(p.Model), "Every price needs a model.");
+            Require(p.InputPerMTokUsd >= 0 && p.OutputPerMTokUsd >= 0 && p.CachedInputPerMTokUsd >= 0, $"Prices of {p.Model} cannot be negative.");
+        }
+        var dup = c.Prices.GroupBy(p => (p.Model.ToLowerInvariant(), p.EffectiveFrom)).FirstOrDefault(g => g.Count() > 1);
+        Require(dup is null, $"Two prices for {dup?.Key.Item1} from {dup?.Key.EffectiveFrom:yyyy-MM-dd}.");
+    }
+}

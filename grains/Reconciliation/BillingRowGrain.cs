@@ -1,0 +1,208 @@
+using Flowstate.Domain;
+using Flowstate.Providers;
+using Flowstate.Usage;
+using Microsoft.Extensions.Logging;
+
+namespace Flowstate.Reconciliation;
+
+/// <summary>
+/// One billing row. Non-reentrant, so every change is single-threaded. Each change bumps the
+/// version, appends to the audit trail, and writes state and outbox in one write before the
+/// ledger entry is pushed to the period; a push lost to a crash is re-sent on activation.
+/// Calls go row → provider, row → partition and row → period only; none of those call rows.
+/// </summary>
+[GrainType("billing-row")]
+public sealed class BillingRowGrain(
+    [PersistentState("billing-row", GrainStorage.Name)] IPersistentState<BillingRowState> state,
+    TimeProvider clock,
+    ILogger<BillingRowGrain> logger) : Grain, IBillingRowGrain
+{
+    public const string MatcherActor = "system:matcher";
+    public const string ClockActor = "system:deferral-clock";
+
+    private BillingRowState S => state.State;
+    private string Org => GrainKeys.OrgOf(this.GetPrimaryKeyString());
+    private string RowId => GrainKeys.WithoutOrg(this.GetPrimaryKeyString());
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        try { await FlushOutboxAsync(); }
+        catch (Exception e) { logger.LogWarning(e, "Row {Row}: re-sending pending pushes failed; will retry on next call", RowId); }
+    }
+
+    public Task<BillingRowView?> GetAsync() => Task.FromResult(S.Line is null ? null : View());
+
+    public async Task<IngestOutcome> IngestAsync(BillingLine line)
+    {
+        if (S.Line is null)
+        {
+            S.Line = line;
+            S.Period = Period.Of(line.UsageDate);
+            S.Status = RowStatus.Unreconciled;
+            var outcome = await MatchAsync();
+            Transition(outcome?.Status ?? RowStatus.Unreconciled, $"ingest:{line.ProviderId}", null, outcome?.Reason ?? "Ingested.");
+            await CommitAsync();
+            return IngestOutcome.Created;
+        }
+        if (RowRules.IsLocked(S.Status)) return IngestOutcome.Locked;
+        if (S.Line == line) return IngestOutcome.Unchanged;
+        if (Period.Of(line.UsageDate) != Period.Of(S.Line.UsageDate))
+            throw FlowstateException.InvalidInput(
+                $"Row {line.ExternalId} was billed for {Period.Of(S.Line.UsageDate)}; a re-pull cannot move it to {Period.Of(line.UsageDate)}.");
+
+        S.Line = line;
+        if (!RowRules.IsOpen(S.Status) || !await RematchInPlaceAsync($"ingest:{line.ProviderId}", "Re-pulled bill changed the row."))
+            BumpVersion();
+        await CommitAsync();
+        return IngestOutcome.Updated;
+    }
+
+    public async Task<RowActionResult> ApplyActionAsync(RowCommand command)
+    {
+        if (S.Line is null) throw FlowstateException.NotFound($"No billing row with id '{RowId}'.");
+        RowRules.Check(S.Status, S.Version, command);
+
+        var actedIn = S.Period;
+        var note = string.IsNullOrWhiteSpace(command.Note) ? null : command.Note.Trim();
+        Transition(RowRules.Target(command.Action), command.Actor, command.Action, note);
+        S.Note = note ?? S.Note;
+        if (command.Action == RowAction.Defer)
+        {
+            S.DeferredTo = actedIn.Next;
+            // A month that has already ended: the row leaves it at once.
+            if (Period.Of(clock.GetUtcNow()) > actedIn) MoveToNextPeriod(command.Actor, "Deferred out of an ended month.");
+        }
+        if (command.Action == RowAction.Reopen) ClearMatch();
+
+        var summaries = await CommitAsync();
+        return new RowActionResult(View(), summaries[actedIn]);
+    }
+
+    public async Task RematchAsync()
+    {
+        if (S.Line is null || !RowRules.IsOpen(S.Status)) return;
+        if (await RematchInPlaceAsync(MatcherActor, null)) await CommitAsync();
+    }
+
+    public async Task ReturnIfDueAsync()
+    {
+        if (S.Line is null || S.Status != RowStatus.Deferred || S.DeferredTo is not { } to) return;
+        if (Period.Of(clock.GetUtcNow()) < to) return;
+        MoveToNextPeriod(ClockActor, $"Returned from deferral into {to}.");
+        await RematchInPlaceAsync(MatcherActor, null);  // DESIGN: on return, matching runs again
+        await CommitAsync();
+    }
+
+    public Task EnsurePushedAsync() => FlushOutboxAsync();
+
+    /// <summary>The row leaves its period (which lists it as deferred out) and waits UNRECONCILED in the next.</summary>
+    private void MoveToNextPeriod(string actor, string note)
+    {
+        var from = S.Period;
+        var to = S.DeferredTo ?? from.Next;
+        Stage(Entry(from, movedOutTo: to));
+        S.Period = to;
+        S.DeferredTo = null;
+        Transition(RowStatus.Unreconciled, actor, null, note);
+    }
+
+    /// <summary>Matches again; true (and the version bumped) when anything the row shows changed.</summary>
+    private async Task<bool> RematchInPlaceAsync(string actor, string? note)
+    {
+        var before = (S.ObservedCostUsd, S.Confidence, string.Join(',', S.MatchedSessionIds));
+        var outcome = await MatchAsync();
+        var target = outcome?.Status ?? RowStatus.Unreconciled;
+        if (target != S.Status)
+        {
+            Transition(target, actor, null, note ?? outcome?.Reason);
+            return true;
+        }
+        if (before == (S.ObservedCostUsd, S.Confidence, string.Join(',', S.MatchedSessionIds))) return false;
+        BumpVersion();
+        return true;
+    }
+
+    /// <summary>Asks the subject's partitions for evidence around the usage date and applies the matcher.</summary>
+    private async Task<MatchOutcome?> MatchAsync()
+    {
+        var line = S.Line!;
+        var viaAccount = line.SubjectKey is null && line.Account is not null;
+        var subjectKey = line.SubjectKey ?? (line.Account is null ? null : SubjectKeys.Account(line.Account));
+        if (subjectKey is null)
+        {
+            ApplyOutcome(new MatchOutcome(RowStatus.Unreconciled, 0, 0, [], "The bill names no person or account to match."));
+            return null;
+        }
+
+        var provider = await GrainFactory.GetGrain<IProviderGrain>(GrainKeys.Join(Org, line.ProviderId)).GetAsync();
+        var registration = new RowRegistration(RowId, line.UsageDate, line.Kind);
+        var months = new[] { line.UsageDate.AddDays(-1), line.UsageDate, line.UsageDate.AddDays(1) }
+            .Select(Period.Of).Distinct().ToList();
+        var evidence = await Task.WhenAll(months.Select(m =>
+            GrainFactory.GetGrain<IUsagePartitionGrain>(PartitionKeys.Of(Org, line.ProviderId, subjectKey, m)).RegisterRowAsync(registration)));
+        var own = evidence[months.IndexOf(Period.Of(line.UsageDate))];
+        var merged = new MatchEvidence(evidence.SelectMany(e => e.Days).ToList(), own.MonthSessionCount, own.MonthObservedUsd);
+
+        var outcome = Matcher.Match(line, viaAccount, merged, provider?.Config.Tolerance ?? MatchTolerance.Default);
+        ApplyOutcome(outcome);
+        return outcome;
+    }
+
+    private void ApplyOutcome(MatchOutcome outcome)
+    {
+        S.ObservedCostUsd = outcome.ObservedUsd;
+        S.Confidence = outcome.Confidence;
+        S.MatchedSessionIds = outcome.SessionIds.ToList();
+        S.MatchReason = outcome.Reason;
+    }
+
+    private void ClearMatch()
+    {
+        S.Confidence = 0;
+        S.MatchReason = "Reopened; waits for an action or new evidence.";
+    }
+
+    private void Transition(RowStatus to, string actor, RowAction? action, string? note)
+    {
+        RowStatus? previous = S.Version == 0 ? null : S.Status;
+        BumpVersion();
+        S.Status = to;
+        S.AuditTrail.Add(new AuditEntry(clock.GetUtcNow(), actor, previous, to, action, note, S.Version));
+    }
+
+    private void BumpVersion() => S.Version++;
+
+    private LedgerEntry Entry(Period period, Period? movedOutTo = null) =>
+        new(RowId, period, S.Version, S.Line!.ProviderId, S.Line.UsageDate, S.Line.TotalCostUsd,
+            movedOutTo is null ? S.Status : RowStatus.Deferred, movedOutTo);
+
+    private void Stage(LedgerEntry entry)
+    {
+        S.Outbox.RemoveAll(e => e.Period == entry.Period);
+        S.Outbox.Add(entry);
+    }
+
+    /// <summary>Writes state with its outbox, then pushes; returns the summary of each period pushed to.</summary>
+    private async Task<Dictionary<Period, PeriodSummary>> CommitAsync()
+    {
+        Stage(Entry(S.Period));
+        // Entries staged earlier in this change carry an older version; re-stamp so the period applies them.
+        S.Outbox = S.Outbox.Select(e => e with { Version = S.Version }).ToList();
+        await state.WriteStateAsync();
+        return await FlushOutboxAsync();
+    }
+
+    private async Task<Dictionary<Period, PeriodSummary>> FlushOutboxAsync()
+    {
+        var summaries = new Dictionary<Period, PeriodSummary>();
+        foreach (var entry in S.Outbox.ToList())
+        {
+            summaries[entry.Period] = await GrainFactory.GetGrain<IPeriodGrain>(GrainKeys.Join(Org, entry.Period.ToString())).ApplyRowAsync(entry);
+            S.Outbox.Remove(entry);
+        }
+        return summaries;
+    }
+
+    private BillingRowView View() => new(RowId, S.Line!, S.Period, S.Status, S.Version, S.ObservedCostUsd, S.Confidence,
+        S.MatchedSessionIds, S.MatchReason, S.Note, S.AuditTrail, S.DeferredTo);
+}

@@ -1,0 +1,27 @@
+namespace Flowstate.Reconciliation;
+
+/// <summary>
+/// The persisted state of a billing row. Bounded: the audit trail grows only with human actions
+/// and matcher moves, and matched session ids are capped by the matcher.
+/// </summary>
+[GenerateSerializer, Alias("Flowstate.BillingRowState")]
+public sealed class BillingRowState
+{
+    [Id(0)] public BillingLine? Line { get; set; }
+    [Id(1)] public Period Period { get; set; }
+    [Id(2)] public RowStatus Status { get; set; }
+    [Id(3)] public int Version { get; set; }
+    [Id(4)] public decimal ObservedCostUsd { get; set; }
+    [Id(5)] public double? Confidence { get; set; }
+    [Id(6)] public List<string> MatchedSessionIds { get; set; } = [];
+    [Id(7)] public string? MatchReason { get; set; }
+    [Id(8)] public string? Note { get; set; }
+    [Id(9)] public List<AuditEntry> AuditTrail { get; set; } = [];
+    [Id(10)] public Period? DeferredTo { get; set; }
+
+    /// <summary>
+    /// Pushes persisted together with the state they come from and sent after the write; one
+    /// entry per period at most. Cleared in memory once applied, re-sent on activation.
+    /// </summary>
+    [Id(11)] public List<LedgerEntry> Outbox { get; set; } = [];
+}

@@ -1,0 +1,127 @@
+using System.Text;
+using Flowstate.Storage;
+
+namespace Flowstate.Reconciliation;
+
+/// <summary>
+/// A month's ledger. Its durable form is the <c>recon_ledger</c> / <c>period_observed</c> rows in
+/// PostgreSQL (written before memory, guarded by version); in memory it keeps each row's latest
+/// entry and the running bucket totals, rebuilt from the tables on activation. Nothing here
+/// calls another grain, so rows and partitions can push to it without risk of a cycle.
+/// </summary>
+[GrainType("period")]
+public sealed class PeriodGrain(ReconLedgerStore store) : Grain, IPeriodGrain
+{
+    private readonly Dictionary<string, LedgerEntry> _rows = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ObservedContribution> _observed = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Provider, RowStatus Status), (int Count, decimal Amount)> _buckets = [];
+    private string _org = "";
+    private Period _period;
+    private decimal _observedTotal;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var key = this.GetPrimaryKeyString();
+        _org = GrainKeys.OrgOf(key);
+        _period = Period.Parse(Uri.UnescapeDataString(GrainKeys.WithoutOrg(key)));
+        var (rows, observed) = await store.LoadAsync(_org, _period);
+        foreach (var e in rows) Apply(e);
+        foreach (var o in observed) ApplyObservedInMemory(o);
+    }
+
+    public async Task<PeriodSummary> ApplyRowAsync(LedgerEntry entry)
+    {
+        if (entry.Period != _period)
+            throw new InvalidOperationException($"Entry for {entry.Period} pushed to period {_period}.");
+        if (!_rows.TryGetValue(entry.RowId, out var current) || current.Version < entry.Version)
+        {
+            await store.UpsertRowAsync(_org, entry);
+            Apply(entry);
+        }
+        return Summary();
+    }
+
+    public async Task ApplyObservedAsync(ObservedContribution contribution)
+    {
+        if (_observed.TryGetValue(contribution.PartitionId, out var current) && current.Version >= contribution.Version) return;
+        await store.UpsertObservedAsync(_org, _period, contribution);
+        ApplyObservedInMemory(contribution);
+    }
+
+    public Task<PeriodSummary> GetSummaryAsync() => Task.FromResult(Summary());
+
+    public async Task<InboxPage> GetInboxAsync(InboxQuery query)
+    {
+        var statuses = query.Statuses.Distinct().ToList();
+        var after = query.After is null ? ((DateOnly, string)?)null : DecodeCursor(query.After);
+        var page = await store.PageAsync(_org, _period, statuses, query.ProviderId, after, query.First + 1);
+        var edges = page.Take(query.First).Select(p => new InboxEdge(p.RowId, EncodeCursor(p.UsageDate, p.RowId))).ToList();
+
+        var buckets = Enum.GetValues<RowStatus>()
+            .Select(s => Bucket(s, query.ProviderId))
+            .ToList();
+        var total = buckets.Where(b => statuses.Contains(b.Status)).Sum(b => b.Count);
+        EmptyState? empty = total > 0 ? null : _rows.Count == 0 ? EmptyState.NoBillingPull : EmptyState.Cleared;
+        var deferredOut = _rows.Values.Where(e => e.MovedOutTo is not null).Select(e => e.RowId).Order(StringComparer.Ordinal).ToList();
+        return new InboxPage(Summary(), buckets, deferredOut, edges, page.Count > query.First, total, empty);
+    }
+
+    private BucketCount Bucket(RowStatus status, string? providerId)
+    {
+        var (count, amount) = (0, 0m);
+        foreach (var ((provider, s), (c, a)) in _buckets)
+            if (s == status && (providerId is null || provider == providerId)) { count += c; amount += a; }
+        return new BucketCount(status, count, amount);
+    }
+
+    private PeriodSummary Summary()
+    {
+        decimal billed = 0, writtenOff = 0;
+        var count = 0;
+        foreach (var ((_, status), (c, amount)) in _buckets)
+        {
+            billed += amount;
+            count += c;
+            if (status == RowStatus.WrittenOff) writtenOff += amount;
+        }
+        return new PeriodSummary(_period, billed, _observedTotal, writtenOff, count);
+    }
+
+    private void Apply(LedgerEntry entry)
+    {
+        if (_rows.TryGetValue(entry.RowId, out var old) && old.MovedOutTo is null) AddToBucket(old, -1);
+        _rows[entry.RowId] = entry;
+        if (entry.MovedOutTo is null) AddToBucket(entry, +1);
+    }
+
+    private void AddToBucket(LedgerEntry e, int sign)
+    {
+        var key = (e.ProviderId, e.Status);
+        var (count, amount) = _buckets.GetValueOrDefault(key);
+        count += sign;
+        amount += sign * e.Amount;
+        if (count == 0) _buckets.Remove(key); else _buckets[key] = (count, amount);
+    }
+
+    private void ApplyObservedInMemory(ObservedContribution c)
+    {
+        if (_observed.TryGetValue(c.PartitionId, out var old)) _observedTotal -= old.ObservedUsd;
+        _observed[c.PartitionId] = c;
+        _observedTotal += c.ObservedUsd;
+    }
+
+    private static string EncodeCursor(DateOnly day, string rowId) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{day:yyyy-MM-dd}|{rowId}"));
+
+    private static (DateOnly, string) DecodeCursor(string cursor)
+    {
+        try
+        {
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(cursor));
+            var bar = text.IndexOf('|');
+            if (bar > 0 && DateOnly.TryParseExact(text[..bar], "yyyy-MM-dd", out var day)) return (day, text[(bar + 1)..]);
+        }
+        catch (FormatException) { }
+        throw FlowstateException.InvalidInput($"'{cursor}' is not a cursor from this list; pass an endCursor you received.");
+    }
+}
