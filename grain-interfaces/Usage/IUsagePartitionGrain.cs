@@ -5,6 +5,8 @@ namespace Flowstate.Usage;
 /// one calendar month. Key: <c>{org}/{provider}/{subjectKey}/{yyyy-MM}</c>. Partitioning by
 /// subject-month bounds the state; it deduplicates sessions by id, answers matching evidence,
 /// orders plan-allowance consumption, and pushes observed cost to the period.
+/// Person (and unresolved-subject) partitions count toward the period's observed cost; account
+/// (API key) partitions are evidence only, since their sessions are already counted for the person.
 /// This grain calls only period grains, never rows, so rows may call it without a cycle.
 /// </summary>
 [Alias("Flowstate.IUsagePartitionGrain")]

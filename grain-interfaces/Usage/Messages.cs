@@ -16,11 +16,10 @@ public sealed record SessionFact(
     public DateOnly Day => DateOnly.FromDateTime(StartedAt.UtcDateTime);
 }
 
-/// <summary>Sessions for one partition, with whether they count toward the period's observed cost.</summary>
+/// <summary>Sessions for one partition, with the subject's monthly plan allowance on that provider.</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.SessionBatch")]
 public sealed record SessionBatch(
     [property: Id(0)] IReadOnlyList<SessionFact> Sessions,
-    [property: Id(1)] bool CountsTowardObserved,
     [property: Id(2)] decimal IncludedUsageUsd);
 
 /// <summary>How a partition took a batch: which ids were new, and which rows must match again.</summary>

@@ -100,7 +100,6 @@ public sealed class IngestionGrain(SessionStore sessionStore, TimeProvider clock
             .GroupBy(x => x.Partition)
             .Select(g => (g.Key, Batch: new SessionBatch(
                 g.Select(x => new SessionFact(x.Record.Request.Id!, x.Record.Request.StartedAt!.Value, x.Record.CostUsd, x.Record.MarketCostUsd)).ToList(),
-                g.Key.CountsTowardObserved,
                 g.Key.CountsTowardObserved ? providers[g.Key.ProviderId].Config.Plan.IncludedUsageUsd : 0m)))
             .ToList();
         var recorded = await ForEachAsync(batches, async b =>

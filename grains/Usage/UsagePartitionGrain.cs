@@ -11,7 +11,6 @@ public sealed class UsagePartitionState
     [Id(0)] public Dictionary<string, SessionFact> Sessions { get; set; } = new(StringComparer.Ordinal);
     [Id(1)] public List<RowRegistration> Rows { get; set; } = [];
     [Id(2)] public long Version { get; set; }
-    [Id(3)] public bool CountsTowardObserved { get; set; }
     [Id(4)] public decimal IncludedUsageUsd { get; set; }
     /// <summary>The observed push for <see cref="Version"/> may not have reached the period yet.</summary>
     [Id(5)] public bool PushPending { get; set; }
@@ -29,6 +28,7 @@ public sealed class UsagePartitionGrain(
     private UsagePartitionState S => state.State;
     private Period Month => Period.Parse(Uri.UnescapeDataString(this.GetPrimaryKeyString().Split('/')[^1]));
     private string Org => GrainKeys.OrgOf(this.GetPrimaryKeyString());
+    private bool CountsTowardObserved => !Uri.UnescapeDataString(this.GetPrimaryKeyString().Split('/')[^2]).StartsWith("k:", StringComparison.Ordinal);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -39,15 +39,11 @@ public sealed class UsagePartitionGrain(
     public async Task<RecordResult> RecordAsync(SessionBatch batch)
     {
         var fresh = batch.Sessions.Where(s => !S.Sessions.ContainsKey(s.SessionId)).ToList();
-        if (fresh.Count > 0 || batch.CountsTowardObserved != S.CountsTowardObserved || batch.IncludedUsageUsd != S.IncludedUsageUsd)
+        if (fresh.Count > 0 || batch.IncludedUsageUsd != S.IncludedUsageUsd)
         {
             foreach (var s in fresh) S.Sessions[s.SessionId] = s;
-            S.CountsTowardObserved |= batch.CountsTowardObserved;
             S.IncludedUsageUsd = batch.IncludedUsageUsd;
-            S.Version++;
-            S.PushPending = S.CountsTowardObserved;
-            await state.WriteStateAsync();
-            await EnsurePushedAsync();
+            await WriteAndPushAsync();
         }
         // Rows near every day in the batch (not only the new sessions' days): a batch re-sent
         // after a crash must still wake the rows the first attempt did not reach.
@@ -64,7 +60,7 @@ public sealed class UsagePartitionGrain(
         {
             S.Rows.RemoveAll(r => r.RowId == registration.RowId);
             S.Rows.Add(registration);
-            await state.WriteStateAsync();
+            await WriteAndPushAsync();
         }
         var day = registration.UsageDate;
         var days = Enumerable.Range(-1, 3).Select(day.AddDays).Where(Month.Contains)
@@ -82,6 +78,18 @@ public sealed class UsagePartitionGrain(
         var all = Allowance.Incremental(S.Sessions.Values, S.IncludedUsageUsd);
         IReadOnlyDictionary<string, decimal> result = sessionIds.Where(all.ContainsKey).ToDictionary(id => id, id => all[id]);
         return Task.FromResult(result);
+    }
+
+    /// <summary>
+    /// Every write is followed by a push (so the ledger's pushed_at always passes the storage
+    /// write, which is what the repair sweep checks); the pending flag is written with the state.
+    /// </summary>
+    private async Task WriteAndPushAsync()
+    {
+        S.Version++;
+        S.PushPending = CountsTowardObserved;
+        await state.WriteStateAsync();
+        await EnsurePushedAsync();
     }
 
     public async Task EnsurePushedAsync()

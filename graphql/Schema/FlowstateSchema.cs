@@ -1,0 +1,38 @@
+using Flowstate.GraphQL.Types;
+using GraphQL;
+using GraphQL.Types;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Flowstate.GraphQL.Schema;
+
+public sealed class FlowstateSchema : global::GraphQL.Types.Schema
+{
+    public FlowstateSchema(IServiceProvider services) : base(services)
+    {
+        Query = services.GetRequiredService<Query>();
+        Mutation = services.GetRequiredService<Mutation>();
+        RegisterTypeMapping(typeof(decimal), typeof(DecimalScalar));
+        RegisterTypeMapping(typeof(DateOnly), typeof(DateScalar));
+        RegisterTypeMapping(typeof(DateTimeOffset), typeof(DateTimeScalar));
+    }
+}
+
+public static class GraphQLServiceCollectionExtensions
+{
+    /// <summary>The Flowstate schema, its error mapping and its limits.</summary>
+    public static IServiceCollection AddFlowstateGraphQL(this IServiceCollection services) =>
+        services.AddGraphQL(b => b
+            .AddSchema<FlowstateSchema>()
+            .AddSystemTextJson()
+            .AddGraphTypes(typeof(FlowstateSchema).Assembly)
+            .AddComplexityAnalyzer(c => { c.MaxDepth = 15; c.MaxComplexity = 200_000; })
+            .AddUnhandledExceptionHandler(ctx =>
+            {
+                // Broken business rules carry their stable code; anything else stays an opaque internal error.
+                if (ctx.OriginalException is FlowstateException fe)
+                {
+                    ctx.Exception = new ExecutionError(fe.Message) { Code = fe.Code };
+                    ctx.ErrorMessage = fe.Message;
+                }
+            }));
+}

@@ -1,0 +1,109 @@
+using Flowstate.GraphQL.Types;
+using Flowstate.Ingestion;
+using Flowstate.Providers;
+using Flowstate.Reconciliation;
+using Flowstate.Workforce;
+using GraphQL;
+using GraphQL.Types;
+
+namespace Flowstate.GraphQL.Schema;
+
+/// <summary>Mutations: each maps its input and makes one grain call; the grain validates and acts.</summary>
+public sealed class Mutation : ObjectGraphType
+{
+    public const int MaxBatch = 5000;
+
+    public Mutation()
+    {
+        Name = "Mutation";
+
+        Field<NonNullGraphType<RowActionPayloadType>>("applyRowAction")
+            .Argument<NonNullGraphType<RowActionInputType>>("input")
+            .ResolveAsync(async c =>
+            {
+                var input = Input(c);
+                var rowId = input.String("rowId")!;
+                if (!GrainKeys.TryParseRowId(rowId, out _, out _))
+                    throw FlowstateException.NotFound($"No billing row with id '{rowId}'.");
+                var command = new RowCommand(input.Enum("action", RowAction.Confirm), input.String("note"), input.Int("expectedVersion"), c.Caller().Actor);
+                return await c.Grains().GetGrain<IBillingRowGrain>(GrainKeys.Row(c.Caller().Org, rowId)).ApplyActionAsync(command);
+            });
+
+        Field<NonNullGraphType<IngestPayloadType>>("ingestBillingRows")
+            .Argument<NonNullGraphType<IngestBillingRowsInputType>>("input")
+            .ResolveAsync(async c =>
+            {
+                var input = Input(c);
+                var rows = Batch(input.Objects("rows")).Select(r =>
+                {
+                    var row = new BillingRowRequest(r.String("externalId"), r.String("subject"), r.String("account"), r.Struct<DateOnly>("usageDate"),
+                        r.Struct<decimal>("totalCostUsd"), r.Struct<decimal>("listCostUsd"), r.Enum("kind", BillingRowKind.Usage), r.String("description"), []);
+                    return row with { FieldErrors = r.Errors };
+                }).ToList();
+                return await c.Grains().GetGrain<IIngestionGrain>(c.Caller().Org).IngestBillingRowsAsync(input.String("providerId")!, rows);
+            });
+
+        Field<NonNullGraphType<IngestPayloadType>>("ingestSessions")
+            .Argument<NonNullGraphType<IngestSessionsInputType>>("input")
+            .ResolveAsync(async c =>
+            {
+                var sessions = Batch(Input(c).Objects("sessions")).Select(s =>
+                {
+                    var ctx = s.Object("context");
+                    var request = new SessionRequest(s.String("id"), s.String("subject"), s.String("providerId"), s.String("model"),
+                        s.Struct<DateTimeOffset>("startedAt"), s.Struct<DateTimeOffset>("endedAt"), s.Long("inputTokens"), s.Long("outputTokens"),
+                        s.Long("cachedInputTokens"), s.Int("turns"), s.Struct<decimal>("costUsd"), s.String("apiKeyId"), s.String("projectId"),
+                        ctx.IsNull ? null : new SessionContext(ctx.String("repo"), ctx.String("path"), ctx.String("app")), s.Double("frustration"), []);
+                    return request with { FieldErrors = s.Errors };
+                }).ToList();
+                return await c.Grains().GetGrain<IIngestionGrain>(c.Caller().Org).IngestSessionsAsync(sessions);
+            });
+
+        Field<NonNullGraphType<ProviderType>>("configureProvider")
+            .Argument<NonNullGraphType<ProviderInputType>>("input")
+            .ResolveAsync(async c =>
+            {
+                var input = Input(c);
+                var plan = input.Object("plan");
+                var tolerance = input.Object("tolerance");
+                var priceArgs = input.Objects("prices").ToList();
+                var prices = priceArgs.Select(p => new ModelPrice(p.String("model")!, p.Struct<decimal>("inputPerMTokUsd") ?? 0,
+                    p.Struct<decimal>("outputPerMTokUsd") ?? 0, p.Struct<decimal>("cachedInputPerMTokUsd") ?? 0,
+                    p.Struct<DateOnly>("effectiveFrom") ?? DateOnly.MinValue)).ToList();
+                var config = new ProviderConfig(input.String("id")!, input.String("name")!, input.String("modality"),
+                    new ProviderPlan(plan.Struct<decimal>("seatFeeUsd") ?? 0, plan.Struct<decimal>("includedUsageUsd") ?? 0, plan.Struct<decimal>("discount") ?? 0),
+                    prices,
+                    new MatchTolerance(tolerance.Struct<decimal>("autoMatchRatio") ?? MatchTolerance.Default.AutoMatchRatio,
+                                       tolerance.Struct<decimal>("suggestRatio") ?? MatchTolerance.Default.SuggestRatio));
+                foreach (var args in priceArgs.Append(plan).Append(tolerance)) args.ThrowIfInvalid();
+                return await c.Grains().GetGrain<IProviderGrain>(GrainKeys.Join(c.Caller().Org, config.Id)).ConfigureAsync(config);
+            });
+
+        Field<NonNullGraphType<WorkforcePayloadType>>("upsertWorkforce")
+            .Description("Merges cost centres, teams, people and projects into the workforce model; all or nothing.")
+            .Argument<NonNullGraphType<WorkforceInputType>>("input")
+            .ResolveAsync(async c =>
+            {
+                var input = Input(c);
+                var parsed = new List<Args>();
+                T Track<T>(Args a, T value) { parsed.Add(a); return value; }
+                var upsert = new WorkforceUpsert(
+                    input.Objects("costCentres").Select(x => new CostCentre(x.String("id")!, x.String("name")!)).ToList(),
+                    input.Objects("teams").Select(x => new Team(x.String("id")!, x.String("name")!, x.String("parentId"), x.String("costCentreId"), x.String("valueStreamId"))).ToList(),
+                    input.Objects("people").Select(x => new Person(x.String("id")!, x.String("email"), x.String("name")!, x.Enum("kind", PersonKind.Employee),
+                        x.Objects("allocations").Select(a => Track(a, new Allocation(a.String("teamId")!, a.Struct<decimal>("fte") ?? 0, a.Struct<DateOnly>("effectiveFrom") ?? DateOnly.MinValue))).ToList())).ToList(),
+                    input.Objects("projects").Select(x => new Project(x.String("id")!, x.String("name")!, x.List<string>("repos").ToList())).ToList(),
+                    input.Objects("valueStreams").Select(x => new ValueStream(x.String("id")!, x.String("name")!)).ToList());
+                parsed.ForEach(a => a.ThrowIfInvalid());
+                return await c.Grains().GetGrain<IOrgGrain>(c.Caller().Org).UpsertWorkforceAsync(upsert);
+            });
+    }
+
+    private static Args Input(IResolveFieldContext c) => new(c.GetArgument<Dictionary<string, object?>>("input"));
+
+    private static List<Args> Batch(IEnumerable<Args> items)
+    {
+        var list = items.ToList();
+        return list.Count <= MaxBatch ? list : throw FlowstateException.InvalidInput($"At most {MaxBatch} items per batch; got {list.Count}. Split the batch.");
+    }
+}

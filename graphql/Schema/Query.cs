@@ -1,0 +1,75 @@
+using Flowstate.GraphQL.Types;
+using Flowstate.Providers;
+using Flowstate.Reconciliation;
+using Flowstate.Workforce;
+using GraphQL;
+using GraphQL.Types;
+
+namespace Flowstate.GraphQL.Schema;
+
+public sealed class Query : ObjectGraphType
+{
+    public const int MaxPageSize = 200;
+
+    public Query()
+    {
+        Name = "Query";
+
+        Field<NonNullGraphType<ReconciliationType>>("reconciliation")
+            .Description("The reconciliation inbox of one month: summary, bucket chips, rows deferred out, and a page of rows.")
+            .Argument<NonNullGraphType<StringGraphType>>("period", "YYYY-MM")
+            .Argument<ListGraphType<NonNullGraphType<RowStatusEnum>>>("statuses", a => a.DefaultValue = new[] { RowStatus.Unreconciled })
+            .Argument<IdGraphType>("provider")
+            .Argument<IntGraphType>("first", a => a.DefaultValue = 50)
+            .Argument<StringGraphType>("after")
+            .ResolveAsync(async c =>
+            {
+                var period = Period.Parse(c.GetArgument<string>("period"));
+                var statuses = c.GetArgument<List<RowStatus>?>("statuses") is { Count: > 0 } s ? s : Enum.GetValues<RowStatus>().ToList();
+                var first = PageSize(c.GetArgument<int>("first"));
+                var after = c.GetArgument<string?>("after");
+                var grains = c.Grains();
+                var org = c.Caller().Org;
+                var page = await grains.GetGrain<IPeriodGrain>(GrainKeys.Join(org, period.ToString()))
+                    .GetInboxAsync(new InboxQuery(statuses, c.GetArgument<string?>("provider"), first, after));
+                var rows = await Rows.LoadAsync(grains, org, page.Edges.Select(e => e.RowId).Concat(page.DeferredOut));
+                var edges = page.Edges.Where(e => rows.ContainsKey(e.RowId)).Select(e => new RowEdge(e.Cursor, rows[e.RowId])).ToList();
+                var deferred = page.DeferredOut.Where(rows.ContainsKey).Select(id => rows[id]).ToList();
+                return new ReconciliationView(page, edges, deferred, after is not null);
+            });
+
+        Field<BillingRowType>("billingRow")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .ResolveAsync(async c =>
+            {
+                var id = c.GetArgument<string>("id");
+                return GrainKeys.TryParseRowId(id, out _, out _)
+                    ? await c.Grains().GetGrain<IBillingRowGrain>(GrainKeys.Row(c.Caller().Org, id)).GetAsync()
+                    : null;
+            });
+
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ProviderType>>>>("providers")
+            .Description("Configured providers with coverage state, last pull and its errors.")
+            .ResolveAsync(async c =>
+            {
+                var org = c.Caller().Org;
+                var ids = await c.Grains().GetGrain<IOrgGrain>(org).GetProviderIdsAsync();
+                var views = await Task.WhenAll(ids.Select(id => c.Grains().GetGrain<IProviderGrain>(GrainKeys.Join(org, id)).GetAsync()));
+                return views.OfType<ProviderView>().OrderBy(v => v.Config.Id, StringComparer.Ordinal).ToList();
+            });
+    }
+
+    public static int PageSize(int first) => first is >= 1 and <= MaxPageSize
+        ? first
+        : throw FlowstateException.InvalidInput($"first must be between 1 and {MaxPageSize}; got {first}.");
+}
+
+/// <summary>Batch loading of row grains for a page (one parallel round of calls).</summary>
+public static class Rows
+{
+    public static async Task<Dictionary<string, BillingRowView>> LoadAsync(Orleans.IGrainFactory grains, string org, IEnumerable<string> ids)
+    {
+        var views = await Task.WhenAll(ids.Distinct().Select(id => grains.GetGrain<IBillingRowGrain>(GrainKeys.Row(org, id)).GetAsync()));
+        return views.OfType<BillingRowView>().ToDictionary(v => v.Id);
+    }
+}

@@ -1,0 +1,98 @@
+using Flowstate.Ingestion;
+using Flowstate.Providers;
+using Flowstate.Workforce;
+using GraphQL.Types;
+
+namespace Flowstate.GraphQL.Types;
+
+public sealed class IngestRejectionType : ObjectGraphType<IngestRejection>
+{
+    public IngestRejectionType()
+    {
+        Name = "IngestRejection";
+        Field<NonNullGraphType<IntGraphType>>("index").Resolve(c => c.Source.Index);
+        Field<NonNullGraphType<StringGraphType>>("code").Resolve(c => c.Source.Code);
+        Field<NonNullGraphType<StringGraphType>>("message").Resolve(c => c.Source.Message);
+    }
+}
+
+public sealed class IngestPayloadType : ObjectGraphType<IngestResult>
+{
+    public IngestPayloadType()
+    {
+        Name = "IngestPayload";
+        Field<NonNullGraphType<IntGraphType>>("accepted").Resolve(c => c.Source.Accepted);
+        Field<NonNullGraphType<IntGraphType>>("duplicates").Resolve(c => c.Source.Duplicates);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<IngestRejectionType>>>>("rejected").Resolve(c => c.Source.Rejected);
+    }
+}
+
+public sealed class WorkforcePayloadType : ObjectGraphType<WorkforceCounts>
+{
+    public WorkforcePayloadType()
+    {
+        Name = "WorkforcePayload";
+        Field<NonNullGraphType<IntGraphType>>("costCentres").Resolve(c => c.Source.CostCentres);
+        Field<NonNullGraphType<IntGraphType>>("teams").Resolve(c => c.Source.Teams);
+        Field<NonNullGraphType<IntGraphType>>("people").Resolve(c => c.Source.People);
+        Field<NonNullGraphType<IntGraphType>>("projects").Resolve(c => c.Source.Projects);
+        Field<NonNullGraphType<IntGraphType>>("valueStreams").Resolve(c => c.Source.ValueStreams);
+    }
+}
+
+public sealed class CoverageStateEnum : EnumerationGraphType<CoverageState>
+{
+    public CoverageStateEnum() { Name = "CoverageState"; }
+}
+
+public sealed class IngestRunType : ObjectGraphType<IngestRun>
+{
+    public IngestRunType()
+    {
+        Name = "IngestRun";
+        Field<NonNullGraphType<DateTimeScalar>>("at").Resolve(c => c.Source.At);
+        Field<NonNullGraphType<IntGraphType>>("accepted").Resolve(c => c.Source.Accepted);
+        Field<NonNullGraphType<IntGraphType>>("duplicates").Resolve(c => c.Source.Duplicates);
+        Field<NonNullGraphType<IntGraphType>>("rejected").Resolve(c => c.Source.Rejected);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("errors").Resolve(c => c.Source.Errors);
+    }
+}
+
+public sealed class ProviderType : ObjectGraphType<ProviderView>
+{
+    public ProviderType()
+    {
+        Name = "Provider";
+        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Config.Id);
+        Field<NonNullGraphType<StringGraphType>>("name").Resolve(c => c.Source.Config.Name);
+        Field<StringGraphType>("modality").Resolve(c => c.Source.Config.Modality);
+        Field<NonNullGraphType<DecimalScalar>>("seatFeeUsd").Resolve(c => c.Source.Config.Plan.SeatFeeUsd);
+        Field<NonNullGraphType<DecimalScalar>>("includedUsageUsd").Resolve(c => c.Source.Config.Plan.IncludedUsageUsd);
+        Field<NonNullGraphType<DecimalScalar>>("discount").Resolve(c => c.Source.Config.Plan.Discount);
+        Field<NonNullGraphType<DecimalScalar>>("autoMatchRatio").Resolve(c => c.Source.Config.Tolerance.AutoMatchRatio);
+        Field<NonNullGraphType<DecimalScalar>>("suggestRatio").Resolve(c => c.Source.Config.Tolerance.SuggestRatio);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ModelPriceType>>>>("prices").Resolve(c => c.Source.Config.Prices);
+        Field<NonNullGraphType<CoverageStateEnum>>("coverage").Resolve(c => (c.Source.LastBillingPull, c.Source.LastTelemetry) switch
+        {
+            (not null, not null) => CoverageState.BillingAndTelemetry,
+            (not null, null) => CoverageState.BillingOnly,
+            (null, not null) => CoverageState.TelemetryOnly,
+            _ => CoverageState.NotMonitored,
+        });
+        Field<IngestRunType>("lastBillingPull").Resolve(c => c.Source.LastBillingPull);
+        Field<IngestRunType>("lastTelemetry").Resolve(c => c.Source.LastTelemetry);
+    }
+}
+
+public sealed class ModelPriceType : ObjectGraphType<ModelPrice>
+{
+    public ModelPriceType()
+    {
+        Name = "ModelPrice";
+        Field<NonNullGraphType<StringGraphType>>("model").Resolve(c => c.Source.Model);
+        Field<NonNullGraphType<DecimalScalar>>("inputPerMTokUsd").Resolve(c => c.Source.InputPerMTokUsd);
+        Field<NonNullGraphType<DecimalScalar>>("outputPerMTokUsd").Resolve(c => c.Source.OutputPerMTokUsd);
+        Field<NonNullGraphType<DecimalScalar>>("cachedInputPerMTokUsd").Resolve(c => c.Source.CachedInputPerMTokUsd);
+        Field<NonNullGraphType<DateScalar>>("effectiveFrom").Resolve(c => c.Source.EffectiveFrom);
+    }
+}

@@ -1,0 +1,210 @@
+using GraphQL.Types;
+
+namespace Flowstate.GraphQL.Types;
+
+/// <summary>Input object types of the contract (DESIGN §4). Fields are read with <see cref="Args"/>.</summary>
+public sealed class RowActionInputType : InputObjectGraphType
+{
+    public RowActionInputType()
+    {
+        Name = "RowActionInput";
+        Field<NonNullGraphType<IdGraphType>>("rowId");
+        Field<NonNullGraphType<RowActionEnum>>("action");
+        Field<StringGraphType>("note");
+        Field<IntGraphType>("expectedVersion");
+    }
+}
+
+public sealed class BillingRowInputType : InputObjectGraphType
+{
+    public BillingRowInputType()
+    {
+        Name = "BillingRowInput";
+        Field<NonNullGraphType<StringGraphType>>("externalId");
+        Field<StringGraphType>("subject");
+        Field<StringGraphType>("account");
+        Field<NonNullGraphType<DateScalar>>("usageDate");
+        Field<NonNullGraphType<DecimalScalar>>("totalCostUsd");
+        Field<DecimalScalar>("listCostUsd");
+        Field<BillingRowKindEnum>("kind").DefaultValue(Flowstate.Reconciliation.BillingRowKind.Usage);
+        Field<StringGraphType>("description");
+    }
+}
+
+public sealed class IngestBillingRowsInputType : InputObjectGraphType
+{
+    public IngestBillingRowsInputType()
+    {
+        Name = "IngestBillingRowsInput";
+        Field<NonNullGraphType<IdGraphType>>("providerId");
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<BillingRowInputType>>>>("rows");
+    }
+}
+
+public sealed class SessionContextInputType : InputObjectGraphType
+{
+    public SessionContextInputType()
+    {
+        Name = "SessionContextInput";
+        Field<StringGraphType>("repo");
+        Field<StringGraphType>("path");
+        Field<StringGraphType>("app");
+    }
+}
+
+public sealed class SessionInputType : InputObjectGraphType
+{
+    public SessionInputType()
+    {
+        Name = "SessionInput";
+        Field<NonNullGraphType<IdGraphType>>("id");
+        Field<NonNullGraphType<StringGraphType>>("subject");
+        Field<NonNullGraphType<IdGraphType>>("providerId");
+        Field<NonNullGraphType<StringGraphType>>("model");
+        Field<NonNullGraphType<DateTimeScalar>>("startedAt");
+        Field<DateTimeScalar>("endedAt");
+        Field<NonNullGraphType<LongGraphType>>("inputTokens");
+        Field<NonNullGraphType<LongGraphType>>("outputTokens");
+        Field<LongGraphType>("cachedInputTokens").DefaultValue(0L);
+        Field<IntGraphType>("turns");
+        Field<DecimalScalar>("costUsd");
+        Field<StringGraphType>("apiKeyId");
+        Field<IdGraphType>("projectId");
+        Field<SessionContextInputType>("context");
+        Field<FloatGraphType>("frustration");
+    }
+}
+
+public sealed class IngestSessionsInputType : InputObjectGraphType
+{
+    public IngestSessionsInputType()
+    {
+        Name = "IngestSessionsInput";
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<SessionInputType>>>>("sessions");
+    }
+}
+
+public sealed class PlanInputType : InputObjectGraphType
+{
+    public PlanInputType()
+    {
+        Name = "PlanInput";
+        Field<DecimalScalar>("seatFeeUsd");
+        Field<DecimalScalar>("includedUsageUsd");
+        Field<DecimalScalar>("discount");
+    }
+}
+
+public sealed class PriceInputType : InputObjectGraphType
+{
+    public PriceInputType()
+    {
+        Name = "PriceInput";
+        Field<NonNullGraphType<StringGraphType>>("model");
+        Field<NonNullGraphType<DecimalScalar>>("inputPerMTokUsd");
+        Field<NonNullGraphType<DecimalScalar>>("outputPerMTokUsd");
+        Field<DecimalScalar>("cachedInputPerMTokUsd");
+        Field<DateScalar>("effectiveFrom");
+    }
+}
+
+public sealed class ToleranceInputType : InputObjectGraphType
+{
+    public ToleranceInputType()
+    {
+        Name = "ToleranceInput";
+        Field<DecimalScalar>("autoMatchRatio");
+        Field<DecimalScalar>("suggestRatio");
+    }
+}
+
+public sealed class ProviderInputType : InputObjectGraphType
+{
+    public ProviderInputType()
+    {
+        Name = "ProviderInput";
+        Field<NonNullGraphType<IdGraphType>>("id");
+        Field<NonNullGraphType<StringGraphType>>("name");
+        Field<StringGraphType>("modality");
+        Field<PlanInputType>("plan");
+        Field<ListGraphType<NonNullGraphType<PriceInputType>>>("prices");
+        Field<ToleranceInputType>("tolerance");
+    }
+}
+
+public sealed class AllocationInputType : InputObjectGraphType
+{
+    public AllocationInputType()
+    {
+        Name = "AllocationInput";
+        Field<NonNullGraphType<IdGraphType>>("teamId");
+        Field<NonNullGraphType<DecimalScalar>>("fte");
+        Field<DateScalar>("effectiveFrom");
+    }
+}
+
+public sealed class PersonKindEnum : EnumerationGraphType<Flowstate.Workforce.PersonKind>
+{
+    public PersonKindEnum() { Name = "PersonKind"; }
+}
+
+public sealed class WorkforceInputType : InputObjectGraphType
+{
+    public WorkforceInputType()
+    {
+        Name = "WorkforceInput";
+        Field<ListGraphType<NonNullGraphType<CostCentreInputType>>>("costCentres");
+        Field<ListGraphType<NonNullGraphType<TeamInputType>>>("teams");
+        Field<ListGraphType<NonNullGraphType<PersonInputType>>>("people");
+        Field<ListGraphType<NonNullGraphType<ProjectInputType>>>("projects");
+        Field<ListGraphType<NonNullGraphType<CostCentreInputType>>>("valueStreams");
+    }
+}
+
+public sealed class CostCentreInputType : InputObjectGraphType
+{
+    public CostCentreInputType()
+    {
+        Name = "NamedInput";
+        Description = "A cost centre or value stream: { id, name }.";
+        Field<NonNullGraphType<IdGraphType>>("id");
+        Field<NonNullGraphType<StringGraphType>>("name");
+    }
+}
+
+public sealed class TeamInputType : InputObjectGraphType
+{
+    public TeamInputType()
+    {
+        Name = "TeamInput";
+        Field<NonNullGraphType<IdGraphType>>("id");
+        Field<NonNullGraphType<StringGraphType>>("name");
+        Field<IdGraphType>("parentId");
+        Field<IdGraphType>("costCentreId");
+        Field<IdGraphType>("valueStreamId");
+    }
+}
+
+public sealed class PersonInputType : InputObjectGraphType
+{
+    public PersonInputType()
+    {
+        Name = "PersonInput";
+        Field<NonNullGraphType<IdGraphType>>("id");
+        Field<StringGraphType>("email");
+        Field<NonNullGraphType<StringGraphType>>("name");
+        Field<PersonKindEnum>("kind").DefaultValue(Flowstate.Workforce.PersonKind.Employee);
+        Field<ListGraphType<NonNullGraphType<AllocationInputType>>>("allocations");
+    }
+}
+
+public sealed class ProjectInputType : InputObjectGraphType
+{
+    public ProjectInputType()
+    {
+        Name = "ProjectInput";
+        Field<NonNullGraphType<IdGraphType>>("id");
+        Field<NonNullGraphType<StringGraphType>>("name");
+        Field<ListGraphType<NonNullGraphType<StringGraphType>>>("repos");
+    }
+}

@@ -1,0 +1,196 @@
+using Flowstate.Reconciliation;
+using Flowstate.Workforce;
+using GraphQL;
+using GraphQL.Types;
+
+namespace Flowstate.GraphQL.Types;
+
+public sealed class RowStatusEnum : EnumerationGraphType<RowStatus>
+{
+    public RowStatusEnum() { Name = "RowStatus"; }
+}
+
+public sealed class RowActionEnum : EnumerationGraphType<RowAction>
+{
+    public RowActionEnum() { Name = "RowAction"; }
+}
+
+public sealed class BillingRowKindEnum : EnumerationGraphType<BillingRowKind>
+{
+    public BillingRowKindEnum() { Name = "BillingRowKind"; }
+}
+
+public sealed class EmptyStateEnum : EnumerationGraphType<EmptyState>
+{
+    public EmptyStateEnum() { Name = "EmptyState"; }
+}
+
+public sealed class PersonType : ObjectGraphType<PersonRef>
+{
+    public PersonType()
+    {
+        Name = "Person";
+        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
+        Field<StringGraphType>("email").Resolve(c => c.Source.Email);
+        Field<NonNullGraphType<StringGraphType>>("name").Resolve(c => c.Source.Name);
+        Field<NonNullGraphType<StringGraphType>>("kind").Resolve(c => c.Source.Kind == PersonKind.Contractor ? "CONTRACTOR" : "EMPLOYEE");
+    }
+}
+
+public sealed class AuditEntryType : ObjectGraphType<AuditEntry>
+{
+    public AuditEntryType()
+    {
+        Name = "AuditEntry";
+        Field<NonNullGraphType<DateTimeScalar>>("at").Resolve(c => c.Source.At);
+        Field<NonNullGraphType<StringGraphType>>("actor").Resolve(c => c.Source.Actor);
+        Field<RowStatusEnum>("fromStatus").Resolve(c => c.Source.From);
+        Field<NonNullGraphType<RowStatusEnum>>("toStatus").Resolve(c => c.Source.To);
+        Field<RowActionEnum>("action").Resolve(c => c.Source.Action);
+        Field<StringGraphType>("note").Resolve(c => c.Source.Note);
+        Field<NonNullGraphType<IntGraphType>>("version").Resolve(c => c.Source.Version);
+    }
+}
+
+public sealed class BillingRowType : ObjectGraphType<BillingRowView>
+{
+    public BillingRowType()
+    {
+        Name = "BillingRow";
+        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
+        Field<NonNullGraphType<IdGraphType>>("providerId").Resolve(c => c.Source.Line.ProviderId);
+        Field<NonNullGraphType<StringGraphType>>("externalId").Resolve(c => c.Source.Line.ExternalId);
+        Field<PersonType>("subject").ResolveAsync(async c =>
+            SubjectKeys.PersonIdOf(c.Source.Line.SubjectKey ?? "") is { } id
+                ? (await c.Grains().GetGrain<IOrgGrain>(c.Caller().Org).GetPeopleAsync([id])).FirstOrDefault()
+                : null);
+        Field<StringGraphType>("subjectKey").Description("How the bill named its subject, as resolved: p:person, u:unknown subject, k:account.")
+            .Resolve(c => c.Source.Line.SubjectKey);
+        Field<StringGraphType>("account").Resolve(c => c.Source.Line.Account);
+        Field<NonNullGraphType<DateScalar>>("usageDate").Resolve(c => c.Source.Line.UsageDate);
+        Field<NonNullGraphType<StringGraphType>>("period").Resolve(c => c.Source.Period.ToString());
+        Field<NonNullGraphType<BillingRowKindEnum>>("kind").Resolve(c => c.Source.Line.Kind);
+        Field<StringGraphType>("description").Resolve(c => c.Source.Line.Description);
+        Field<NonNullGraphType<DecimalScalar>>("totalCostUsd").Resolve(c => c.Source.Line.TotalCostUsd);
+        Field<DecimalScalar>("listCostUsd").Resolve(c => c.Source.Line.ListCostUsd);
+        Field<NonNullGraphType<DecimalScalar>>("observedCostUsd").Resolve(c => c.Source.ObservedCostUsd);
+        Field<NonNullGraphType<DecimalScalar>>("delta").Resolve(c => c.Source.Delta);
+        Field<NonNullGraphType<RowStatusEnum>>("status").Resolve(c => c.Source.Status);
+        Field<FloatGraphType>("confidence").Resolve(c => c.Source.Confidence);
+        Field<StringGraphType>("matchReason").Resolve(c => c.Source.MatchReason);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("matchedSessionIds").Resolve(c => c.Source.MatchedSessionIds);
+        Field<NonNullGraphType<IntGraphType>>("version").Resolve(c => c.Source.Version);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<RowActionEnum>>>>("availableActions")
+            .Resolve(c => RowActionsOffered.For(c.Source.Status));
+        Field<StringGraphType>("note").Resolve(c => c.Source.Note);
+        Field<StringGraphType>("deferredTo").Resolve(c => c.Source.DeferredTo?.ToString());
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<AuditEntryType>>>>("auditTrail").Resolve(c => c.Source.AuditTrail);
+    }
+}
+
+/// <summary>Mirror of the grains' rule table, for display; the grain enforces it.</summary>
+public static class RowActionsOffered
+{
+    public static RowAction[] For(RowStatus status) => status switch
+    {
+        RowStatus.Unreconciled => [RowAction.WriteOff, RowAction.Defer],
+        RowStatus.Suggested or RowStatus.AutoMatched => [RowAction.Confirm, RowAction.WriteOff, RowAction.Defer],
+        RowStatus.Confirmed or RowStatus.WrittenOff => [RowAction.Reopen],
+        _ => [],
+    };
+}
+
+public sealed class PeriodSummaryType : ObjectGraphType<PeriodSummary>
+{
+    public PeriodSummaryType()
+    {
+        Name = "PeriodSummary";
+        Field<NonNullGraphType<StringGraphType>>("period").Resolve(c => c.Source.Period.ToString());
+        Field<NonNullGraphType<DecimalScalar>>("billed").Resolve(c => c.Source.Billed);
+        Field<NonNullGraphType<DecimalScalar>>("observed").Resolve(c => c.Source.Observed);
+        Field<NonNullGraphType<DecimalScalar>>("writtenOff").Resolve(c => c.Source.WrittenOff);
+        Field<NonNullGraphType<DecimalScalar>>("residual").Resolve(c => c.Source.Residual);
+        Field<FloatGraphType>("residualRatio").Resolve(c => c.Source.ResidualRatio);
+        Field<NonNullGraphType<BooleanGraphType>>("residualWarning")
+            .Description("True when the residual is more than 5% of billed: worth a look.")
+            .Resolve(c => c.Source.ResidualRatio is { } r && Math.Abs(r) > 0.05);
+        Field<NonNullGraphType<IntGraphType>>("rowCount").Resolve(c => c.Source.RowCount);
+    }
+}
+
+public sealed class BucketCountType : ObjectGraphType<BucketCount>
+{
+    public BucketCountType()
+    {
+        Name = "BucketCount";
+        Field<NonNullGraphType<RowStatusEnum>>("status").Resolve(c => c.Source.Status);
+        Field<NonNullGraphType<IntGraphType>>("count").Resolve(c => c.Source.Count);
+        Field<NonNullGraphType<DecimalScalar>>("amount").Resolve(c => c.Source.Amount);
+    }
+}
+
+public sealed record RowEdge(string Cursor, BillingRowView Node);
+
+/// <summary>A reconciliation view: one inbox page with the rows loaded.</summary>
+public sealed record ReconciliationView(InboxPage Page, IReadOnlyList<RowEdge> Edges, IReadOnlyList<BillingRowView> DeferredOut, bool HasPreviousPage);
+
+public sealed class RowEdgeType : ObjectGraphType<RowEdge>
+{
+    public RowEdgeType()
+    {
+        Name = "BillingRowEdge";
+        Field<NonNullGraphType<StringGraphType>>("cursor").Resolve(c => c.Source.Cursor);
+        Field<NonNullGraphType<BillingRowType>>("node").Resolve(c => c.Source.Node);
+    }
+}
+
+public sealed class PageInfoType : ObjectGraphType<PageInfo>
+{
+    public PageInfoType()
+    {
+        Name = "PageInfo";
+        Field<NonNullGraphType<BooleanGraphType>>("hasNextPage").Resolve(c => c.Source.HasNextPage);
+        Field<NonNullGraphType<BooleanGraphType>>("hasPreviousPage").Resolve(c => c.Source.HasPreviousPage);
+        Field<StringGraphType>("startCursor").Resolve(c => c.Source.StartCursor);
+        Field<StringGraphType>("endCursor").Resolve(c => c.Source.EndCursor);
+    }
+}
+
+public sealed record PageInfo(bool HasNextPage, bool HasPreviousPage, string? StartCursor, string? EndCursor);
+
+public sealed class BillingRowConnectionType : ObjectGraphType<ReconciliationView>
+{
+    public BillingRowConnectionType()
+    {
+        Name = "BillingRowConnection";
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<RowEdgeType>>>>("edges").Resolve(c => c.Source.Edges);
+        Field<NonNullGraphType<PageInfoType>>("pageInfo").Resolve(c => new PageInfo(
+            c.Source.Page.HasNextPage, c.Source.HasPreviousPage,
+            c.Source.Edges.FirstOrDefault()?.Cursor, c.Source.Edges.LastOrDefault()?.Cursor));
+        Field<NonNullGraphType<IntGraphType>>("totalCount").Resolve(c => c.Source.Page.TotalCount);
+    }
+}
+
+public sealed class ReconciliationType : ObjectGraphType<ReconciliationView>
+{
+    public ReconciliationType()
+    {
+        Name = "Reconciliation";
+        Field<NonNullGraphType<StringGraphType>>("period").Resolve(c => c.Source.Page.Summary.Period.ToString());
+        Field<NonNullGraphType<PeriodSummaryType>>("summary").Resolve(c => c.Source.Page.Summary);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<BucketCountType>>>>("buckets").Resolve(c => c.Source.Page.Buckets);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<BillingRowType>>>>("deferredOut").Resolve(c => c.Source.DeferredOut);
+        Field<NonNullGraphType<BillingRowConnectionType>>("rows").Resolve(c => c.Source);
+        Field<EmptyStateEnum>("emptyState").Resolve(c => c.Source.Page.EmptyState);
+    }
+}
+
+public sealed class RowActionPayloadType : ObjectGraphType<RowActionResult>
+{
+    public RowActionPayloadType()
+    {
+        Name = "RowActionPayload";
+        Field<NonNullGraphType<BillingRowType>>("row").Resolve(c => c.Source.Row);
+        Field<NonNullGraphType<PeriodSummaryType>>("summary").Resolve(c => c.Source.Summary);
+    }
+}

@@ -1,0 +1,118 @@
+using System.Globalization;
+using GraphQL.Types;
+using GraphQLParser.AST;
+
+namespace Flowstate.GraphQL.Types;
+
+/// <summary>
+/// An input value that did not parse. Scalars return it instead of failing the whole request,
+/// so that one malformed item of an ingest batch is rejected on its own (see <see cref="Args"/>).
+/// </summary>
+public sealed record Malformed(string Raw, string Expected)
+{
+    public string Describe(string field) => $"{field}: '{Raw}' is not {Expected}.";
+}
+
+/// <summary>Money in USD: output as a plain decimal string ("1234.56"), input as a string or a number.</summary>
+public sealed class DecimalScalar : ScalarGraphType
+{
+    private const string Expected = "a decimal amount such as \"1234.56\"";
+    public DecimalScalar() { Name = "Decimal"; Description = "Money in USD as a plain decimal string, e.g. \"1234.56\"."; }
+
+    public static string Format(decimal value) => (value / 1.000000000000000000000000000000000m).ToString(CultureInfo.InvariantCulture);
+
+    public override object? Serialize(object? value) => value switch
+    {
+        null => null,
+        decimal d => Format(d),
+        _ => throw new InvalidOperationException($"Decimal cannot serialize {value.GetType().Name}"),
+    };
+
+    public override object? ParseValue(object? value) => value switch
+    {
+        null => null,
+        decimal d => d,
+        int or long or double or float => Parse(Convert.ToString(value, CultureInfo.InvariantCulture)!),
+        string s => Parse(s),
+        _ => new Malformed(value.ToString() ?? "", Expected),
+    };
+
+    public override object? ParseLiteral(GraphQLValue value) => value switch
+    {
+        GraphQLNullValue => null,
+        GraphQLIntValue i => Parse(i.Value.ToString()),
+        GraphQLFloatValue f => Parse(f.Value.ToString()),
+        GraphQLStringValue s => Parse(s.Value.ToString()),
+        _ => ThrowLiteralConversionError(value),
+    };
+
+    private static object Parse(string s) =>
+        decimal.TryParse(s.Trim(), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var d)
+            ? d : new Malformed(s, Expected);
+}
+
+/// <summary>A calendar date, "2026-11-23".</summary>
+public sealed class DateScalar : ScalarGraphType
+{
+    private const string Expected = "a date in the form YYYY-MM-DD";
+    public DateScalar() { Name = "Date"; Description = "A calendar date, e.g. \"2026-11-23\"."; }
+
+    public override object? Serialize(object? value) => value switch
+    {
+        null => null,
+        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        _ => throw new InvalidOperationException($"Date cannot serialize {value.GetType().Name}"),
+    };
+
+    public override object? ParseValue(object? value) => value switch
+    {
+        null => null,
+        DateOnly d => d,
+        string s => Parse(s),
+        _ => new Malformed(value.ToString() ?? "", Expected),
+    };
+
+    public override object? ParseLiteral(GraphQLValue value) => value switch
+    {
+        GraphQLNullValue => null,
+        GraphQLStringValue s => Parse(s.Value.ToString()),
+        _ => ThrowLiteralConversionError(value),
+    };
+
+    private static object Parse(string s) =>
+        DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : new Malformed(s, Expected);
+}
+
+/// <summary>An instant, ISO 8601; output in UTC.</summary>
+public sealed class DateTimeScalar : ScalarGraphType
+{
+    private const string Expected = "an ISO 8601 date-time with offset, e.g. \"2026-11-23T09:30:00Z\"";
+    public DateTimeScalar() { Name = "DateTime"; Description = "An ISO 8601 instant, output in UTC."; }
+
+    public override object? Serialize(object? value) => value switch
+    {
+        null => null,
+        DateTimeOffset d => d.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture),
+        _ => throw new InvalidOperationException($"DateTime cannot serialize {value.GetType().Name}"),
+    };
+
+    public override object? ParseValue(object? value) => value switch
+    {
+        null => null,
+        DateTimeOffset d => d,
+        string s => Parse(s),
+        _ => new Malformed(value.ToString() ?? "", Expected),
+    };
+
+    public override object? ParseLiteral(GraphQLValue value) => value switch
+    {
+        GraphQLNullValue => null,
+        GraphQLStringValue s => Parse(s.Value.ToString()),
+        _ => ThrowLiteralConversionError(value),
+    };
+
+    private static object Parse(string s) =>
+        s.Length >= 20 && (s.EndsWith('Z') || s.EndsWith("z") || s[^6] is '+' or '-')
+        && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d)
+            ? d.ToUniversalTime() : new Malformed(s, Expected);
+}

@@ -1,0 +1,71 @@
+using Flowstate.Ingestion;
+using Flowstate.Providers;
+using Flowstate.Silo.Options;
+using Flowstate.Workforce;
+
+namespace Flowstate.Silo.Demo;
+
+/// <summary>
+/// Loads the demo org into an empty database once the silo is up (FLOWSTATE_DEMO, on by
+/// default), through the same grains the GraphQL mutations call, then prints where to look.
+/// </summary>
+public sealed class DemoLoader(IGrainFactory grains, FlowstateOptions options, IHostApplicationLifetime lifetime, TimeProvider clock, ILogger<DemoLoader> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!await WaitForStartAsync(stoppingToken)) return;
+        try
+        {
+            if (options.Demo) await LoadAsync(stoppingToken);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            logger.LogError(e, "Loading the demo data failed");
+        }
+        var root = options.Http.TrimEnd('/');
+        Console.WriteLine($"""
+
+            Flowstate is running.
+              GraphQL:   {root}/graphql   (POST/GET; open it in a browser for the IDE)
+              Dashboard: {root}/dashboard/
+              Health:    {root}/healthz  {root}/readyz
+            """);
+    }
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        var org = grains.GetGrain<IOrgGrain>(options.DefaultOrg);
+        if ((await org.GetCountsAsync()).People > 0)
+        {
+            logger.LogInformation("Org {Org} already has data; demo data not loaded again", options.DefaultOrg);
+            return;
+        }
+        var started = clock.GetTimestamp();
+        var demo = DemoDataset.Generate(DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
+        await org.UpsertWorkforceAsync(demo.Workforce);
+        foreach (var p in demo.Providers)
+            await grains.GetGrain<IProviderGrain>(GrainKeys.Join(options.DefaultOrg, p.Id)).ConfigureAsync(p);
+        var ingestion = grains.GetGrain<IIngestionGrain>(options.DefaultOrg);
+        foreach (var chunk in demo.Sessions.Chunk(2000))
+        {
+            ct.ThrowIfCancellationRequested();
+            await ingestion.IngestSessionsAsync(chunk);
+        }
+        foreach (var (providerId, rows) in demo.BillingPulls)
+            foreach (var chunk in rows.Chunk(2000))
+                await ingestion.IngestBillingRowsAsync(providerId, chunk);
+        logger.LogInformation("Demo org {Org} loaded: {People} people, {Sessions} sessions, {Rows} billing rows in {Seconds:0.0}s",
+            options.DefaultOrg, demo.Workforce.People.Count, demo.Sessions.Count, demo.BillingPulls.Sum(p => p.Rows.Count),
+            clock.GetElapsedTime(started).TotalSeconds);
+    }
+
+    private async Task<bool> WaitForStartAsync(CancellationToken ct)
+    {
+        var started = new TaskCompletionSource();
+        using var reg = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        using var cancel = ct.Register(() => started.TrySetCanceled());
+        try { await started.Task; return true; }
+        catch (TaskCanceledException) { return false; }
+    }
+}

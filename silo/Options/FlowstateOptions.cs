@@ -1,0 +1,77 @@
+using System.Net;
+
+namespace Flowstate.Silo.Options;
+
+/// <summary>
+/// Host settings, bound from the <c>Flowstate</c> configuration section and the FLOWSTATE_*
+/// environment variables (see README). Validated at start: a missing or bad value stops the
+/// host with a message naming the setting.
+/// </summary>
+public sealed class FlowstateOptions
+{
+    public const string Section = "Flowstate";
+
+    /// <summary>FLOWSTATE_HTTP: the listen URL.</summary>
+    public string Http { get; set; } = "http://127.0.0.1:5080";
+
+    /// <summary>FLOWSTATE_DB: Npgsql connection string of the PostgreSQL that holds all state.</summary>
+    public string Database { get; set; } = "";
+
+    /// <summary>The org every request acts in until authentication exists.</summary>
+    public string DefaultOrg { get; set; } = "demo";
+
+    /// <summary>FLOWSTATE_DEMO: load the demo org into an empty database at start.</summary>
+    public bool Demo { get; set; } = true;
+
+    /// <summary>Localhost (one local node) or AdoNet (a multi-silo cluster through PostgreSQL membership).</summary>
+    public string Clustering { get; set; } = "Localhost";
+
+    public string ClusterId { get; set; } = "flowstate";
+    public string ServiceId { get; set; } = "flowstate";
+    public int SiloPort { get; set; } = 11111;
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The IP this silo advertises to others (POD_IP on Kubernetes); AdoNet clustering only.</summary>
+    public string? AdvertisedIp { get; set; }
+
+    /// <summary>Seconds between crash-repair sweeps of un-pushed grain changes.</summary>
+    public int RepairSweepSeconds { get; set; } = 300;
+
+    public IEnumerable<string> Validate()
+    {
+        if (!Uri.TryCreate(Http, UriKind.Absolute, out var http) || http.Scheme is not ("http" or "https"))
+            yield return $"FLOWSTATE_HTTP (Flowstate:Http) must be an absolute http(s) URL, e.g. http://127.0.0.1:5080; got '{Http}'.";
+        if (string.IsNullOrWhiteSpace(Database))
+            yield return "FLOWSTATE_DB (Flowstate:Database) is required: a PostgreSQL connection string. `./flowstate up` provisions one.";
+        else
+        {
+            string? error = null;
+            try { _ = new Npgsql.NpgsqlConnectionStringBuilder(Database); }
+            catch (Exception e) { error = e.Message; }
+            if (error is not null) yield return $"FLOWSTATE_DB (Flowstate:Database) is not a valid connection string: {error}";
+        }
+        if (string.IsNullOrWhiteSpace(DefaultOrg) || DefaultOrg.Contains('/'))
+            yield return "Flowstate:DefaultOrg must be a non-empty org id without '/'.";
+        if (Clustering is not ("Localhost" or "AdoNet"))
+            yield return $"Flowstate:Clustering must be Localhost or AdoNet; got '{Clustering}'.";
+        if (SiloPort is < 1 or > 65535 || GatewayPort is < 1 or > 65535)
+            yield return "Flowstate:SiloPort and Flowstate:GatewayPort must be TCP ports (1-65535).";
+        if (AdvertisedIp is not null && !IPAddress.TryParse(AdvertisedIp, out _))
+            yield return $"Flowstate:AdvertisedIp must be an IP address; got '{AdvertisedIp}'.";
+        if (RepairSweepSeconds < 10)
+            yield return "Flowstate:RepairSweepSeconds must be at least 10.";
+    }
+
+    /// <summary>Reads configuration plus the FLOWSTATE_* variables; throws naming every bad setting.</summary>
+    public static FlowstateOptions Load(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(Section).Get<FlowstateOptions>() ?? new FlowstateOptions();
+        if (configuration["FLOWSTATE_HTTP"] is { Length: > 0 } http) options.Http = http;
+        if (configuration["FLOWSTATE_DB"] is { Length: > 0 } db) options.Database = db;
+        if (configuration["FLOWSTATE_DEMO"] is { Length: > 0 } demo) options.Demo = demo is not ("0" or "false" or "no");
+        if (configuration["POD_IP"] is { Length: > 0 } podIp) options.AdvertisedIp ??= podIp;
+        var errors = options.Validate().ToList();
+        if (errors.Count > 0) throw new InvalidOperationException("Flowstate cannot start:\n  - " + string.Join("\n  - ", errors));
+        return options;
+    }
+}

@@ -1,0 +1,98 @@
+using Flowstate.Domain;
+using Flowstate.Providers;
+using Flowstate.Reconciliation;
+using Flowstate.Usage;
+
+namespace Flowstate.Tests.Unit;
+
+public sealed class MatcherTests
+{
+    private static readonly DateOnly Day = new(2026, 11, 10);
+
+    private static BillingLine Line(decimal billed, BillingRowKind kind = BillingRowKind.Usage) =>
+        new("p", "x", "p:alice", null, Day, billed, null, kind, null, null, null);
+
+    private static MatchEvidence Evidence(params (int Offset, decimal Cost)[] days) =>
+        new(days.Select(d => new DayEvidence(Day.AddDays(d.Offset), d.Cost, [$"s{d.Offset}"])).ToList(), days.Length, days.Sum(d => d.Cost));
+
+    private static MatchOutcome Match(decimal billed, MatchEvidence e, bool viaAccount = false) =>
+        Matcher.Match(Line(billed), viaAccount, e, MatchTolerance.Default);
+
+    [Theory]
+    [InlineData("100.00", "100.00")]
+    [InlineData("100.00", "99.00")]    // exactly 1%
+    [InlineData("100.00", "101.00")]
+    [InlineData("0.50", "0.51")]       // $0.01 floor beats 1% of a small bill
+    [InlineData("12.345", "12.35")]    // rounding to cents
+    public void SameDay_WithinAutoTolerance_IsAutoMatched(string billed, string observed)
+    {
+        var outcome = Match(decimal.Parse(billed), Evidence((0, decimal.Parse(observed))));
+        Assert.Equal(RowStatus.AutoMatched, outcome.Status);
+        Assert.Equal(decimal.Parse(observed), outcome.ObservedUsd);
+        Assert.InRange(outcome.Confidence, 0.95, 1.0);
+        Assert.Equal(["s0"], outcome.SessionIds);
+    }
+
+    [Theory]
+    [InlineData("100.00", "98.99")]
+    [InlineData("100.00", "90.00")]   // exactly 10%
+    [InlineData("100.00", "110.00")]
+    public void SameDay_WithinSuggestTolerance_IsSuggested(string billed, string observed) =>
+        Assert.Equal(RowStatus.Suggested, Match(decimal.Parse(billed), Evidence((0, decimal.Parse(observed)))).Status);
+
+    [Fact]
+    public void SameDay_BeyondSuggestTolerance_WithNoLag_IsUnreconciled()
+    {
+        var outcome = Match(100m, Evidence((0, 89.99m)));
+        Assert.Equal(RowStatus.Unreconciled, outcome.Status);
+        Assert.Equal(89.99m, outcome.ObservedUsd);
+    }
+
+    [Fact]
+    public void NoSessions_IsUnreconciled() =>
+        Assert.Equal(RowStatus.Unreconciled, Match(25m, Evidence()).Status);
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1)]
+    public void AdjacentDay_BillingLag_IsSuggestedNeverAuto(int offset)
+    {
+        var outcome = Match(40m, Evidence((offset, 40m)));
+        Assert.Equal(RowStatus.Suggested, outcome.Status);
+        Assert.Contains("lag", outcome.Reason);
+        Assert.Equal(40m, outcome.ObservedUsd);
+    }
+
+    [Fact]
+    public void TwoDaysAway_IsNotALag() =>
+        Assert.Equal(RowStatus.Unreconciled, Match(40m, Evidence((2, 40m))).Status);
+
+    [Fact]
+    public void AccountRow_ExactMatch_IsOnlySuggested()
+    {
+        var outcome = Match(70m, Evidence((0, 70m)), viaAccount: true);
+        Assert.Equal(RowStatus.Suggested, outcome.Status);
+        Assert.True(outcome.Confidence < 0.95);
+    }
+
+    [Fact]
+    public void Seat_WithSessionsThisMonth_IsSuggested_WithoutIsUnreconciled()
+    {
+        var used = new MatchEvidence([], 3, 12m);
+        var idle = new MatchEvidence([], 0, 0m);
+        Assert.Equal(RowStatus.Suggested, Matcher.Match(Line(40m, BillingRowKind.Seat), false, used, MatchTolerance.Default).Status);
+        Assert.Equal(RowStatus.Unreconciled, Matcher.Match(Line(40m, BillingRowKind.Seat), false, idle, MatchTolerance.Default).Status);
+    }
+
+    [Fact]
+    public void Credit_IsLeftForFinance() =>
+        Assert.Equal(RowStatus.Unreconciled, Matcher.Match(Line(-10m, BillingRowKind.Credit), false, Evidence((0, 10m)), MatchTolerance.Default).Status);
+
+    [Fact]
+    public void ProviderTolerances_AreHonoured()
+    {
+        var strict = new MatchTolerance(0m, 0.02m);
+        Assert.Equal(RowStatus.Suggested, Matcher.Match(Line(100m), false, Evidence((0, 98.5m)), strict).Status);
+        Assert.Equal(RowStatus.Unreconciled, Matcher.Match(Line(100m), false, Evidence((0, 97m)), strict).Status);
+    }
+}
