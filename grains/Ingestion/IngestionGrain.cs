@@ -105,7 +105,8 @@ public sealed class IngestionGrain(SessionStore sessionStore, TimeProvider clock
         var recorded = await ForEachAsync(batches, async b =>
             (b.Key, Result: await GrainFactory.GetGrain<IUsagePartitionGrain>(PartitionKeys.Of(Org, b.Key.ProviderId, b.Key.SubjectKey, b.Key.Month)).RecordAsync(b.Batch)));
 
-        await sessionStore.InsertAsync(Org, records.Select(r => r.Record).ToList());
+        // Sorted by id so that concurrent batches lock rows in one order (no deadlocks).
+        await sessionStore.InsertAsync(Org, records.Select(r => r.Record).OrderBy(r => r.Request.Id, StringComparer.Ordinal).ToList());
 
         var rows = recorded.SelectMany(r => r.Result.RowsToRematch).Distinct().ToList();
         await ForEachAsync(rows, async id => { await GrainFactory.GetGrain<IBillingRowGrain>(GrainKeys.Row(Org, id)).RematchAsync(); return 0; });

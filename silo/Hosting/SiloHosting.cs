@@ -7,6 +7,8 @@ using Flowstate.Silo.Options;
 using Flowstate.Storage;
 using Npgsql;
 using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
 using Orleans.Dashboard;
 
 namespace Flowstate.Silo.Hosting;
@@ -62,7 +64,12 @@ public static class SiloHosting
     public static ISiloBuilder AddFlowstatePersistence(this ISiloBuilder silo, string connectionString)
     {
         silo.AddAdoNetGrainStorage(GrainStorage.Name, o => { o.Invariant = Invariant; o.ConnectionString = connectionString; });
+        // Orleans' own binary format: versioned by the [Id]s on state types, compact, and blind to
+        // computed properties (the JSON default would walk Period.Next forever).
+        silo.Services.AddOptions<AdoNetGrainStorageOptions>(GrainStorage.Name)
+            .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
         silo.UseAdoNetReminderService(o => { o.Invariant = Invariant; o.ConnectionString = connectionString; });
+        silo.AddIncomingGrainCallFilter<StorageExceptionFilter>();
         return silo;
     }
 

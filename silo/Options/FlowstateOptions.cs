@@ -72,6 +72,20 @@ public sealed class FlowstateOptions
         if (configuration["POD_IP"] is { Length: > 0 } podIp) options.AdvertisedIp ??= podIp;
         var errors = options.Validate().ToList();
         if (errors.Count > 0) throw new InvalidOperationException("Flowstate cannot start:\n  - " + string.Join("\n  - ", errors));
+        options.Database = WithPoolLimit(options.Database);
         return options;
+    }
+
+    /// <summary>
+    /// Orleans' ADO.NET providers and the read models share one pool per connection string; cap
+    /// it (unless the string says otherwise) so a silo stays well inside PostgreSQL's default 100
+    /// connections.
+    /// </summary>
+    public static string WithPoolLimit(string connectionString, int max = 40)
+    {
+        var b = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Maximum Pool Size", StringComparison.OrdinalIgnoreCase)
+            && !connectionString.Contains("Max Pool Size", StringComparison.OrdinalIgnoreCase)) b.MaxPoolSize = max;
+        return b.ConnectionString;
     }
 }

@@ -61,7 +61,10 @@ public sealed class ReconciliationFlowTests(FlowstateCluster cluster)
         Assert.Equal("52.4", summary.GetProperty("residual").GetString());
         var chips = rec.GetProperty("buckets").EnumerateArray().ToDictionary(b => b.GetProperty("status").GetString()!, b => b.GetProperty("count").GetInt32());
         Assert.Equal((2, 3, 1, 0), (chips["UNRECONCILED"], chips["SUGGESTED"], chips["AUTO_MATCHED"], chips["CONFIRMED"]));
-        Assert.Equal("alice", rec.GetProperty("rows").GetProperty("edges")[0].GetProperty("node").GetProperty("subject").GetProperty("id").GetString());
+        var nodes = rec.GetProperty("rows").GetProperty("edges").EnumerateArray().Select(e => e.GetProperty("node")).ToDictionary(n => n.GetProperty("id").GetString()!);
+        Assert.Equal("alice", nodes[RowId("exact")].GetProperty("subject").GetProperty("id").GetString());
+        Assert.Equal(JsonValueKind.Null, nodes[RowId("seat-idle")].GetProperty("subject").ValueKind);
+        Assert.Equal("0.4", nodes[RowId("near")].GetProperty("delta").GetString());
     }
 
     [Fact]
@@ -156,10 +159,10 @@ public sealed class ReconciliationFlowTests(FlowstateCluster cluster)
         Assert.Equal(versionA, (await org.GetRowAsync("a")).Version);
 
         await org.Row("b").ApplyActionAsync(new RowCommand(RowAction.WriteOff, "no usage", null, "t"));
-        var changed = await org.BillAsync(TestOrg.BillRow("b", "bob", "2026-11-02", 99m), TestOrg.BillRow("a", "alice", "2026-11-02", 3.5m));
+        var changed = await org.BillAsync(TestOrg.BillRow("b", "bob", "2026-11-02", 99m), TestOrg.BillRow("a", "alice", "2026-11-02", 3.2m));
         Assert.Equal((1, 1), (changed.Accepted, changed.Duplicates));
         Assert.Equal(4m, (await org.GetRowAsync("b")).Line.TotalCostUsd);
-        Assert.Equal(3.5m, (await org.GetRowAsync("a")).Line.TotalCostUsd);
+        Assert.Equal(3.2m, (await org.GetRowAsync("a")).Line.TotalCostUsd);
         Assert.Equal(RowStatus.Suggested, (await org.GetRowAsync("a")).Status);
     }
 

@@ -21,7 +21,7 @@ public sealed class TestDatabase : IAsyncDisposable
     public static async Task<TestDatabase> CreateAsync()
     {
         var name = $"flowstate_test_{Guid.NewGuid():N}"[..32];
-        var cs = new NpgsqlConnectionStringBuilder(Server) { Database = name }.ConnectionString;
+        var cs = new NpgsqlConnectionStringBuilder(Server) { Database = name, MaxPoolSize = 12 }.ConnectionString;
         await SchemaMigrator.EnsureDatabaseAsync(cs);
         await SchemaMigrator.ApplyAsync(cs);
         return new TestDatabase(cs, name);

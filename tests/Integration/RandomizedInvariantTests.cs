@@ -1,0 +1,142 @@
+using Flowstate.Ingestion;
+using Flowstate.Reconciliation;
+using Flowstate.Tests.Infrastructure;
+
+namespace Flowstate.Tests.Integration;
+
+/// <summary>
+/// DESIGN invariants 1, 2 and 4 under thousands of random, partly concurrent ingests and
+/// actions, checked against a recomputation from the rows and sessions themselves.
+/// </summary>
+[Collection(DurabilityCollection.Name)]
+public sealed class RandomizedInvariantTests(FlowstateCluster cluster)
+{
+    private static readonly string[] Subjects = ["alice", "bob", "alice@acme.example", "BOB@acme.example", "carol@elsewhere.example"];
+    private static readonly string[] Keys = ["key_a", "key_b"];
+
+    [Fact]
+    public async Task RandomIngestsAndActions_KeepPeriodsEqualToTheirRows()
+    {
+        var random = new Random(4242);
+        var org = await TestOrg.CreateAsync(cluster);
+        var lastLine = new Dictionary<string, BillingRowRequest>();
+        var sessions = new Dictionary<string, SessionRequest>();
+        var sessionCost = new Dictionary<string, (DateTimeOffset Start, decimal Cost)>();
+        var actionsApplied = 0;
+
+        for (var round = 0; round < 250; round++)
+        {
+            var ops = new List<Task>();
+            for (var i = 0; i < 8; i++)
+            {
+                switch (random.Next(10))
+                {
+                    case < 3:
+                        var rows = Enumerable.Range(0, random.Next(1, 6)).Select(_ => RandomRow(random)).DistinctBy(r => r.ExternalId).ToArray();
+                        foreach (var r in rows) lastLine[r.ExternalId!] = r;
+                        ops.Add(org.BillAsync(rows));
+                        break;
+                    case < 6:
+                        var batch = Enumerable.Range(0, random.Next(1, 8)).Select(_ => RandomSession(random, sessions)).DistinctBy(s => s.Id).ToArray();
+                        foreach (var s in batch) { sessions.TryAdd(s.Id!, s); sessionCost.TryAdd(s.Id!, (sessions[s.Id!].StartedAt!.Value, sessions[s.Id!].CostUsd!.Value)); }
+                        ops.Add(org.ObserveAsync(batch.Select(s => sessions[s.Id!]).ToArray()));
+                        break;
+                    default:
+                        if (lastLine.Count == 0) break;
+                        var id = lastLine.Keys.ElementAt(random.Next(lastLine.Count));
+                        ops.Add(RandomActionAsync(org, id, random).ContinueWith(t => { if (t.Result) Interlocked.Increment(ref actionsApplied); }));
+                        break;
+                }
+            }
+            await Task.WhenAll(ops);
+        }
+        Assert.True(actionsApplied > 200, $"only {actionsApplied} actions applied");
+
+        var before = await CheckInvariantsAsync(org, lastLine.Keys, sessionCost);
+
+        // Invariant 4: re-ingesting everything changes nothing, and neither does a restart.
+        // Concurrent re-pulls of one id race, so re-send what each row actually holds.
+        var held = (await Task.WhenAll(lastLine.Keys.Select(id => org.Row(id).GetAsync()))).OfType<BillingRowView>()
+            .Select(r => new BillingRowRequest(r.Line.ExternalId, r.Line.SubjectKey?[2..], r.Line.Account, r.Line.UsageDate, r.Line.TotalCostUsd,
+                r.Line.ListCostUsd, r.Line.Kind, r.Line.Description, []));
+        foreach (var chunk in held.Chunk(50)) await org.BillAsync(chunk);
+        foreach (var chunk in sessions.Values.Chunk(50)) await org.ObserveAsync(chunk);
+        var afterReingest = await CheckInvariantsAsync(org, lastLine.Keys, sessionCost);
+        Assert.Equal(string.Join("\n", before.Except(afterReingest)), string.Join("\n", afterReingest.Except(before)));
+        await cluster.RestartAsync();
+        var afterRestart = await CheckInvariantsAsync(org, lastLine.Keys, sessionCost);
+        Assert.Equal(string.Join("\n", before.Except(afterRestart)), string.Join("\n", afterRestart.Except(before)));
+    }
+
+    private static BillingRowRequest RandomRow(Random random)
+    {
+        var day = new DateOnly(2026, 10, 20).AddDays(random.Next(25));
+        var account = random.Next(6) == 0;
+        return new BillingRowRequest($"r{random.Next(300)}", account ? null : Subjects[random.Next(Subjects.Length)], account ? Keys[random.Next(2)] : null,
+            day, Math.Round((decimal)random.NextDouble() * 20, 2), null, random.Next(12) == 0 ? BillingRowKind.Seat : BillingRowKind.Usage, null, []);
+    }
+
+    private static SessionRequest RandomSession(Random random, IReadOnlyDictionary<string, SessionRequest> known)
+    {
+        var id = $"s{random.Next(2000)}";
+        if (known.TryGetValue(id, out var seen)) return seen;
+        var start = new DateTimeOffset(2026, 10, 19, 0, 0, 0, TimeSpan.Zero).AddMinutes(random.Next(27 * 24 * 60));
+        return TestOrg.Session(id, Subjects[random.Next(Subjects.Length)], start.ToString("O"), Math.Round((decimal)random.NextDouble() * 5, 4),
+            random.Next(3) == 0 ? Keys[random.Next(2)] : null);
+    }
+
+    private static async Task<bool> RandomActionAsync(TestOrg org, string externalId, Random random)
+    {
+        var row = await org.Row(externalId).GetAsync();
+        if (row is null) return false;
+        var action = (RowAction)random.Next(4);
+        var note = random.Next(5) == 0 ? " " : "random note";
+        var expected = random.Next(10) == 0 ? row.Version - 1 : row.Version;
+        try
+        {
+            await org.Row(externalId).ApplyActionAsync(new RowCommand(action, note, expected, "fuzz"));
+            return true;
+        }
+        catch (FlowstateException) { return false; }
+    }
+
+    private static async Task<List<string>> CheckInvariantsAsync(TestOrg org, IEnumerable<string> externalIds,
+        IReadOnlyDictionary<string, (DateTimeOffset Start, decimal Cost)> sessions)
+    {
+        var rows = (await Task.WhenAll(externalIds.Select(id => org.Row(id).GetAsync()))).OfType<BillingRowView>().ToList();
+        var fingerprint = new List<string>();
+        foreach (var period in new[] { "2026-10", "2026-11", "2026-12" }.Select(Period.Parse))
+        {
+            var inPeriod = rows.Where(r => r.Period == period).ToList();
+            var page = await org.Period(period.ToString()).GetInboxAsync(new InboxQuery(Enum.GetValues<RowStatus>(), null, 200, null));
+            var summary = page.Summary;
+            var observed = sessions.Values.Where(s => Period.Of(s.Start) == period).Sum(s => s.Cost);
+
+            // Invariant 1
+            Assert.Equal(inPeriod.Sum(r => r.Line.TotalCostUsd), summary.Billed);
+            Assert.Equal(observed, summary.Observed);
+            Assert.Equal(inPeriod.Where(r => r.Status == RowStatus.WrittenOff).Sum(r => r.Line.TotalCostUsd), summary.WrittenOff);
+            Assert.Equal(summary.Billed - summary.Observed - summary.WrittenOff, summary.Residual);
+            // Invariant 2
+            Assert.Equal(inPeriod.Count, page.Buckets.Sum(b => b.Count));
+            Assert.Equal(inPeriod.Count, summary.RowCount);
+            foreach (var b in page.Buckets)
+            {
+                Assert.Equal(inPeriod.Count(r => r.Status == b.Status), b.Count);
+                Assert.Equal(inPeriod.Where(r => r.Status == b.Status).Sum(r => r.Line.TotalCostUsd), b.Amount);
+            }
+            var listed = new List<string>();
+            for (var p = page; ; p = await org.Period(period.ToString()).GetInboxAsync(new InboxQuery(Enum.GetValues<RowStatus>(), null, 200, p.Edges[^1].Cursor)))
+            {
+                listed.AddRange(p.Edges.Select(e => e.RowId));
+                if (!p.HasNextPage) break;
+            }
+            Assert.Equal(inPeriod.Select(r => r.Id).Order(), listed.Order());
+            static string M(decimal d) => Flowstate.GraphQL.Types.DecimalScalar.Format(d);
+            fingerprint.Add($"{period} billed={M(summary.Billed)} observed={M(summary.Observed)} off={M(summary.WrittenOff)} rows={summary.RowCount} "
+                + string.Join(',', page.Buckets.Select(b => $"{b.Status}:{b.Count}:{M(b.Amount)}")));
+        }
+        fingerprint.AddRange(rows.OrderBy(r => r.Id).Select(r => $"{r.Id} {r.Status} v{r.Version} {r.Period}"));
+        return fingerprint;
+    }
+}
