@@ -39,7 +39,7 @@ public sealed class BillingRowGrain(
             S.Line = line;
             S.Period = Period.Of(line.UsageDate);
             S.Status = RowStatus.Unreconciled;
-            var outcome = await MatchAsync();
+            var (_, outcome) = await MatchAsync(onlyOnNewEvidence: false);
             Transition(outcome?.Status ?? RowStatus.Unreconciled, $"ingest:{line.ProviderId}", null, outcome?.Reason ?? "Ingested.");
             await CommitAsync();
             return IngestOutcome.Created;
@@ -81,7 +81,7 @@ public sealed class BillingRowGrain(
     public async Task RematchAsync()
     {
         if (S.Line is null || !RowRules.IsOpen(S.Status)) return;
-        if (await RematchInPlaceAsync(MatcherActor, null)) await CommitAsync();
+        if (await RematchInPlaceAsync(MatcherActor, null, onlyOnNewEvidence: true)) await CommitAsync();
     }
 
     public async Task ReturnIfDueAsync()
@@ -107,10 +107,11 @@ public sealed class BillingRowGrain(
     }
 
     /// <summary>Matches again; true (and the version bumped) when anything the row shows changed.</summary>
-    private async Task<bool> RematchInPlaceAsync(string actor, string? note)
+    private async Task<bool> RematchInPlaceAsync(string actor, string? note, bool onlyOnNewEvidence = false)
     {
         var before = (S.ObservedCostUsd, S.Confidence, string.Join(',', S.MatchedSessionIds));
-        var outcome = await MatchAsync();
+        var (skipped, outcome) = await MatchAsync(onlyOnNewEvidence);
+        if (skipped) return false;
         var target = outcome?.Status ?? RowStatus.Unreconciled;
         if (target != S.Status)
         {
@@ -122,8 +123,12 @@ public sealed class BillingRowGrain(
         return true;
     }
 
-    /// <summary>Asks the subject's partitions for evidence around the usage date and applies the matcher.</summary>
-    private async Task<MatchOutcome?> MatchAsync()
+    /// <summary>
+    /// Asks the subject's partitions for evidence around the usage date and applies the matcher.
+    /// With <paramref name="onlyOnNewEvidence"/>, evidence identical to what the row last saw (a
+    /// re-sent batch) is skipped, so a reopened row stays as finance left it.
+    /// </summary>
+    private async Task<(bool Skipped, MatchOutcome? Outcome)> MatchAsync(bool onlyOnNewEvidence)
     {
         var line = S.Line!;
         var viaAccount = line.SubjectKey is null && line.Account is not null;
@@ -131,7 +136,7 @@ public sealed class BillingRowGrain(
         if (subjectKey is null)
         {
             ApplyOutcome(new MatchOutcome(RowStatus.Unreconciled, 0, 0, [], "The bill names no person or account to match."));
-            return null;
+            return (false, null);
         }
 
         var provider = await GrainFactory.GetGrain<IProviderGrain>(GrainKeys.Join(Org, line.ProviderId)).GetAsync();
@@ -143,9 +148,12 @@ public sealed class BillingRowGrain(
         var own = evidence[months.IndexOf(Period.Of(line.UsageDate))];
         var merged = new MatchEvidence(evidence.SelectMany(e => e.Days).ToList(), own.MonthSessionCount, own.MonthObservedUsd);
 
+        var evidenceSeen = string.Join(';', merged.Days.OrderBy(d => d.Day).Select(d => $"{d.Day:yyyyMMdd}:{d.ObservedUsd}:{d.SessionIds.Count}")) + $"|{merged.MonthSessionCount}";
+        if (onlyOnNewEvidence && evidenceSeen == S.EvidenceSeen) return (true, null);
+        S.EvidenceSeen = evidenceSeen;
         var outcome = Matcher.Match(line, viaAccount, merged, provider?.Config.Tolerance ?? MatchTolerance.Default);
         ApplyOutcome(outcome);
-        return outcome;
+        return (false, outcome);
     }
 
     private void ApplyOutcome(MatchOutcome outcome)

@@ -24,4 +24,7 @@ public sealed class BillingRowState
     /// entry per period at most. Cleared in memory once applied, re-sent on activation.
     /// </summary>
     [Id(11)] public List<LedgerEntry> Outbox { get; set; } = [];
+
+    /// <summary>What the evidence looked like at the last match: late sessions are "new evidence" only if it differs.</summary>
+    [Id(12)] public string? EvidenceSeen { get; set; }
 }

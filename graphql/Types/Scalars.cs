@@ -51,23 +51,24 @@ public sealed class DecimalScalar : ScalarGraphType
             ? d : new Malformed(s, Expected);
 }
 
-/// <summary>A calendar date, "2026-11-23".</summary>
-public sealed class DateScalar : ScalarGraphType
+/// <summary>A scalar written as a string on the wire; what does not parse becomes <see cref="Malformed"/>.</summary>
+public abstract class StringScalar<T> : ScalarGraphType where T : struct
 {
-    private const string Expected = "a date in the form YYYY-MM-DD";
-    public DateScalar() { Name = "Date"; Description = "A calendar date, e.g. \"2026-11-23\"."; }
+    protected abstract string Expected { get; }
+    protected abstract bool TryParse(string text, out T value);
+    protected abstract string Format(T value);
 
     public override object? Serialize(object? value) => value switch
     {
         null => null,
-        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        _ => throw new InvalidOperationException($"Date cannot serialize {value.GetType().Name}"),
+        T t => Format(t),
+        _ => throw new InvalidOperationException($"{Name} cannot serialize {value.GetType().Name}"),
     };
 
     public override object? ParseValue(object? value) => value switch
     {
         null => null,
-        DateOnly d => d,
+        T t => t,
         string s => Parse(s),
         _ => new Malformed(value.ToString() ?? "", Expected),
     };
@@ -79,40 +80,34 @@ public sealed class DateScalar : ScalarGraphType
         _ => ThrowLiteralConversionError(value),
     };
 
-    private static object Parse(string s) =>
-        DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : new Malformed(s, Expected);
+    private object Parse(string s) => TryParse(s, out var v) ? v : new Malformed(s, Expected);
 }
 
-/// <summary>An instant, ISO 8601; output in UTC.</summary>
-public sealed class DateTimeScalar : ScalarGraphType
+/// <summary>A calendar date, "2026-11-23".</summary>
+public sealed class DateScalar : StringScalar<DateOnly>
 {
-    private const string Expected = "an ISO 8601 date-time with offset, e.g. \"2026-11-23T09:30:00Z\"";
+    public DateScalar() { Name = "Date"; Description = "A calendar date, e.g. \"2026-11-23\"."; }
+    protected override string Expected => "a date in the form YYYY-MM-DD";
+    protected override bool TryParse(string text, out DateOnly value) =>
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out value);
+    protected override string Format(DateOnly value) => value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}
+
+/// <summary>An instant, ISO 8601 with an offset; output in UTC.</summary>
+public sealed class DateTimeScalar : StringScalar<DateTimeOffset>
+{
     public DateTimeScalar() { Name = "DateTime"; Description = "An ISO 8601 instant, output in UTC."; }
+    protected override string Expected => "an ISO 8601 date-time with offset, e.g. \"2026-11-23T09:30:00Z\"";
 
-    public override object? Serialize(object? value) => value switch
+    protected override bool TryParse(string text, out DateTimeOffset value)
     {
-        null => null,
-        DateTimeOffset d => d.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture),
-        _ => throw new InvalidOperationException($"DateTime cannot serialize {value.GetType().Name}"),
-    };
+        value = default;
+        var hasOffset = text.Length >= 20 && (text[^1] is 'Z' or 'z' || text[^6] is '+' or '-');
+        if (!hasOffset || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)) return false;
+        value = parsed.ToUniversalTime();
+        return true;
+    }
 
-    public override object? ParseValue(object? value) => value switch
-    {
-        null => null,
-        DateTimeOffset d => d,
-        string s => Parse(s),
-        _ => new Malformed(value.ToString() ?? "", Expected),
-    };
-
-    public override object? ParseLiteral(GraphQLValue value) => value switch
-    {
-        GraphQLNullValue => null,
-        GraphQLStringValue s => Parse(s.Value.ToString()),
-        _ => ThrowLiteralConversionError(value),
-    };
-
-    private static object Parse(string s) =>
-        s.Length >= 20 && (s.EndsWith('Z') || s.EndsWith("z") || s[^6] is '+' or '-')
-        && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d)
-            ? d.ToUniversalTime() : new Malformed(s, Expected);
+    protected override string Format(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
 }

@@ -192,4 +192,24 @@ public sealed class ReconciliationFlowTests(FlowstateCluster cluster)
         Assert.Equal("INVALID_INPUT", await org.ErrorCodeAsync(Inbox, new { period = "2026-11", after = "not-a-cursor" }));
         Assert.Equal("INVALID_INPUT", await org.ErrorCodeAsync(Inbox, new { period = "November" }));
     }
+
+    [Fact]
+    public async Task ReopenedRow_StaysUnreconciled_UntilNewEvidenceArrives()
+    {
+        var org = await TestOrg.CreateAsync(cluster);
+        var first = TestOrg.Session("e1", "alice", "2026-11-14T10:00:00Z", 5m);
+        await org.ObserveAsync(first);
+        await org.BillAsync(TestOrg.BillRow("re", "alice", "2026-11-14", 9m));
+        Assert.Equal(RowStatus.Unreconciled, (await org.GetRowAsync("re")).Status);
+        await org.Row("re").ApplyActionAsync(new RowCommand(RowAction.WriteOff, "over-billed", null, "t"));
+        await org.Row("re").ApplyActionAsync(new RowCommand(RowAction.Reopen, "vendor sent usage", null, "t"));
+        var reopened = await org.GetRowAsync("re");
+
+        await org.ObserveAsync(first);  // a re-sent batch is no evidence
+        Assert.Equal((RowStatus.Unreconciled, reopened.Version), ((await org.GetRowAsync("re")).Status, (await org.GetRowAsync("re")).Version));
+
+        await org.ObserveAsync(TestOrg.Session("e2", "alice", "2026-11-14T15:00:00Z", 4m));
+        var matched = await org.GetRowAsync("re");
+        Assert.Equal((RowStatus.AutoMatched, 9m), (matched.Status, matched.ObservedCostUsd));
+    }
 }
