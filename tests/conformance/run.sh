@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# GraphQL-over-HTTP conformance against a real Flowstate silo.
+#   usage: FLOWSTATE_DB=<PostgreSQL connection string, schema applied> run.sh <results-dir>
+# Needs the Release build (../../silo/bin/Release/net10.0/Flowstate.Silo.dll), node >= 20 and curl.
+# Writes to <results-dir>: conformance.tap, conformance-silo.log and conformance.txt, which holds
+# one line "PASS FAIL SKIP". Exits non-zero when a test failed or the silo never became ready.
+set -euo pipefail
+
+if [ $# -ne 1 ] || [ -z "$1" ]; then
+  echo "usage: FLOWSTATE_DB=<connection string> $0 <results-dir>" >&2
+  exit 2
+fi
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+SILO_DLL="$HERE/../../silo/bin/Release/net10.0/Flowstate.Silo.dll"
+mkdir -p "$1"
+RESULTS="$(cd "$1" && pwd)"
+SUMMARY="$RESULTS/conformance.txt"
+START=$SECONDS
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+fail() { echo "conformance: $*" >&2; echo "0 1 0" >"$SUMMARY"; exit 1; }
+
+[ -n "${FLOWSTATE_DB:-}" ] || fail "FLOWSTATE_DB must be set to a PostgreSQL connection string."
+[ -f "$SILO_DLL" ] || fail "$SILO_DLL is missing; build with: dotnet build Flowstate.sln -c Release"
+
+if [ ! -d "$HERE/node_modules" ]; then
+  (cd "$HERE" && npm ci --no-audit --no-fund) || fail "npm ci failed."
+fi
+
+# Prints the first port from $1 upward that can be bound on 127.0.0.1.
+free_port() {
+  local port
+  for port in $(seq "$1" $(($1 + 200))); do
+    if node -e 'require("net").createServer().once("error", () => process.exit(1))
+                  .listen(+process.argv[1], "127.0.0.1", function () { this.close(); })' "$port"; then
+      echo "$port"; return
+    fi
+  done
+  return 1
+}
+# Concurrent runs on one host take turns from picking ports until their silo is ready, so that
+# none picks a port another's silo is about to bind (and then audits that silo instead of its own).
+if command -v flock >/dev/null; then
+  exec 9>"${TMPDIR:-/tmp}/flowstate-conformance.lock"
+  flock 9
+fi
+PORT="$(free_port 5181)" || fail "no free HTTP port from 5181."
+# Orleans listens too (defaults 11111/30000); free ports keep this run clear of any other local silo.
+SILO_PORT="$(free_port 21181)" || fail "no free silo port."
+GATEWAY_PORT="$(free_port $((SILO_PORT + 1)))" || fail "no free gateway port."
+BASE="http://127.0.0.1:$PORT"
+
+FLOWSTATE_HTTP="$BASE" FLOWSTATE_DEMO=0 Flowstate__SiloPort="$SILO_PORT" Flowstate__GatewayPort="$GATEWAY_PORT" \
+  dotnet "$SILO_DLL" serve >"$RESULTS/conformance-silo.log" 2>&1 9>&- &
+SILO_PID=$!
+stop_silo() {
+  kill -0 "$SILO_PID" 2>/dev/null || return 0
+  kill "$SILO_PID" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$SILO_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$SILO_PID" 2>/dev/null || true
+  wait "$SILO_PID" 2>/dev/null || true
+}
+trap stop_silo EXIT
+trap 'exit 130' INT TERM
+
+echo "conformance: silo pid $SILO_PID on $BASE (log: $RESULTS/conformance-silo.log)" >&2
+ready=0 waited_from=$SECONDS
+for _ in $(seq 1 120); do
+  kill -0 "$SILO_PID" 2>/dev/null || break
+  if curl -fsS -o /dev/null --max-time 2 "$BASE/readyz" 2>/dev/null; then
+    kill -0 "$SILO_PID" 2>/dev/null && ready=1; break
+  fi
+  [ $((SECONDS - waited_from)) -lt 60 ] || break
+  sleep 0.5
+done
+if [ "$ready" != 1 ]; then
+  tail -n 30 "$RESULTS/conformance-silo.log" >&2 || true
+  kill -0 "$SILO_PID" 2>/dev/null || fail "the silo exited before it was ready (log above)."
+  fail "the silo did not answer $BASE/readyz with 200 within 60 s (log above)."
+fi
+exec 9>&-
+
+set +e
+(cd "$HERE" && FLOWSTATE_URL="$BASE/graphql" node --test --test-reporter=tap http-audits.test.mjs) \
+  | tee "$RESULTS/conformance.tap"
+node_status=${PIPESTATUS[0]}
+set -e
+
+# Node's TAP summary: unindented "# pass N", "# fail N", "# cancelled N", "# skipped N", "# todo N".
+read -r PASS FAIL SKIP < <(awk '
+  /^# pass [0-9]+$/      { pass = $3; seen = 1 }
+  /^# fail [0-9]+$/      { fail += $3 }
+  /^# cancelled [0-9]+$/ { fail += $3 }
+  /^# (skipped|todo) [0-9]+$/ { skip += $3 }
+  END { if (!seen) print 0, 1, 0; else print pass + 0, fail + 0, skip + 0 }' "$RESULTS/conformance.tap")
+if [ "$node_status" -ne 0 ] && [ "$FAIL" -eq 0 ]; then FAIL=1; fi
+echo "$PASS $FAIL $SKIP" >"$SUMMARY"
+echo "conformance: $PASS passed, $FAIL failed, $SKIP skipped in $((SECONDS - START)) s" >&2
+[ "$FAIL" -eq 0 ]
