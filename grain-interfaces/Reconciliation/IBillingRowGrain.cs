@@ -50,7 +50,7 @@ public interface IPeriodGrain : IGrainWithStringKey
 
 /// <summary>
 /// Returns deferred rows when their next period begins. Key: the org. A durable reminder
-/// drives it, so it survives restarts; time comes from the injected <see cref="TimeProvider"/>.
+/// drives it, so it survives restarts; time comes from the injected BusinessClock.
 /// </summary>
 [Alias("Flowstate.IDeferralClockGrain")]
 public interface IDeferralClockGrain : IGrainWithStringKey

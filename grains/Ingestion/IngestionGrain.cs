@@ -15,7 +15,7 @@ namespace Flowstate.Ingestion;
 /// changes nothing twice.
 /// </summary>
 [StatelessWorker, GrainType("ingestion")]
-public sealed class IngestionGrain(SessionStore sessionStore, TimeProvider clock) : Grain, IIngestionGrain
+public sealed class IngestionGrain(SessionStore sessionStore, BusinessClock clock) : Grain, IIngestionGrain
 {
     /// <summary>Grain calls in flight at once per batch: enough to overlap storage writes, bounded to protect the silo.</summary>
     private const int Parallelism = 64;

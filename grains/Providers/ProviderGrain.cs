@@ -15,7 +15,7 @@ public sealed class ProviderState
 [GrainType("provider")]
 public sealed class ProviderGrain(
     [PersistentState("provider", GrainStorage.Name)] IPersistentState<ProviderState> state,
-    TimeProvider clock) : Grain, IProviderGrain
+    BusinessClock clock) : Grain, IProviderGrain
 {
     public async Task<ProviderView> ConfigureAsync(ProviderConfig config)
     {

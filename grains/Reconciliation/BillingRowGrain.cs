@@ -14,7 +14,7 @@ namespace Flowstate.Reconciliation;
 [GrainType("billing-row")]
 public sealed class BillingRowGrain(
     [PersistentState("billing-row", GrainStorage.Name)] IPersistentState<BillingRowState> state,
-    TimeProvider clock,
+    BusinessClock clock,
     ILogger<BillingRowGrain> logger) : Grain, IBillingRowGrain
 {
     public const string MatcherActor = "system:matcher";
@@ -72,7 +72,12 @@ public sealed class BillingRowGrain(
             // A month that has already ended: the row leaves it at once.
             if (Period.Of(clock.GetUtcNow()) > actedIn) MoveToNextPeriod(command.Actor, "Deferred out of an ended month.");
         }
-        if (command.Action == RowAction.Reopen) ClearMatch();
+        if (command.Action == RowAction.Reopen)
+        {
+            ClearMatch();
+            // What the row can see now is not new evidence: only sessions after the reopen may move it.
+            S.EvidenceSeen = (await EvidenceAsync())?.Fingerprint;
+        }
 
         var summaries = await CommitAsync();
         return new RowActionResult(View(), summaries[actedIn]);
@@ -131,29 +136,38 @@ public sealed class BillingRowGrain(
     private async Task<(bool Skipped, MatchOutcome? Outcome)> MatchAsync(bool onlyOnNewEvidence)
     {
         var line = S.Line!;
-        var viaAccount = line.SubjectKey is null && line.Account is not null;
-        var subjectKey = line.SubjectKey ?? (line.Account is null ? null : SubjectKeys.Account(line.Account));
-        if (subjectKey is null)
+        if (await EvidenceAsync() is not { } found)
         {
             ApplyOutcome(new MatchOutcome(RowStatus.Unreconciled, 0, 0, [], "The bill names no person or account to match."));
             return (false, null);
         }
-
+        if (onlyOnNewEvidence && found.Fingerprint == S.EvidenceSeen) return (true, null);
+        S.EvidenceSeen = found.Fingerprint;
         var provider = await GrainFactory.GetGrain<IProviderGrain>(GrainKeys.Join(Org, line.ProviderId)).GetAsync();
+        var viaAccount = line.SubjectKey is null;
+        var outcome = Matcher.Match(line, viaAccount, found.Evidence, provider?.Config.Tolerance ?? MatchTolerance.Default);
+        ApplyOutcome(outcome);
+        return (false, outcome);
+    }
+
+    /// <summary>
+    /// The evidence from the subject's (or account's) partitions covering the usage date ±1 day,
+    /// registering the row with each for late-session notices; null when the bill names nobody.
+    /// </summary>
+    private async Task<(MatchEvidence Evidence, string Fingerprint)?> EvidenceAsync()
+    {
+        var line = S.Line!;
+        var subjectKey = line.SubjectKey ?? (line.Account is null ? null : SubjectKeys.Account(line.Account));
+        if (subjectKey is null) return null;
         var registration = new RowRegistration(RowId, line.UsageDate, line.Kind);
-        var months = new[] { line.UsageDate.AddDays(-1), line.UsageDate, line.UsageDate.AddDays(1) }
-            .Select(Period.Of).Distinct().ToList();
+        var months = new[] { line.UsageDate.AddDays(-1), line.UsageDate, line.UsageDate.AddDays(1) }.Select(Period.Of).Distinct().ToList();
         var evidence = await Task.WhenAll(months.Select(m =>
             GrainFactory.GetGrain<IUsagePartitionGrain>(PartitionKeys.Of(Org, line.ProviderId, subjectKey, m)).RegisterRowAsync(registration)));
         var own = evidence[months.IndexOf(Period.Of(line.UsageDate))];
         var merged = new MatchEvidence(evidence.SelectMany(e => e.Days).ToList(), own.MonthSessionCount, own.MonthObservedUsd);
-
-        var evidenceSeen = string.Join(';', merged.Days.OrderBy(d => d.Day).Select(d => $"{d.Day:yyyyMMdd}:{d.ObservedUsd}:{d.SessionIds.Count}")) + $"|{merged.MonthSessionCount}";
-        if (onlyOnNewEvidence && evidenceSeen == S.EvidenceSeen) return (true, null);
-        S.EvidenceSeen = evidenceSeen;
-        var outcome = Matcher.Match(line, viaAccount, merged, provider?.Config.Tolerance ?? MatchTolerance.Default);
-        ApplyOutcome(outcome);
-        return (false, outcome);
+        var fingerprint = string.Join(';', merged.Days.OrderBy(d => d.Day).Select(d => $"{d.Day:yyyyMMdd}:{d.ObservedUsd}:{d.SessionIds.Count}"))
+                        + $"|{merged.MonthSessionCount}";
+        return (merged, fingerprint);
     }
 
     private void ApplyOutcome(MatchOutcome outcome)

@@ -9,7 +9,7 @@ namespace Flowstate.Reconciliation;
 /// across restarts. It calls rows; rows never call it.
 /// </summary>
 [GrainType("deferral-clock")]
-public sealed class DeferralClockGrain(ReconLedgerStore ledger, TimeProvider clock, ILogger<DeferralClockGrain> logger)
+public sealed class DeferralClockGrain(ReconLedgerStore ledger, BusinessClock clock, ILogger<DeferralClockGrain> logger)
     : Grain, IDeferralClockGrain, IRemindable
 {
     private const string ReminderName = "deferral-tick";

@@ -1,17 +1,35 @@
 using System.Text;
 using Flowstate.Storage;
+using Orleans.Concurrency;
 
 namespace Flowstate.Reconciliation;
 
 /// <summary>
 /// A month's ledger. Its durable form is the <c>recon_ledger</c> / <c>period_observed</c> rows in
-/// PostgreSQL (written before memory, guarded by version); in memory it keeps each row's latest
-/// entry and the running bucket totals, rebuilt from the tables on activation. Nothing here
-/// calls another grain, so rows and partitions can push to it without risk of a cycle.
+/// PostgreSQL (version-guarded); in memory it keeps each row's latest entry and the running
+/// bucket totals, rebuilt from the tables on activation. Nothing here calls another grain, so
+/// rows and partitions can push to it without risk of a cycle.
+/// <para>
+/// Reentrant so that pushes arriving while a ledger write is in flight are group-committed in
+/// the next write: every method updates memory in one synchronous step (no await between the
+/// version check and the update), then waits until its entry is durable before replying. A
+/// failed write deactivates the grain, so memory is rebuilt from what PostgreSQL really holds.
+/// </para>
 /// </summary>
-[GrainType("period")]
-public sealed class PeriodGrain(ReconLedgerStore store) : Grain, IPeriodGrain
+[GrainType("period"), Reentrant]
+public sealed class PeriodGrain : Grain, IPeriodGrain
 {
+    private readonly ReconLedgerStore _store;
+    private readonly GroupCommit<LedgerEntry> _rowWrites;
+    private readonly GroupCommit<ObservedContribution> _observedWrites;
+
+    public PeriodGrain(ReconLedgerStore store)
+    {
+        _store = store;
+        _rowWrites = new(batch => _store.UpsertRowsAsync(_org, batch));
+        _observedWrites = new(batch => _store.UpsertObservedAsync(_org, _period, batch));
+    }
+
     private readonly Dictionary<string, LedgerEntry> _rows = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ObservedContribution> _observed = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Provider, RowStatus Status), (int Count, decimal Amount)> _buckets = [];
@@ -24,7 +42,7 @@ public sealed class PeriodGrain(ReconLedgerStore store) : Grain, IPeriodGrain
         var key = this.GetPrimaryKeyString();
         _org = GrainKeys.OrgOf(key);
         _period = Period.Parse(Uri.UnescapeDataString(GrainKeys.WithoutOrg(key)));
-        var (rows, observed) = await store.LoadAsync(_org, _period);
+        var (rows, observed) = await _store.LoadAsync(_org, _period);
         foreach (var e in rows) Apply(e);
         foreach (var o in observed) ApplyObservedInMemory(o);
     }
@@ -35,8 +53,8 @@ public sealed class PeriodGrain(ReconLedgerStore store) : Grain, IPeriodGrain
             throw new InvalidOperationException($"Entry for {entry.Period} pushed to period {_period}.");
         if (!_rows.TryGetValue(entry.RowId, out var current) || current.Version < entry.Version)
         {
-            await store.UpsertRowAsync(_org, entry);
             Apply(entry);
+            await DurableAsync(_rowWrites.EnqueueAsync(entry));
         }
         return Summary();
     }
@@ -44,8 +62,18 @@ public sealed class PeriodGrain(ReconLedgerStore store) : Grain, IPeriodGrain
     public async Task ApplyObservedAsync(ObservedContribution contribution)
     {
         if (_observed.TryGetValue(contribution.PartitionId, out var current) && current.Version >= contribution.Version) return;
-        await store.UpsertObservedAsync(_org, _period, contribution);
         ApplyObservedInMemory(contribution);
+        await DurableAsync(_observedWrites.EnqueueAsync(contribution));
+    }
+
+    private async Task DurableAsync(Task write)
+    {
+        try { await write; }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
     }
 
     public Task<PeriodSummary> GetSummaryAsync() => Task.FromResult(Summary());
@@ -54,7 +82,7 @@ public sealed class PeriodGrain(ReconLedgerStore store) : Grain, IPeriodGrain
     {
         var statuses = query.Statuses.Distinct().ToList();
         var after = query.After is null ? ((DateOnly, string)?)null : DecodeCursor(query.After);
-        var page = await store.PageAsync(_org, _period, statuses, query.ProviderId, after, query.First + 1);
+        var page = await _store.PageAsync(_org, _period, statuses, query.ProviderId, after, query.First + 1);
         var edges = page.Take(query.First).Select(p => new InboxEdge(p.RowId, EncodeCursor(p.UsageDate, p.RowId))).ToList();
 
         var buckets = Enum.GetValues<RowStatus>()

@@ -36,11 +36,14 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
         return (rows, observed);
     }
 
-    public async Task UpsertRowAsync(string org, LedgerEntry e)
+    /// <summary>Upserts a batch of ledger entries in one statement; an entry older than the stored one is ignored.</summary>
+    public async Task UpsertRowsAsync(string org, IReadOnlyList<LedgerEntry> entries)
     {
+        // One entry per key (the newest), in key order: a statement may touch a row only once.
+        var batch = entries.GroupBy(e => (e.Period, e.RowId)).Select(g => g.MaxBy(e => e.Version)!).OrderBy(e => e.RowId, StringComparer.Ordinal).ToList();
         await using var cmd = db.CreateCommand("""
             insert into recon_ledger (org, period, row_id, version, provider_id, usage_date, amount, status, moved_out_to)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            select $1, * from unnest($2::char(7)[], $3::text[], $4::int[], $5::text[], $6::date[], $7::numeric[], $8::smallint[], $9::char(7)[])
             on conflict (org, period, row_id) do update set
                 version = excluded.version, provider_id = excluded.provider_id, usage_date = excluded.usage_date,
                 amount = excluded.amount, status = excluded.status, moved_out_to = excluded.moved_out_to,
@@ -48,30 +51,33 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
             where recon_ledger.version < excluded.version
             """);
         cmd.Parameters.AddWithValue(org);
-        cmd.Parameters.AddWithValue(e.Period.ToString());
-        cmd.Parameters.AddWithValue(e.RowId);
-        cmd.Parameters.AddWithValue(e.Version);
-        cmd.Parameters.AddWithValue(e.ProviderId);
-        cmd.Parameters.AddWithValue(e.UsageDate);
-        cmd.Parameters.AddWithValue(e.Amount);
-        cmd.Parameters.AddWithValue((short)e.Status);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)e.MovedOutTo?.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Char });
+        cmd.Parameters.AddWithValue(batch.Select(e => e.Period.ToString()).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.RowId).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.Version).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.ProviderId).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.UsageDate).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.Amount).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => (short)e.Status).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.MovedOutTo?.ToString()).ToArray());
         await cmd.ExecuteNonQueryAsync();
     }
 
-    public async Task UpsertObservedAsync(string org, Period period, ObservedContribution c)
+    /// <summary>Upserts a batch of observed contributions of one period in one statement, version-guarded.</summary>
+    public async Task UpsertObservedAsync(string org, Period period, IReadOnlyList<ObservedContribution> contributions)
     {
+        var batch = contributions.GroupBy(c => c.PartitionId).Select(g => g.MaxBy(c => c.Version)!).OrderBy(c => c.PartitionId, StringComparer.Ordinal).ToList();
         await using var cmd = db.CreateCommand("""
-            insert into period_observed (org, period, partition_id, version, observed) values ($1, $2, $3, $4, $5)
+            insert into period_observed (org, period, partition_id, version, observed)
+            select $1, $2, * from unnest($3::text[], $4::bigint[], $5::numeric[])
             on conflict (org, period, partition_id) do update set
                 version = excluded.version, observed = excluded.observed, pushed_at = clock_timestamp()
             where period_observed.version < excluded.version
             """);
         cmd.Parameters.AddWithValue(org);
         cmd.Parameters.AddWithValue(period.ToString());
-        cmd.Parameters.AddWithValue(c.PartitionId);
-        cmd.Parameters.AddWithValue(c.Version);
-        cmd.Parameters.AddWithValue(c.ObservedUsd);
+        cmd.Parameters.AddWithValue(batch.Select(c => c.PartitionId).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(c => c.Version).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(c => c.ObservedUsd).ToArray());
         await cmd.ExecuteNonQueryAsync();
     }
 

@@ -9,7 +9,7 @@ namespace Flowstate.Silo.Demo;
 /// Loads the demo org into an empty database once the silo is up (FLOWSTATE_DEMO, on by
 /// default), through the same grains the GraphQL mutations call, then prints where to look.
 /// </summary>
-public sealed class DemoLoader(IGrainFactory grains, FlowstateOptions options, IHostApplicationLifetime lifetime, TimeProvider clock, ILogger<DemoLoader> logger)
+public sealed class DemoLoader(IGrainFactory grains, FlowstateOptions options, IHostApplicationLifetime lifetime, ILogger<DemoLoader> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -41,8 +41,8 @@ public sealed class DemoLoader(IGrainFactory grains, FlowstateOptions options, I
             logger.LogInformation("Org {Org} already has data; demo data not loaded again", options.DefaultOrg);
             return;
         }
-        var started = clock.GetTimestamp();
-        var demo = DemoDataset.Generate(DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
+        var started = TimeProvider.System.GetTimestamp();
+        var demo = DemoDataset.Generate(DateOnly.FromDateTime(DateTime.UtcNow));
         await org.UpsertWorkforceAsync(demo.Workforce);
         foreach (var p in demo.Providers)
             await grains.GetGrain<IProviderGrain>(GrainKeys.Join(options.DefaultOrg, p.Id)).ConfigureAsync(p);
@@ -57,7 +57,7 @@ public sealed class DemoLoader(IGrainFactory grains, FlowstateOptions options, I
                 await ingestion.IngestBillingRowsAsync(providerId, chunk);
         logger.LogInformation("Demo org {Org} loaded: {People} people, {Sessions} sessions, {Rows} billing rows in {Seconds:0.0}s",
             options.DefaultOrg, demo.Workforce.People.Count, demo.Sessions.Count, demo.BillingPulls.Sum(p => p.Rows.Count),
-            clock.GetElapsedTime(started).TotalSeconds);
+            TimeProvider.System.GetElapsedTime(started).TotalSeconds);
     }
 
     private async Task<bool> WaitForStartAsync(CancellationToken ct)

@@ -22,7 +22,7 @@ public static class SiloHosting
     {
         builder.WebHost.UseUrls(options.Http);
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(BusinessClock.System);
         builder.Services.AddFlowstateStorage(options.Database);
         builder.Services.AddFlowstateGraphQL();
         builder.Services.AddHostedService<RepairSweeper>();

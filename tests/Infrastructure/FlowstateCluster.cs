@@ -41,7 +41,7 @@ public sealed class FlowstateCluster : IAsyncLifetime
         {
             silo.AddFlowstatePersistence(Database.ConnectionString);
             silo.Services.AddFlowstateStorage(Database.ConnectionString);
-            silo.Services.AddSingleton<TimeProvider>(Clock);
+            silo.Services.AddSingleton(new BusinessClock(Clock));
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
