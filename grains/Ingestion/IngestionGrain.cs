@@ -102,11 +102,12 @@ public sealed class IngestionGrain(SessionStore sessionStore, BusinessClock cloc
                 g.Select(x => new SessionFact(x.Record.Request.Id!, x.Record.Request.StartedAt!.Value, x.Record.CostUsd, x.Record.MarketCostUsd)).ToList(),
                 g.Key.CountsTowardObserved ? providers[g.Key.ProviderId].Config.Plan.IncludedUsageUsd : 0m)))
             .ToList();
-        var recorded = await ForEachAsync(batches, async b =>
+        var recording = ForEachAsync(batches, async b =>
             (b.Key, Result: await GrainFactory.GetGrain<IUsagePartitionGrain>(PartitionKeys.Of(Org, b.Key.ProviderId, b.Key.SubjectKey, b.Key.Month)).RecordAsync(b.Batch)));
-
+        // The read model is independent of the partitions, so it is written alongside them.
         // Sorted by id so that concurrent batches lock rows in one order (no deadlocks).
         await sessionStore.InsertAsync(Org, records.Select(r => r.Record).OrderBy(r => r.Request.Id, StringComparer.Ordinal).ToList());
+        var recorded = await recording;
 
         var rows = recorded.SelectMany(r => r.Result.RowsToRematch).Distinct().ToList();
         await ForEachAsync(rows, async id => { await GrainFactory.GetGrain<IBillingRowGrain>(GrainKeys.Row(Org, id)).RematchAsync(); return 0; });
@@ -135,10 +136,15 @@ public sealed class IngestionGrain(SessionStore sessionStore, BusinessClock cloc
     private static HashSet<string> Duplicates(IEnumerable<string?> ids) =>
         ids.OfType<string>().Select(id => id.Trim()).GroupBy(id => id, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
 
-    private static async Task<List<TOut>> ForEachAsync<TIn, TOut>(IReadOnlyList<TIn> items, Func<TIn, Task<TOut>> call)
+    /// <summary>Calls <paramref name="call"/> for every item, at most <see cref="Parallelism"/> at once (a sliding window).</summary>
+    private static async Task<TOut[]> ForEachAsync<TIn, TOut>(IReadOnlyList<TIn> items, Func<TIn, Task<TOut>> call)
     {
-        var results = new List<TOut>(items.Count);
-        foreach (var chunk in items.Chunk(Parallelism)) results.AddRange(await Task.WhenAll(chunk.Select(call)));
+        var results = new TOut[items.Count];
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(Parallelism, items.Count)).Select(async _ =>
+        {
+            for (int i; (i = Interlocked.Increment(ref next)) < items.Count;) results[i] = await call(items[i]);
+        }));
         return results;
     }
 }
