@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Flowstate.Tests.Infrastructure;
+
+namespace Flowstate.Tests.Integration;
+
+/// <summary>
+/// The real host as a separate process, killed with SIGKILL in the middle of a burst of actions
+/// and started again: every acknowledged action must still be there, and every period must
+/// still add up to its rows.
+/// </summary>
+[Collection(DurabilityCollection.Name)]
+public sealed class ProcessKillTests : IAsyncLifetime
+{
+    private TestDatabase _db = null!;
+    private readonly int _port = 5300 + Random.Shared.Next(500);
+    private readonly HttpClient _http = new();
+
+    public async Task InitializeAsync() => _db = await TestDatabase.CreateAsync();
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _db.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task KillDuringActions_LosesNoAcknowledgedAction()
+    {
+        var silo = await StartSiloAsync();
+        try
+        {
+            await Gql("""mutation { configureProvider(input: { id: "claude", name: "Claude" }) { id } }""");
+            var rows = Enumerable.Range(0, 60).Select(i => new { externalId = $"k{i}", subject = "ann", usageDate = "2026-11-05", totalCostUsd = $"{i + 1}.25" }).ToArray();
+            await Gql("mutation($i: IngestBillingRowsInput!) { ingestBillingRows(input: $i) { accepted } }", new { i = new { providerId = "claude", rows } });
+
+            var acked = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
+            var burst = Enumerable.Range(0, 60).Select(async i =>
+            {
+                await Task.Delay(i * 3);
+                var (action, status) = i % 2 == 0 ? ("WRITE_OFF", "WRITTEN_OFF") : ("DEFER", "DEFERRED");
+                try
+                {
+                    var data = await Gql("mutation($i: RowActionInput!) { applyRowAction(input: $i) { row { id status } } }",
+                        new { i = new { rowId = $"claude/k{i}", action, note = "kill test" } });
+                    acked[$"claude/k{i}"] = data!["applyRowAction"]!["row"]!["status"]!.GetValue<string>();
+                }
+                catch (Exception) { /* not acknowledged: either outcome is allowed */ }
+            }).ToList();
+            for (var wait = Stopwatch.StartNew(); acked.Count < 5 && wait.Elapsed < TimeSpan.FromSeconds(20);) await Task.Delay(5);
+            silo.Kill(entireProcessTree: true);  // SIGKILL while the rest of the burst is in flight
+            Assert.InRange(acked.Count, 5, 59);
+            await Task.WhenAll(burst);
+            await silo.WaitForExitAsync();
+
+            silo = await StartSiloAsync();
+            var inbox = await Gql("""
+                { reconciliation(period: "2026-11", statuses: [UNRECONCILED, SUGGESTED, AUTO_MATCHED, CONFIRMED, WRITTEN_OFF, DEFERRED], first: 100) {
+                    summary { billed writtenOff rowCount } rows { edges { node { id status totalCostUsd } } } } }
+                """);
+            var nodes = inbox!["reconciliation"]!["rows"]!["edges"]!.AsArray().Select(e => e!["node"]!).ToDictionary(n => n["id"]!.GetValue<string>());
+            foreach (var (id, status) in acked) Assert.Equal(status, nodes[id]["status"]!.GetValue<string>());
+            var summary = inbox["reconciliation"]!["summary"]!;
+            Assert.Equal(60, summary["rowCount"]!.GetValue<int>());
+            Assert.Equal(nodes.Values.Sum(n => decimal.Parse(n["totalCostUsd"]!.GetValue<string>())), decimal.Parse(summary["billed"]!.GetValue<string>()));
+            Assert.Equal(nodes.Values.Where(n => n["status"]!.GetValue<string>() == "WRITTEN_OFF").Sum(n => decimal.Parse(n["totalCostUsd"]!.GetValue<string>())),
+                decimal.Parse(summary["writtenOff"]!.GetValue<string>()));
+        }
+        finally
+        {
+            if (!silo.HasExited) silo.Kill(entireProcessTree: true);
+        }
+    }
+
+    private async Task<Process> StartSiloAsync()
+    {
+        var dll = SiloDll();
+        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" serve") { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["FLOWSTATE_DB"] = _db.ConnectionString;
+        start.Environment["FLOWSTATE_HTTP"] = $"http://127.0.0.1:{_port}";
+        start.Environment["FLOWSTATE_DEMO"] = "0";
+        start.Environment["Flowstate__SiloPort"] = (_port + 10000).ToString();
+        start.Environment["Flowstate__GatewayPort"] = (_port + 20000).ToString();
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        for (var i = 0; i < 120; i++)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"The silo exited with {process.ExitCode}.");
+            try
+            {
+                if ((await _http.GetAsync($"http://127.0.0.1:{_port}/readyz")).IsSuccessStatusCode) return process;
+            }
+            catch (HttpRequestException) { }
+            await Task.Delay(250);
+        }
+        process.Kill(entireProcessTree: true);
+        throw new TimeoutException("The silo did not become ready in 30 s.");
+    }
+
+    private async Task<JsonNode?> Gql(string query, object? variables = null)
+    {
+        using var response = await _http.PostAsJsonAsync($"http://127.0.0.1:{_port}/graphql", new { query, variables });
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        if (body["errors"] is not null) throw new InvalidOperationException(body["errors"]!.ToJsonString());
+        return body["data"];
+    }
+
+    /// <summary>The silo built beside this test assembly (same configuration).</summary>
+    private static string SiloDll()
+    {
+        var here = AppContext.BaseDirectory; // tests/bin/<Config>/net10.0/
+        var config = new DirectoryInfo(here).Parent!.Name;
+        for (var dir = new DirectoryInfo(here); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "silo", "bin", config, "net10.0", "Flowstate.Silo.dll");
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new FileNotFoundException("Build the solution first: silo/bin/<Config>/net10.0/Flowstate.Silo.dll not found.");
+    }
+}
