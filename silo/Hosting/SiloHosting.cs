@@ -1,4 +1,5 @@
 using System.Net;
+using GraphQL;
 using Flowstate.GraphQL.Schema;
 using Flowstate.GraphQL.Transport;
 using Flowstate.GraphQL.Types;
@@ -75,11 +76,14 @@ public static class SiloHosting
 
     public static WebApplication MapFlowstate(this WebApplication app, FlowstateOptions options)
     {
-        app.MapGraphQLHttp("/graphql", configure: (exec, http) =>
+        void Configure(ExecutionOptions exec, HttpContext http)
         {
             exec.UserContext = new FlowstateUserContext { Org = options.DefaultOrg, Actor = http.User.Identity?.Name ?? "anonymous" };
             exec.Timeout = TimeSpan.FromSeconds(30);
-        });
+        }
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
+        app.MapGraphQLHttp("/graphql", configure: Configure);
+        app.MapGraphQLWebSocket("/graphql", configure: Configure);
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", async (NpgsqlDataSource db, IClusterClient client, CancellationToken ct) =>

@@ -1,0 +1,402 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text;
+using System.Threading.Channels;
+using GraphQL;
+using GraphQL.Transport;
+using GraphQL.Types;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Flowstate.GraphQL.Transport;
+
+public sealed class GraphQLWebSocketOptions
+{
+    public TimeSpan ConnectionInitTimeout { get; set; } = TimeSpan.FromSeconds(3);
+    /// <summary>Interval between server <c>ping</c> messages once acknowledged; zero or negative disables them.</summary>
+    public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(12);
+    public int MaxMessageBytes { get; set; } = 1024 * 1024;
+    public int MaxSubscriptionsPerConnection { get; set; } = 100;
+}
+
+/// <summary>
+/// GraphQL over WebSocket, <c>graphql-transport-ws</c> subprotocol (https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md),
+/// executed through the DI-registered <see cref="IDocumentExecuter{TSchema}"/>.
+/// </summary>
+public static class GraphQLWebSocketEndpoint
+{
+    public const string SubProtocol = "graphql-transport-ws";
+    private static int s_active;
+
+    /// <summary>Operations currently registered on any connection: queries in flight plus live subscriptions.</summary>
+    public static int ActiveSubscriptions => Volatile.Read(ref s_active);
+
+    /// <summary>Handles WebSocket upgrades on <paramref name="path"/>; the caller must add <c>app.UseWebSockets()</c>.</summary>
+    public static IEndpointRouteBuilder MapGraphQLWebSocket(this IEndpointRouteBuilder app, string path = "/graphql",
+        Action<ExecutionOptions, HttpContext>? configure = null, GraphQLWebSocketOptions? options = null)
+    {
+        options ??= new GraphQLWebSocketOptions();
+        // The constraint hides this endpoint from non-upgrade requests, so GET/POST on the same path still reach the
+        // HTTP endpoint without either one knowing about the other; the lower order wins when an upgrade matches both.
+        var pattern = RoutePatternFactory.Parse(path, defaults: null,
+            parameterPolicies: new RouteValueDictionary { ["websocket"] = new WebSocketRequestConstraint() });
+        app.Map(pattern, ctx => HandleAsync(ctx, configure, options)).WithOrder(-1).WithDisplayName($"GraphQL WebSocket {path}");
+        return app;
+    }
+
+    private sealed class WebSocketRequestConstraint : IRouteConstraint
+    {
+        // Reads the headers rather than ctx.WebSockets: WebApplication matches routes before UseWebSockets() has run.
+        public bool Match(HttpContext? httpContext, IRouter? route, string routeKey, RouteValueDictionary values, RouteDirection routeDirection) =>
+            httpContext is { Request: var request }
+            && ((HttpMethods.IsGet(request.Method) && request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase))
+                || httpContext.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true, Protocol: var protocol }
+                    && string.Equals(protocol, "websocket", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static async Task HandleAsync(HttpContext ctx, Action<ExecutionOptions, HttpContext>? configure, GraphQLWebSocketOptions options)
+    {
+        if (!ctx.WebSockets.IsWebSocketRequest)
+        {
+            // An upgrade the WebSocket middleware refused (bad handshake headers) or did not see (UseWebSockets() missing).
+            ctx.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await ctx.Response.WriteAsync("Invalid WebSocket upgrade request.", ctx.RequestAborted);
+            return;
+        }
+        var offered = ctx.WebSockets.WebSocketRequestedProtocols.Contains(SubProtocol);
+        using var socket = await ctx.WebSockets.AcceptWebSocketAsync(offered ? SubProtocol : null);
+        if (!offered)
+        {
+            // Close codes only exist after the handshake, so the protocol rejects unknown subprotocols by accepting first.
+            try { await socket.CloseAsync((WebSocketCloseStatus)4406, "Subprotocol not acceptable", ctx.RequestAborted); }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException) { }
+            return;
+        }
+        await new Connection(ctx, socket, configure, options).RunAsync();
+    }
+
+    private sealed class Connection(HttpContext ctx, WebSocket socket, Action<ExecutionOptions, HttpContext>? configure, GraphQLWebSocketOptions options)
+    {
+        private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(3);
+        private readonly IGraphQLTextSerializer _serializer = ctx.RequestServices.GetRequiredService<IGraphQLTextSerializer>();
+        private readonly IDocumentExecuter<ISchema> _executer = ctx.RequestServices.GetRequiredService<IDocumentExecuter<ISchema>>();
+        private readonly ILogger _logger = ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GraphQLWebSocketEndpoint));
+        // Single writer: WebSocket allows one send at a time, while results arrive from any observer thread.
+        private readonly Channel<(byte[]? Frame, int CloseCode, string? Reason)> _outbox =
+            Channel.CreateUnbounded<(byte[]?, int, string?)>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly ConcurrentDictionary<string, Operation> _operations = new();
+        private readonly TaskCompletionSource _acked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly CancellationTokenSource _cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
+        private int _initReceived, _closing;
+
+        public async Task RunAsync()
+        {
+            var writer = WriteLoopAsync(_cts.Token);
+            var watchdog = WatchdogAsync(_cts.Token);
+            try { await ReadLoopAsync(_cts.Token); }
+            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException) { }
+            finally
+            {
+                foreach (var id in _operations.Keys)
+                    if (_operations.TryRemove(id, out var op)) op.Dispose();
+                _outbox.Writer.TryComplete();
+                try { await writer.WaitAsync(CloseGrace); } catch (TimeoutException) { }
+                _cts.Cancel();
+                await watchdog;
+                _cts.Dispose();
+            }
+        }
+
+        private async Task ReadLoopAsync(CancellationToken ct)
+        {
+            var buffer = new byte[4096];
+            using var message = new MemoryStream();
+            while (true)
+            {
+                message.SetLength(0);
+                ValueWebSocketReceiveResult received;
+                do
+                {
+                    received = await socket.ReceiveAsync(buffer.AsMemory(), ct);
+                    if (received.MessageType == WebSocketMessageType.Close)
+                    {
+                        Close((int)(socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure), ""); // echo the close handshake
+                        return;
+                    }
+                    if (message.Length + received.Count > options.MaxMessageBytes)
+                        Close(4400, "Message too large");
+                    else
+                        message.Write(buffer, 0, received.Count);
+                } while (!received.EndOfMessage);
+                // After we sent a close frame we only wait for the client's, ignoring anything else it still sends.
+                if (Volatile.Read(ref _closing) == 0)
+                {
+                    message.Position = 0;
+                    await HandleMessageAsync(message, ct);
+                }
+            }
+        }
+
+        private async Task WriteLoopAsync(CancellationToken ct)
+        {
+            try
+            {
+                await foreach (var (frame, closeCode, reason) in _outbox.Reader.ReadAllAsync(ct))
+                {
+                    if (frame is not null)
+                        await socket.SendAsync(frame, WebSocketMessageType.Text, true, ct);
+                    else if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                        await socket.CloseOutputAsync((WebSocketCloseStatus)closeCode, reason, ct);
+                }
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                _cts.Cancel(); // nothing can be delivered any more, so stop reading and executing too
+            }
+        }
+
+        private async Task WatchdogAsync(CancellationToken ct)
+        {
+            try
+            {
+                await Task.WhenAny(_acked.Task, Task.Delay(options.ConnectionInitTimeout, ct));
+                if (ct.IsCancellationRequested) return;
+                if (!_acked.Task.IsCompleted)
+                {
+                    Close(4408, "Connection initialisation timeout");
+                    return;
+                }
+                if (options.KeepAlive <= TimeSpan.Zero) return;
+                using var timer = new PeriodicTimer(options.KeepAlive);
+                while (await timer.WaitForNextTickAsync(ct))
+                    Send(null, "ping");
+            }
+            catch (OperationCanceledException) { }
+        }
+
+        private async Task HandleMessageAsync(Stream json, CancellationToken ct)
+        {
+            OperationMessage? message;
+            GraphQLRequest? request = null;
+            try
+            {
+                message = await _serializer.ReadAsync<OperationMessage>(json, ct);
+                if (message?.Type == "subscribe")
+                    request = _serializer.ReadNode<GraphQLRequest>(message.Payload);
+            }
+            // Whatever the client sent, a bad frame ends this connection only, never the process.
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Close(4400, "Invalid message received");
+                return;
+            }
+
+            switch (message?.Type)
+            {
+                case "connection_init":
+                    if (Interlocked.Exchange(ref _initReceived, 1) == 1)
+                    {
+                        Close(4429, "Too many initialisation requests");
+                        return;
+                    }
+                    Send(null, "connection_ack");
+                    _acked.TrySetResult();
+                    break;
+                case "ping":
+                    Send(null, "pong", message.Payload);
+                    break;
+                case "pong":
+                    break;
+                case "subscribe":
+                    Subscribe(message.Id, request);
+                    break;
+                case "complete" when string.IsNullOrEmpty(message.Id):
+                    Close(4400, "Invalid message received: 'complete' requires an id");
+                    break;
+                case "complete":
+                    if (_operations.TryRemove(message.Id, out var operation)) operation.Dispose();
+                    break;
+                case null:
+                    Close(4400, "Invalid message received: missing 'type'");
+                    break;
+                default:
+                    Close(4400, $"Invalid message received: unexpected type '{message.Type}'");
+                    break;
+            }
+        }
+
+        private void Subscribe(string? id, GraphQLRequest? request)
+        {
+            if (string.IsNullOrEmpty(id) || request is null || string.IsNullOrWhiteSpace(request.Query))
+            {
+                Close(4400, "Invalid message received: 'subscribe' requires an id and a payload with a query");
+                return;
+            }
+            if (!_acked.Task.IsCompleted)
+            {
+                Close(4401, "Unauthorized");
+                return;
+            }
+            if (_operations.Count >= options.MaxSubscriptionsPerConnection)
+            {
+                Send(id, "error", new ExecutionErrors { new ExecutionError("Too many active operations on this connection.") });
+                return;
+            }
+            var operation = new Operation(_cts.Token);
+            if (!_operations.TryAdd(id, operation))
+            {
+                operation.Dispose();
+                Close(4409, $"Subscriber for {id} already exists");
+                return;
+            }
+            _ = ExecuteAsync(id, request, operation);
+        }
+
+        private async Task ExecuteAsync(string id, GraphQLRequest request, Operation operation)
+        {
+            try
+            {
+                var executionOptions = new ExecutionOptions
+                {
+                    Query = request.Query,
+                    OperationName = request.OperationName,
+                    Variables = request.Variables,
+                    Extensions = request.Extensions,
+                    RequestServices = ctx.RequestServices,
+                    CancellationToken = operation.Token,
+                    User = ctx.User,
+                };
+                configure?.Invoke(executionOptions, ctx);
+                var result = await _executer.ExecuteAsync(executionOptions);
+                if (operation.IsDisposed)
+                    return;
+                if (!result.Executed)
+                {
+                    // Parse/validation failures: the protocol's `error` message already terminates the operation.
+                    if (Finish(id, operation)) Send(id, "error", result.Errors ?? new ExecutionErrors());
+                    return;
+                }
+                if (result.Streams is { Count: > 0 } streams)
+                {
+                    // graphql-dotnet allows a single root field per subscription, hence a single stream.
+                    operation.Attach(streams.Values.First().Subscribe(new Observer(this, id, operation)));
+                    return;
+                }
+                Next(id, operation, result);
+                Complete(id, operation);
+            }
+            catch (OperationCanceledException) when (operation.Token.IsCancellationRequested) { }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "GraphQL WebSocket operation {Id} failed", id);
+                if (Finish(id, operation)) Send(id, "error", new ExecutionErrors { new ExecutionError("Internal server error.") });
+            }
+        }
+
+        private void Next(string id, Operation operation, ExecutionResult result)
+        {
+            if (!operation.IsDisposed) Send(id, "next", result);
+        }
+
+        private void Complete(string id, Operation operation)
+        {
+            if (Finish(id, operation)) Send(id, "complete");
+        }
+
+        /// <summary>Removes exactly this operation (a client may have reused the id after completing it).</summary>
+        private bool Finish(string id, Operation operation)
+        {
+            if (!_operations.TryRemove(KeyValuePair.Create(id, operation))) return false;
+            operation.Dispose();
+            return true;
+        }
+
+        private void Send(string? id, string type, object? payload = null)
+        {
+            try
+            {
+                var json = _serializer.Serialize(new OperationMessage { Id = id, Type = type, Payload = payload });
+                _outbox.Writer.TryWrite((Encoding.UTF8.GetBytes(json), 0, null));
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "Could not serialize GraphQL WebSocket '{Type}' message for {Id}", type, id);
+            }
+        }
+
+        private void Close(int code, string reason)
+        {
+            if (Interlocked.Exchange(ref _closing, 1) == 1) return;
+            while (Encoding.UTF8.GetByteCount(reason) > 123) reason = reason[..^1]; // RFC 6455 limit for close reasons
+            _outbox.Writer.TryWrite((null, code, reason));
+            _outbox.Writer.TryComplete();
+            _cts.CancelAfter(CloseGrace); // a client that never answers our close frame must not hold the connection
+        }
+
+        private sealed class Observer(Connection connection, string id, Operation operation) : IObserver<ExecutionResult>
+        {
+            public void OnNext(ExecutionResult value) => connection.Next(id, operation, value);
+
+            // The protocol has no stream-level error message: report a result with errors, then end the operation.
+            public void OnError(Exception error)
+            {
+                connection.Next(id, operation, new ExecutionResult(new ExecutionError("Error in event stream.", error)));
+                connection.Complete(id, operation);
+            }
+
+            public void OnCompleted() => connection.Complete(id, operation);
+        }
+    }
+
+    private sealed class Operation : IDisposable
+    {
+        private readonly CancellationTokenSource _cts;
+        private readonly Lock _gate = new();
+        private IDisposable? _subscription;
+        private bool _disposed;
+
+        public Operation(CancellationToken connectionToken)
+        {
+            _cts = CancellationTokenSource.CreateLinkedTokenSource(connectionToken);
+            Token = _cts.Token;
+            Interlocked.Increment(ref s_active);
+        }
+
+        public CancellationToken Token { get; }
+        public bool IsDisposed { get { lock (_gate) return _disposed; } }
+
+        /// <summary>Keeps the stream subscription, or disposes it at once if the client already completed the operation.</summary>
+        public void Attach(IDisposable subscription)
+        {
+            lock (_gate)
+            {
+                if (!_disposed)
+                {
+                    _subscription = subscription;
+                    return;
+                }
+            }
+            subscription.Dispose();
+        }
+
+        public void Dispose()
+        {
+            IDisposable? subscription;
+            lock (_gate)
+            {
+                if (_disposed) return;
+                _disposed = true;
+                (subscription, _subscription) = (_subscription, null);
+            }
+            _cts.Cancel();
+            _cts.Dispose();
+            subscription?.Dispose();
+            Interlocked.Decrement(ref s_active);
+        }
+    }
+}
