@@ -72,17 +72,7 @@ public static class GraphQLHttpEndpoint
             return;
         }
 
-        var options = new ExecutionOptions
-        {
-            Query = request.Query,
-            OperationName = request.OperationName,
-            Variables = request.Variables,
-            Extensions = request.Extensions,
-            RequestServices = ctx.RequestServices,
-            CancellationToken = ctx.RequestAborted,
-            User = ctx.User,
-        };
-        configure?.Invoke(options, ctx);
+        var options = GraphQLExecution.Options(request, ctx, ctx.RequestAborted, configure);
 
         var result = await ctx.RequestServices.GetRequiredService<IDocumentExecuter<ISchema>>().ExecuteAsync(options);
         // A subscription yields observables that nobody on a plain HTTP response could ever consume.

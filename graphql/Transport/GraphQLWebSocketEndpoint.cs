@@ -261,17 +261,7 @@ public static class GraphQLWebSocketEndpoint
         {
             try
             {
-                var executionOptions = new ExecutionOptions
-                {
-                    Query = request.Query,
-                    OperationName = request.OperationName,
-                    Variables = request.Variables,
-                    Extensions = request.Extensions,
-                    RequestServices = ctx.RequestServices,
-                    CancellationToken = operation.Token,
-                    User = ctx.User,
-                };
-                configure?.Invoke(executionOptions, ctx);
+                var executionOptions = GraphQLExecution.Options(request, ctx, operation.Token, configure);
                 var result = await _executer.ExecuteAsync(executionOptions);
                 if (operation.IsDisposed)
                     return;
