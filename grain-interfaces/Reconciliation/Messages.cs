@@ -48,7 +48,8 @@ public sealed record BillingRowView(
     [property: Id(8)] string? MatchReason,
     [property: Id(9)] string? Note,
     [property: Id(10)] IReadOnlyList<AuditEntry> AuditTrail,
-    [property: Id(11)] Period? DeferredTo)
+    [property: Id(11)] Period? DeferredTo,
+    [property: Id(12)] IReadOnlyList<RowAction> AvailableActions)
 {
     public decimal Delta => Line.TotalCostUsd - ObservedCostUsd;
 }

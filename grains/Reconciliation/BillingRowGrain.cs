@@ -226,5 +226,5 @@ public sealed class BillingRowGrain(
     }
 
     private BillingRowView View() => new(RowId, S.Line!, S.Period, S.Status, S.Version, S.ObservedCostUsd, S.Confidence,
-        S.MatchedSessionIds, S.MatchReason, S.Note, S.AuditTrail, S.DeferredTo);
+        S.MatchedSessionIds, S.MatchReason, S.Note, S.AuditTrail, S.DeferredTo, RowRules.Offered(S.Status));
 }

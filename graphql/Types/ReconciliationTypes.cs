@@ -81,23 +81,11 @@ public sealed class BillingRowType : ObjectGraphType<BillingRowView>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("matchedSessionIds").Resolve(c => c.Source.MatchedSessionIds);
         Field<NonNullGraphType<IntGraphType>>("version").Resolve(c => c.Source.Version);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<RowActionEnum>>>>("availableActions")
-            .Resolve(c => RowActionsOffered.For(c.Source.Status));
+            .Resolve(c => c.Source.AvailableActions);
         Field<StringGraphType>("note").Resolve(c => c.Source.Note);
         Field<StringGraphType>("deferredTo").Resolve(c => c.Source.DeferredTo?.ToString());
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<AuditEntryType>>>>("auditTrail").Resolve(c => c.Source.AuditTrail);
     }
-}
-
-/// <summary>Mirror of the grains' rule table, for display; the grain enforces it.</summary>
-public static class RowActionsOffered
-{
-    public static RowAction[] For(RowStatus status) => status switch
-    {
-        RowStatus.Unreconciled => [RowAction.WriteOff, RowAction.Defer],
-        RowStatus.Suggested or RowStatus.AutoMatched => [RowAction.Confirm, RowAction.WriteOff, RowAction.Defer],
-        RowStatus.Confirmed or RowStatus.WrittenOff => [RowAction.Reopen],
-        _ => [],
-    };
 }
 
 public sealed class PeriodSummaryType : ObjectGraphType<PeriodSummary>
