@@ -32,8 +32,11 @@ public sealed class ProcessKillTests : IAsyncLifetime
         var silo = await StartSiloAsync();
         try
         {
+            // Rows of the current month, so that DEFER waits as DEFERRED in it (an ended month would return them at once).
+            var today = DateTime.UtcNow;
+            var period = today.ToString("yyyy-MM");
             await Gql("""mutation { configureProvider(input: { id: "claude", name: "Claude" }) { id } }""");
-            var rows = Enumerable.Range(0, 60).Select(i => new { externalId = $"k{i}", subject = "ann", usageDate = "2026-11-05", totalCostUsd = $"{i + 1}.25" }).ToArray();
+            var rows = Enumerable.Range(0, 60).Select(i => new { externalId = $"k{i}", subject = "ann", usageDate = today.ToString("yyyy-MM-dd"), totalCostUsd = $"{i + 1}.25" }).ToArray();
             await Gql("mutation($i: IngestBillingRowsInput!) { ingestBillingRows(input: $i) { accepted } }", new { i = new { providerId = "claude", rows } });
 
             var acked = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
@@ -57,9 +60,9 @@ public sealed class ProcessKillTests : IAsyncLifetime
 
             silo = await StartSiloAsync();
             var inbox = await Gql("""
-                { reconciliation(period: "2026-11", statuses: [UNRECONCILED, SUGGESTED, AUTO_MATCHED, CONFIRMED, WRITTEN_OFF, DEFERRED], first: 100) {
+                query($p: String!) { reconciliation(period: $p, statuses: [UNRECONCILED, SUGGESTED, AUTO_MATCHED, CONFIRMED, WRITTEN_OFF, DEFERRED], first: 100) {
                     summary { billed writtenOff rowCount } rows { edges { node { id status totalCostUsd } } } } }
-                """);
+                """, new { p = period });
             var nodes = inbox!["reconciliation"]!["rows"]!["edges"]!.AsArray().Select(e => e!["node"]!).ToDictionary(n => n["id"]!.GetValue<string>());
             foreach (var (id, status) in acked) Assert.Equal(status, nodes[id]["status"]!.GetValue<string>());
             var summary = inbox["reconciliation"]!["summary"]!;
