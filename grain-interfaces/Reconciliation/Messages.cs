@@ -15,7 +15,10 @@ public sealed record BillingLine(
     [property: Id(9)] string? Currency,
     [property: Id(10)] decimal? OriginalAmount);
 
-/// <summary>One transition on a row's audit trail. The trail is append-only.</summary>
+/// <summary>
+/// One transition on a row's audit trail. The trail is append-only. <see cref="Period"/> is the
+/// period the row was in when it changed (null on entries written before it was recorded).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.AuditEntry")]
 public sealed record AuditEntry(
     [property: Id(0)] DateTimeOffset At,
@@ -24,7 +27,8 @@ public sealed record AuditEntry(
     [property: Id(3)] RowStatus To,
     [property: Id(4)] RowAction? Action,
     [property: Id(5)] string? Note,
-    [property: Id(6)] int Version);
+    [property: Id(6)] int Version,
+    [property: Id(7)] Period? Period = null);
 
 /// <summary>A finance action on one row.</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.RowCommand")]
@@ -85,7 +89,9 @@ public enum IngestOutcome { Created = 0, Updated = 1, Unchanged = 2, Locked = 3 
 
 /// <summary>
 /// A row's contribution to one period, pushed row → period. Versioned by the row's version so
-/// that a replayed or reordered push can never count twice.
+/// that a replayed or reordered push can never count twice. The entry for the row's current
+/// period also carries the status changes not yet known to be in the event log; the period
+/// logs them in the same transaction as the entry (a replay logs nothing twice).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.LedgerEntry")]
 public sealed record LedgerEntry(
@@ -96,7 +102,8 @@ public sealed record LedgerEntry(
     [property: Id(4)] DateOnly UsageDate,
     [property: Id(5)] decimal Amount,
     [property: Id(6)] RowStatus Status,
-    [property: Id(7)] Period? MovedOutTo);
+    [property: Id(7)] Period? MovedOutTo,
+    [property: Id(8)] IReadOnlyList<AuditEntry>? Changes = null);
 
 /// <summary>A partition's observed cost for one period, pushed partition → period.</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.ObservedContribution")]

@@ -189,7 +189,7 @@ public sealed class BillingRowGrain(
         RowStatus? previous = S.Version == 0 ? null : S.Status;
         BumpVersion();
         S.Status = to;
-        S.AuditTrail.Add(new AuditEntry(clock.GetUtcNow(), actor, previous, to, action, note, S.Version));
+        S.AuditTrail.Add(new AuditEntry(clock.GetUtcNow(), actor, previous, to, action, note, S.Version, S.Period));
     }
 
     private void BumpVersion() => S.Version++;
@@ -207,7 +207,10 @@ public sealed class BillingRowGrain(
     /// <summary>Writes state with its outbox, then pushes; returns the summary of each period pushed to.</summary>
     private async Task<Dictionary<Period, PeriodSummary>> CommitAsync()
     {
-        Stage(Entry(S.Period));
+        // Status changes travel with the current period's entry (all of them, even one made in the
+        // period the row just left), so one transaction logs them in version order.
+        var unlogged = S.AuditTrail.Where(a => a.Version > S.LoggedThrough).Select(a => a with { Period = a.Period ?? S.Period }).ToList();
+        Stage(Entry(S.Period) with { Changes = unlogged.Count == 0 ? null : unlogged });
         // Entries staged earlier in this change carry an older version; re-stamp so the period applies them.
         S.Outbox = S.Outbox.Select(e => e with { Version = S.Version }).ToList();
         await state.WriteStateAsync();
@@ -221,6 +224,7 @@ public sealed class BillingRowGrain(
         {
             summaries[entry.Period] = await GrainFactory.GetGrain<IPeriodGrain>(GrainKeys.Join(Org, entry.Period.ToString())).ApplyRowAsync(entry);
             S.Outbox.Remove(entry);
+            if (entry.Changes is { Count: > 0 } logged) S.LoggedThrough = Math.Max(S.LoggedThrough, logged.Max(c => c.Version));
         }
         return summaries;
     }

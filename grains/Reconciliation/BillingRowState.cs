@@ -27,4 +27,11 @@ public sealed class BillingRowState
 
     /// <summary>What the evidence looked like at the last match: late sessions are "new evidence" only if it differs.</summary>
     [Id(12)] public string? EvidenceSeen { get; set; }
+
+    /// <summary>
+    /// The highest version whose audit entry the period has logged (row_events). Entries above it
+    /// ride on the next push to the row's current period; advanced in memory once that push is
+    /// applied and persisted with the next write, so a crash only re-sends (never loses) them.
+    /// </summary>
+    [Id(13)] public int LoggedThrough { get; set; }
 }

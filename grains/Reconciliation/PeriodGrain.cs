@@ -1,6 +1,9 @@
 using System.Text;
 using Flowstate.Storage;
+using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
+using Orleans.Runtime;
+using Orleans.Streams;
 
 namespace Flowstate.Reconciliation;
 
@@ -15,6 +18,13 @@ namespace Flowstate.Reconciliation;
 /// version check and the update), then waits until its entry is durable before replying. A
 /// failed write deactivates the grain, so memory is rebuilt from what PostgreSQL really holds.
 /// </para>
+/// <para>
+/// After each durable write it publishes what changed: the status changes it logged (with their
+/// seq) on the org's <see cref="EventStreams.RowStatus"/> stream and its new summary on the
+/// period's <see cref="EventStreams.PeriodSummary"/> stream. Publishing is chained, so messages
+/// leave in commit order, and runs beside the next write rather than in front of the callers'
+/// replies. A lost message costs a subscriber nothing: the log fills the gap.
+/// </para>
 /// </summary>
 [GrainType("period"), Reentrant]
 public sealed class PeriodGrain : Grain, IPeriodGrain
@@ -22,12 +32,21 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
     private readonly ReconLedgerStore _store;
     private readonly GroupCommit<LedgerEntry> _rowWrites;
     private readonly GroupCommit<ObservedContribution> _observedWrites;
+    private readonly ILogger<PeriodGrain> _logger;
+    private IAsyncStream<RowStatusChanges>? _rowStatus;
+    private IAsyncStream<PeriodSummary>? _summaries;
+    private Task _published = Task.CompletedTask;
 
-    public PeriodGrain(ReconLedgerStore store)
+    public PeriodGrain(ReconLedgerStore store, ILogger<PeriodGrain> logger)
     {
         _store = store;
-        _rowWrites = new(batch => _store.UpsertRowsAsync(_org, batch));
-        _observedWrites = new(batch => _store.UpsertObservedAsync(_org, _period, batch));
+        _logger = logger;
+        _rowWrites = new(async batch => Publish(await _store.UpsertRowsAsync(_org, batch)));
+        _observedWrites = new(async batch =>
+        {
+            await _store.UpsertObservedAsync(_org, _period, batch);
+            Publish([]);
+        });
     }
 
     private readonly Dictionary<string, LedgerEntry> _rows = new(StringComparer.Ordinal);
@@ -45,6 +64,33 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
         var (rows, observed) = await _store.LoadAsync(_org, _period);
         foreach (var e in rows) Apply(e);
         foreach (var o in observed) ApplyObservedInMemory(o);
+        var streams = this.GetStreamProvider(EventStreams.Provider);
+        _rowStatus = streams.GetStream<RowStatusChanges>(StreamId.Create(EventStreams.RowStatus, EventStreams.RowStatusKey(_org)));
+        _summaries = streams.GetStream<PeriodSummary>(StreamId.Create(EventStreams.PeriodSummary, EventStreams.PeriodSummaryKey(_org, _period)));
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _published;
+
+    /// <summary>Queues the messages of one durable write behind those of the writes before it.</summary>
+    private void Publish(IReadOnlyList<RowStatusChanged> logged)
+    {
+        var previous = _published;
+        _published = PublishAsync();
+
+        async Task PublishAsync()
+        {
+            await previous;
+            try
+            {
+                if (logged.Count > 0) await _rowStatus!.OnNextAsync(new RowStatusChanges(_org, logged));
+                await _summaries!.OnNextAsync(Summary());
+            }
+            catch (Exception e)
+            {
+                // The changes are in the log; subscribers recover them from there.
+                _logger.LogWarning(e, "Period {Org}/{Period}: publishing {Count} change(s) failed", _org, _period, logged.Count);
+            }
+        }
     }
 
     public async Task<PeriodSummary> ApplyRowAsync(LedgerEntry entry)

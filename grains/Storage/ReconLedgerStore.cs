@@ -36,20 +36,53 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
         return (rows, observed);
     }
 
-    /// <summary>Upserts a batch of ledger entries in one statement; an entry older than the stored one is ignored.</summary>
-    public async Task UpsertRowsAsync(string org, IReadOnlyList<LedgerEntry> entries)
+    private const string UpsertLedger = """
+        insert into recon_ledger (org, period, row_id, version, provider_id, usage_date, amount, status, moved_out_to)
+        select $1, * from unnest($2::char(7)[], $3::text[], $4::int[], $5::text[], $6::date[], $7::numeric[], $8::smallint[], $9::char(7)[])
+        on conflict (org, period, row_id) do update set
+            version = excluded.version, provider_id = excluded.provider_id, usage_date = excluded.usage_date,
+            amount = excluded.amount, status = excluded.status, moved_out_to = excluded.moved_out_to,
+            pushed_at = clock_timestamp()
+        where recon_ledger.version < excluded.version
+        """;
+
+    // One statement, so one transaction and one round trip: the ledger upsert, then the changes not
+    // yet logged, numbered after the org's counter. The counter row stays locked until commit, so
+    // seqs are dense and commit in order. A change logged twice would violate row_events_once and
+    // fail the whole batch rather than leave a gap.
+    private const string UpsertLedgerAndLog = $"""
+        with ledger as ({UpsertLedger} returning 1),
+        incoming as (
+            select * from unnest($10::text[], $11::int[], $12::char(7)[], $13::text[], $14::smallint[], $15::smallint[],
+                                 $16::smallint[], $17::text[], $18::text[], $19::timestamptz[]) with ordinality
+                as i(row_id, version, period, provider_id, from_status, to_status, action, actor, note, at, ord)),
+        fresh as (
+            select i.*, row_number() over (order by i.ord) as n from incoming i
+            where not exists (select 1 from row_events e where e.org = $1 and e.row_id = i.row_id and e.version = i.version)),
+        counter as (
+            insert into row_event_counters as c (org, seq) select $1, count(*) from fresh
+            on conflict (org) do update set seq = c.seq + excluded.seq
+            returning seq)
+        insert into row_events (org, seq, row_id, version, period, provider_id, from_status, to_status, action, actor, note, at)
+        select $1, counter.seq - (select count(*) from fresh) + f.n, f.row_id, f.version, f.period, f.provider_id,
+               f.from_status, f.to_status, f.action, f.actor, f.note, f.at
+        from fresh f cross join counter
+        returning seq, row_id, version
+        """;
+
+    /// <summary>
+    /// Upserts a batch of ledger entries in one statement (an entry older than the stored one is
+    /// ignored) and, in the same statement, appends the status changes they carry to the org's
+    /// event log. Returns the changes logged now, in seq order (none that were logged before).
+    /// </summary>
+    public async Task<IReadOnlyList<RowStatusChanged>> UpsertRowsAsync(string org, IReadOnlyList<LedgerEntry> entries)
     {
         // One entry per key (the newest), in key order: a statement may touch a row only once.
         var batch = entries.GroupBy(e => (e.Period, e.RowId)).Select(g => g.MaxBy(e => e.Version)!).OrderBy(e => e.RowId, StringComparer.Ordinal).ToList();
-        await using var cmd = db.CreateCommand("""
-            insert into recon_ledger (org, period, row_id, version, provider_id, usage_date, amount, status, moved_out_to)
-            select $1, * from unnest($2::char(7)[], $3::text[], $4::int[], $5::text[], $6::date[], $7::numeric[], $8::smallint[], $9::char(7)[])
-            on conflict (org, period, row_id) do update set
-                version = excluded.version, provider_id = excluded.provider_id, usage_date = excluded.usage_date,
-                amount = excluded.amount, status = excluded.status, moved_out_to = excluded.moved_out_to,
-                pushed_at = clock_timestamp()
-            where recon_ledger.version < excluded.version
-            """);
+        // Changes in arrival order, each row's in version order, each change once.
+        var changes = entries.SelectMany(e => (e.Changes ?? []).Select(c => (e.RowId, e.ProviderId, Change: c)))
+            .DistinctBy(c => (c.RowId, c.Change.Version)).ToList();
+        await using var cmd = db.CreateCommand(changes.Count == 0 ? UpsertLedger : UpsertLedgerAndLog);
         cmd.Parameters.AddWithValue(org);
         cmd.Parameters.AddWithValue(batch.Select(e => e.Period.ToString()).ToArray());
         cmd.Parameters.AddWithValue(batch.Select(e => e.RowId).ToArray());
@@ -59,7 +92,32 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue(batch.Select(e => e.Amount).ToArray());
         cmd.Parameters.AddWithValue(batch.Select(e => (short)e.Status).ToArray());
         cmd.Parameters.AddWithValue(batch.Select(e => e.MovedOutTo?.ToString()).ToArray());
-        await cmd.ExecuteNonQueryAsync();
+        if (changes.Count == 0)
+        {
+            await cmd.ExecuteNonQueryAsync();
+            return [];
+        }
+        cmd.Parameters.AddWithValue(changes.Select(c => c.RowId).ToArray());
+        cmd.Parameters.AddWithValue(changes.Select(c => c.Change.Version).ToArray());
+        cmd.Parameters.AddWithValue(changes.Select(c => c.Change.Period!.Value.ToString()).ToArray());
+        cmd.Parameters.AddWithValue(changes.Select(c => c.ProviderId).ToArray());
+        cmd.Parameters.AddWithValue(changes.Select(c => c.Change.From is { } f ? (short?)f : null).ToArray());
+        cmd.Parameters.AddWithValue(changes.Select(c => (short)c.Change.To).ToArray());
+        cmd.Parameters.AddWithValue(changes.Select(c => c.Change.Action is { } a ? (short?)a : null).ToArray());
+        cmd.Parameters.AddWithValue(changes.Select(c => c.Change.Actor).ToArray());
+        cmd.Parameters.AddWithValue(changes.Select(c => c.Change.Note).ToArray());
+        cmd.Parameters.AddWithValue(changes.Select(c => c.Change.At.ToUniversalTime()).ToArray());
+
+        var byKey = changes.ToDictionary(c => (c.RowId, c.Change.Version));
+        var logged = new List<RowStatusChanged>(changes.Count);
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync())
+        {
+            var (rowId, provider, c) = byKey[(r.GetString(1), r.GetInt32(2))];
+            logged.Add(new RowStatusChanged(r.GetInt64(0), rowId, c.Version, c.Period!.Value, provider, c.From, c.To, c.Action, c.Actor, c.Note, c.At));
+        }
+        logged.Sort((a, b) => a.Seq.CompareTo(b.Seq));
+        return logged;
     }
 
     /// <summary>Upserts a batch of observed contributions of one period in one statement, version-guarded.</summary>

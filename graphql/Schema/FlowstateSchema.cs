@@ -1,3 +1,4 @@
+using Flowstate.GraphQL.Subscriptions;
 using Flowstate.GraphQL.Types;
 using GraphQL;
 using GraphQL.Types;
@@ -11,6 +12,7 @@ public sealed class FlowstateSchema : global::GraphQL.Types.Schema
     {
         Query = services.GetRequiredService<Query>();
         Mutation = services.GetRequiredService<Mutation>();
+        Subscription = services.GetRequiredService<Subscription>();
         RegisterTypeMapping(typeof(decimal), typeof(DecimalScalar));
         RegisterTypeMapping(typeof(DateOnly), typeof(DateScalar));
         RegisterTypeMapping(typeof(DateTimeOffset), typeof(DateTimeScalar));
@@ -20,8 +22,11 @@ public sealed class FlowstateSchema : global::GraphQL.Types.Schema
 public static class GraphQLServiceCollectionExtensions
 {
     /// <summary>The Flowstate schema, its error mapping and its limits.</summary>
-    public static IServiceCollection AddFlowstateGraphQL(this IServiceCollection services) =>
-        services.AddGraphQL(b => b
+    public static IServiceCollection AddFlowstateGraphQL(this IServiceCollection services) => services
+        .AddSingleton<EventHub>()
+        .AddSingleton<SubscriptionMetrics>()
+        .AddSingleton(new SubscriptionOptions())
+        .AddGraphQL(b => b
             .AddSchema<FlowstateSchema>()
             .AddSystemTextJson()
             .AddGraphTypes(typeof(FlowstateSchema).Assembly)

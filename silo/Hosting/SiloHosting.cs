@@ -5,11 +5,13 @@ using Flowstate.GraphQL.Transport;
 using Flowstate.GraphQL.Types;
 using Flowstate.Silo.Demo;
 using Flowstate.Silo.Options;
+using Flowstate.Reconciliation;
 using Flowstate.Storage;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
+using Orleans.Providers;
 using Orleans.Dashboard;
 
 namespace Flowstate.Silo.Hosting;
@@ -39,6 +41,8 @@ public static class SiloHosting
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.AddSingleton<ReconLedgerStore>();
         services.AddSingleton<SessionStore>();
+        services.AddSingleton<RowEventStore>();
+        services.AddSingleton<IRowEventLog>(sp => sp.GetRequiredService<RowEventStore>());
         return services;
     }
 
@@ -57,6 +61,7 @@ public static class SiloHosting
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
         }
         silo.AddFlowstatePersistence(options.Database);
+        silo.AddFlowstateStreams(options.Database);
         silo.AddDashboard();
         return silo;
     }
@@ -71,6 +76,28 @@ public static class SiloHosting
             .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
         silo.UseAdoNetReminderService(o => { o.Invariant = Invariant; o.ConnectionString = connectionString; });
         silo.AddIncomingGrainCallFilter<StorageExceptionFilter>();
+        return silo;
+    }
+
+    /// <summary>
+    /// The event streams (<see cref="EventStreams"/>): memory streams, whose messages live only in
+    /// the silos' memory (the row event log in PostgreSQL is the durable copy), with their pub-sub
+    /// registry in PostgreSQL. The registry says which silos' hubs subscribe to which stream; kept in
+    /// memory storage it would vanish with the silo that happens to hold it, and every other silo's
+    /// subscribers would silently stop receiving events. Its writes happen only when a silo's first
+    /// local subscriber to a stream arrives or its last one leaves.
+    /// </summary>
+    public static ISiloBuilder AddFlowstateStreams(this ISiloBuilder silo, string connectionString)
+    {
+        silo.AddAdoNetGrainStorage(ProviderConstants.DEFAULT_PUBSUB_PROVIDER_NAME, o => { o.Invariant = Invariant; o.ConnectionString = connectionString; });
+        silo.Services.AddOptions<AdoNetGrainStorageOptions>(ProviderConstants.DEFAULT_PUBSUB_PROVIDER_NAME)
+            .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+        silo.AddMemoryStreams(EventStreams.Provider, s =>
+        {
+            // Few queues polled often: the default 100 ms poll would dominate an event's latency.
+            s.ConfigurePartitioning(2);
+            s.ConfigurePullingAgent(o => o.Configure(p => p.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(5)));
+        });
         return silo;
     }
 

@@ -1,4 +1,8 @@
 using System.Text.Json;
+using System.Threading.Channels;
+using Flowstate.Reconciliation;
+using Flowstate.Storage;
+using Npgsql;
 using Flowstate.GraphQL.Schema;
 using Flowstate.GraphQL.Types;
 using Flowstate.Silo.Hosting;
@@ -24,6 +28,10 @@ public sealed class FlowstateCluster : IAsyncLifetime
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public IGrainFactory Grains => Cluster.Client;
     private ServiceProvider _graphql = null!;
+    private NpgsqlDataSource? _events;
+
+    /// <summary>The GraphQL host's services (event hub, subscription metrics) as a silo's host would have them.</summary>
+    public IServiceProvider GraphQLServices => _graphql;
 
     public short Silos { get; init; } = 1;
 
@@ -40,13 +48,20 @@ public sealed class FlowstateCluster : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddFlowstatePersistence(Database.ConnectionString);
+            silo.AddFlowstateStreams(Database.ConnectionString);
             silo.Services.AddFlowstateStorage(Database.ConnectionString);
             silo.Services.AddSingleton(new BusinessClock(Clock));
         });
+        builder.ConfigureClient(client => client.AddMemoryStreams(EventStreams.Provider));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
+        _events?.Dispose();
+        _events = NpgsqlDataSource.Create(Database.ConnectionString);
         _graphql = new ServiceCollection()
+            .AddLogging()
             .AddSingleton(Grains)
+            .AddSingleton(Cluster.Client)
+            .AddSingleton<IRowEventLog>(new RowEventStore(_events))
             .AddFlowstateGraphQL()
             .BuildServiceProvider();
     }
@@ -75,8 +90,59 @@ public sealed class FlowstateCluster : IAsyncLifetime
         return JsonDocument.Parse(serializer.Serialize(result)).RootElement.Clone();
     }
 
+    /// <summary>
+    /// Starts a GraphQL subscription through the real schema; its events arrive as JSON on the
+    /// returned channel (a result with errors and no stream is written there too). Dispose to end it.
+    /// </summary>
+    public async Task<Subscriber> SubscribeAsync(string org, string query, object? variables = null)
+    {
+        var serializer = _graphql.GetRequiredService<IGraphQLTextSerializer>();
+        var executer = _graphql.GetRequiredService<IDocumentExecuter<ISchema>>();
+        var inputs = variables is null ? null : serializer.Deserialize<Inputs>(JsonSerializer.Serialize(variables));
+        var result = await executer.ExecuteAsync(new ExecutionOptions
+        {
+            Query = query,
+            Variables = inputs,
+            RequestServices = _graphql,
+            UserContext = new FlowstateUserContext { Org = org, Actor = "tester@" + org },
+        });
+        var subscriber = new Subscriber(serializer);
+        if (result.Streams is { Count: > 0 } streams) subscriber.Handle = streams.Values.First().Subscribe(subscriber);
+        else subscriber.OnNext(result);
+        return subscriber;
+    }
+
+    public sealed class Subscriber(IGraphQLTextSerializer serializer) : IObserver<ExecutionResult>, IDisposable
+    {
+        public Channel<JsonElement> Events { get; } = Channel.CreateUnbounded<JsonElement>();
+        public IDisposable? Handle { get; set; }
+        public bool Completed { get; private set; }
+
+        public void OnNext(ExecutionResult value) => Events.Writer.TryWrite(JsonDocument.Parse(serializer.Serialize(value)).RootElement.Clone());
+        public void OnError(Exception error) => Events.Writer.TryComplete(error);
+        public void OnCompleted() { Completed = true; Events.Writer.TryComplete(); }
+
+        /// <summary>The next event, or a failure after <paramref name="timeout"/> (default 10 s).</summary>
+        public async Task<JsonElement> NextAsync(TimeSpan? timeout = null)
+        {
+            using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+            return await Events.Reader.ReadAsync(cts.Token);
+        }
+
+        /// <summary>True when nothing arrives within <paramref name="quiet"/>.</summary>
+        public async Task<bool> QuietForAsync(TimeSpan quiet)
+        {
+            using var cts = new CancellationTokenSource(quiet);
+            try { await Events.Reader.WaitToReadAsync(cts.Token); return false; }
+            catch (OperationCanceledException) { return true; }
+        }
+
+        public void Dispose() => Handle?.Dispose();
+    }
+
     public async Task DisposeAsync()
     {
+        _events?.Dispose();
         await _graphql.DisposeAsync();
         await Cluster.DisposeAsync();
         await Database.DisposeAsync();
