@@ -17,11 +17,30 @@ namespace Flowstate.GraphQL.Transport;
 
 public sealed class GraphQLWebSocketOptions
 {
+    /// <summary>Close code for a client that does not read what it subscribed to (RFC 6455 1008, policy violation).</summary>
+    public const int SlowConsumerCloseCode = 1008;
+
     public TimeSpan ConnectionInitTimeout { get; set; } = TimeSpan.FromSeconds(3);
     /// <summary>Interval between server <c>ping</c> messages once acknowledged; zero or negative disables them.</summary>
     public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(12);
     public int MaxMessageBytes { get; set; } = 1024 * 1024;
     public int MaxSubscriptionsPerConnection { get; set; } = 100;
+
+    /// <summary>
+    /// Messages a connection may have waiting to be sent. A client that lets more pile up is closed
+    /// with <see cref="SlowConsumerCloseCode"/>; it loses nothing it cannot get back, since it can
+    /// resume a subscription from the cursor of the last event it processed.
+    /// </summary>
+    public int MaxQueuedMessages { get; set; } = 1024;
+
+    /// <summary>Bytes a connection may have waiting to be sent; beyond that, as for <see cref="MaxQueuedMessages"/>.</summary>
+    public long MaxQueuedBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Decides on <c>connection_init</c>, given its payload (null when absent), whether the connection
+    /// may proceed: false (or a throw) closes it with 4403 Forbidden. Null accepts every connection.
+    /// </summary>
+    public Func<HttpContext, IReadOnlyDictionary<string, object?>?, ValueTask<bool>>? OnConnect { get; set; }
 }
 
 /// <summary>
@@ -31,10 +50,13 @@ public sealed class GraphQLWebSocketOptions
 public static class GraphQLWebSocketEndpoint
 {
     public const string SubProtocol = "graphql-transport-ws";
-    private static int s_active;
+    private static int s_active, s_connections;
 
     /// <summary>Operations currently registered on any connection: queries in flight plus live subscriptions.</summary>
     public static int ActiveSubscriptions => Volatile.Read(ref s_active);
+
+    /// <summary>Open graphql-transport-ws connections.</summary>
+    public static int ActiveConnections => Volatile.Read(ref s_connections);
 
     /// <summary>Handles WebSocket upgrades on <paramref name="path"/>; the caller must add <c>app.UseWebSockets()</c>.</summary>
     public static IEndpointRouteBuilder MapGraphQLWebSocket(this IEndpointRouteBuilder app, string path = "/graphql",
@@ -77,7 +99,9 @@ public static class GraphQLWebSocketEndpoint
             catch (Exception ex) when (ex is WebSocketException or OperationCanceledException) { }
             return;
         }
-        await new Connection(ctx, socket, configure, options).RunAsync();
+        Interlocked.Increment(ref s_connections);
+        try { await new Connection(ctx, socket, configure, options).RunAsync(); }
+        finally { Interlocked.Decrement(ref s_connections); }
     }
 
     private sealed class Connection(HttpContext ctx, WebSocket socket, Action<ExecutionOptions, HttpContext>? configure, GraphQLWebSocketOptions options)
@@ -92,7 +116,8 @@ public static class GraphQLWebSocketEndpoint
         private readonly ConcurrentDictionary<string, Operation> _operations = new();
         private readonly TaskCompletionSource _acked = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly CancellationTokenSource _cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
-        private int _initReceived, _closing;
+        private int _initReceived, _closing, _dropQueued, _queuedMessages;
+        private long _queuedBytes;
 
         public async Task RunAsync()
         {
@@ -149,7 +174,13 @@ public static class GraphQLWebSocketEndpoint
                 await foreach (var (frame, closeCode, reason) in _outbox.Reader.ReadAllAsync(ct))
                 {
                     if (frame is not null)
-                        await socket.SendAsync(frame, WebSocketMessageType.Text, true, ct);
+                    {
+                        // Closing a slow consumer: what is still queued is dropped so the close frame goes out next.
+                        if (Volatile.Read(ref _dropQueued) == 0)
+                            await socket.SendAsync(frame, WebSocketMessageType.Text, true, ct);
+                        Interlocked.Decrement(ref _queuedMessages);
+                        Interlocked.Add(ref _queuedBytes, -frame.Length);
+                    }
                     else if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                         await socket.CloseOutputAsync((WebSocketCloseStatus)closeCode, reason, ct);
                 }
@@ -204,6 +235,7 @@ public static class GraphQLWebSocketEndpoint
                         Close(4429, "Too many initialisation requests");
                         return;
                     }
+                    if (!await AuthorizeAsync(message.Payload)) return;
                     Send(null, "connection_ack");
                     _acked.TrySetResult();
                     break;
@@ -228,6 +260,28 @@ public static class GraphQLWebSocketEndpoint
                     Close(4400, $"Invalid message received: unexpected type '{message.Type}'");
                     break;
             }
+        }
+
+        /// <summary>Runs the <see cref="GraphQLWebSocketOptions.OnConnect"/> hook; closes the connection (4400 or 4403) and returns false when it refuses.</summary>
+        private async Task<bool> AuthorizeAsync(object? payload)
+        {
+            if (options.OnConnect is not { } onConnect) return true;
+            IReadOnlyDictionary<string, object?>? parsed;
+            try { parsed = payload is null ? null : _serializer.ReadNode<Inputs>(payload); }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Close(4400, "Invalid message received: the connection_init payload must be an object");
+                return false;
+            }
+            bool allowed;
+            try { allowed = await onConnect(ctx, parsed); }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _logger.LogWarning(ex, "The GraphQL WebSocket connect hook failed; refusing the connection");
+                allowed = false;
+            }
+            if (!allowed) Close(4403, "Forbidden");
+            return allowed;
         }
 
         private void Subscribe(string? id, GraphQLRequest? request)
@@ -310,13 +364,32 @@ public static class GraphQLWebSocketEndpoint
         {
             try
             {
-                var json = _serializer.Serialize(new OperationMessage { Id = id, Type = type, Payload = payload });
-                _outbox.Writer.TryWrite((Encoding.UTF8.GetBytes(json), 0, null));
+                if (Volatile.Read(ref _dropQueued) != 0) return;
+                var frame = Encoding.UTF8.GetBytes(_serializer.Serialize(new OperationMessage { Id = id, Type = type, Payload = payload }));
+                var queued = Interlocked.Increment(ref _queuedMessages);
+                var bytes = Interlocked.Add(ref _queuedBytes, frame.Length);
+                if (!_outbox.Writer.TryWrite((frame, 0, null)))
+                {
+                    Interlocked.Decrement(ref _queuedMessages);
+                    Interlocked.Add(ref _queuedBytes, -frame.Length);
+                }
+                else if (queued > options.MaxQueuedMessages || bytes > options.MaxQueuedBytes)
+                    CloseSlowConsumer(queued, bytes);
             }
             catch (Exception ex)
             {
                 _logger.LogError(ex, "Could not serialize GraphQL WebSocket '{Type}' message for {Id}", type, id);
             }
+        }
+
+        /// <summary>Stops every operation at once (nothing more is produced), drops the queue and closes.</summary>
+        private void CloseSlowConsumer(int queued, long bytes)
+        {
+            if (Interlocked.Exchange(ref _dropQueued, 1) == 1) return;
+            _logger.LogInformation("Closing a slow GraphQL WebSocket consumer: {Messages} message(s), {Bytes} byte(s) unsent", queued, bytes);
+            foreach (var id in _operations.Keys)
+                if (_operations.TryRemove(id, out var op)) op.Dispose();
+            Close(GraphQLWebSocketOptions.SlowConsumerCloseCode, $"Slow consumer: more than {options.MaxQueuedMessages} messages or {options.MaxQueuedBytes} bytes unsent");
         }
 
         private void Close(int code, string reason)

@@ -1,6 +1,7 @@
 using System.Net;
 using GraphQL;
 using Flowstate.GraphQL.Schema;
+using Flowstate.GraphQL.Subscriptions;
 using Flowstate.GraphQL.Transport;
 using Flowstate.GraphQL.Types;
 using Flowstate.Silo.Demo;
@@ -101,6 +102,16 @@ public static class SiloHosting
         return silo;
     }
 
+    /// <summary>
+    /// The WebSocket connect hook until authentication exists: every connection acts as the anonymous
+    /// caller in the default org, so one that presents credentials (an <c>authorization</c> or
+    /// <c>token</c> in its connection_init payload) is refused with 4403 rather than silently served
+    /// as someone it did not ask to be.
+    /// </summary>
+    internal static ValueTask<bool> AcceptWithoutCredentials(HttpContext http, IReadOnlyDictionary<string, object?>? payload) =>
+        ValueTask.FromResult(payload is null || !payload.Keys.Any(k =>
+            k.Equals("authorization", StringComparison.OrdinalIgnoreCase) || k.Equals("token", StringComparison.OrdinalIgnoreCase)));
+
     public static WebApplication MapFlowstate(this WebApplication app, FlowstateOptions options)
     {
         void Configure(ExecutionOptions exec, HttpContext http)
@@ -110,7 +121,13 @@ public static class SiloHosting
         }
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         app.MapGraphQLHttp("/graphql", configure: Configure);
-        app.MapGraphQLWebSocket("/graphql", configure: Configure);
+        app.MapGraphQLWebSocket("/graphql", configure: Configure, options: new GraphQLWebSocketOptions { OnConnect = AcceptWithoutCredentials });
+        app.MapGet("/metrics/subscriptions", (EventHub hub, SubscriptionMetrics feeds) => Results.Json(new
+        {
+            webSocket = new { connections = GraphQLWebSocketEndpoint.ActiveConnections, operations = GraphQLWebSocketEndpoint.ActiveSubscriptions },
+            streams = new { subscriptions = hub.StreamSubscriptions, listeners = hub.Listeners },
+            feeds = new { active = feeds.Feeds, liveRowFeeds = feeds.LiveRowFeeds },
+        }));
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", async (NpgsqlDataSource db, IClusterClient client, CancellationToken ct) =>

@@ -81,7 +81,7 @@ fi
 exec 9>&-
 
 set +e
-(cd "$HERE" && FLOWSTATE_URL="$BASE/graphql" node --test --test-reporter=tap http-audits.test.mjs ws.test.mjs) \
+(cd "$HERE" && FLOWSTATE_URL="$BASE/graphql" node --test --test-concurrency=1 --test-reporter=tap http-audits.test.mjs ws.test.mjs subscriptions.test.mjs) \
   | tee "$RESULTS/conformance.tap"
 node_status=${PIPESTATUS[0]}
 set -e
