@@ -5,9 +5,10 @@ namespace Flowstate.Usage;
 /// one calendar month. Key: <c>{org}/{provider}/{subjectKey}/{yyyy-MM}</c>. Partitioning by
 /// subject-month bounds the state; it deduplicates sessions by id, answers matching evidence,
 /// orders plan-allowance consumption, and pushes observed cost to the period.
-/// Person (and unresolved-subject) partitions count toward the period's observed cost; account
-/// (API key) partitions are evidence only, since their sessions are already counted for the person.
-/// This grain calls only period grains, never rows, so rows may call it without a cycle.
+/// Person (and unresolved-subject) partitions count toward the period's observed cost and roll up
+/// into their subject-month for attribution; account (API key) partitions are evidence only, since
+/// their sessions are already counted for the person. This grain calls only subject-month and
+/// period grains, never rows, so rows may call it without a cycle.
 /// </summary>
 [Alias("Flowstate.IUsagePartitionGrain")]
 public interface IUsagePartitionGrain : IGrainWithStringKey
@@ -20,6 +21,9 @@ public interface IUsagePartitionGrain : IGrainWithStringKey
 
     /// <summary>Incremental (beyond-allowance) cost of the given sessions, by session id.</summary>
     [Alias("GetIncremental")] Task<IReadOnlyDictionary<string, decimal>> GetIncrementalCostsAsync(IReadOnlyList<string> sessionIds);
+
+    /// <summary>Moves one session to a project (or to none); false when the partition has no such session.</summary>
+    [Alias("SetProject")] Task<bool> SetProjectAsync(string sessionId, string? projectId);
 
     /// <summary>Re-sends the observed push if it may not have been applied (crash repair).</summary>
     [Alias("EnsurePushed")] Task EnsurePushedAsync();

@@ -4,14 +4,19 @@ namespace Flowstate.Usage;
 
 /// <summary>
 /// What a usage partition keeps of one observed session: enough to match bills, sum observed
-/// cost and consume plan allowance. The full session lives in the sessions read model.
+/// cost, consume plan allowance and roll usage up for attribution. The full session lives in
+/// the sessions read model.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.SessionFact")]
 public sealed record SessionFact(
     [property: Id(0)] string SessionId,
     [property: Id(1)] DateTimeOffset StartedAt,
     [property: Id(2)] decimal CostUsd,
-    [property: Id(3)] decimal MarketCostUsd)
+    [property: Id(3)] decimal MarketCostUsd,
+    [property: Id(4)] string Model = "",
+    [property: Id(5)] string? ProjectId = null,
+    [property: Id(6)] long Tokens = 0,
+    [property: Id(7)] double? Frustration = null)
 {
     public DateOnly Day => DateOnly.FromDateTime(StartedAt.UtcDateTime);
 }

@@ -1,9 +1,14 @@
+using Flowstate.Attribution;
+using Orleans.Concurrency;
+
 namespace Flowstate.Workforce;
 
 /// <summary>
-/// The org: its workforce model (cost centres, team tree, value streams, people index,
-/// projects) and the list of its providers. Key: the org id. Writes are rare (workforce
-/// uploads, provider configuration); reads are cached by callers per batch.
+/// The org: its workforce model (cost centres, team tree, value streams, people with their FTE
+/// allocations, projects, learned project contexts) and the list of its providers. Key: the org
+/// id. Writes are rare (workforce uploads, provider configuration, project marks); reads come
+/// from every ingest and rollup push, so they interleave and always see the last durable version.
+/// A workforce change re-splits the affected subject-months' rollups before it returns.
 /// </summary>
 [Alias("Flowstate.IOrgGrain")]
 public interface IOrgGrain : IGrainWithStringKey
@@ -11,23 +16,23 @@ public interface IOrgGrain : IGrainWithStringKey
     /// <summary>Validates the whole upsert first, then merges it; on any error nothing changes.</summary>
     [Alias("UpsertWorkforce")] Task<WorkforceCounts> UpsertWorkforceAsync(WorkforceUpsert upsert);
 
-    [Alias("GetDirectory")] Task<PersonDirectory> GetDirectoryAsync();
+    [Alias("GetDirectory"), AlwaysInterleave] Task<PersonDirectory> GetDirectoryAsync();
+
+    /// <summary>The whole model, or null when the caller already holds <paramref name="knownVersion"/>.</summary>
+    [Alias("GetWorkforce"), AlwaysInterleave] Task<WorkforceSnapshot?> GetWorkforceAsync(long knownVersion);
+
+    /// <summary>How a subject's usage in a month splits over teams and cost centres.</summary>
+    [Alias("GetRollupPlan"), AlwaysInterleave] Task<RollupPlan> GetRollupPlanAsync(string subjectKey, Period month);
 
     /// <summary>Index entries of the given people; unknown ids are left out.</summary>
-    [Alias("GetPeople")] Task<IReadOnlyList<PersonRef>> GetPeopleAsync(IReadOnlyList<string> personIds);
+    [Alias("GetPeople"), AlwaysInterleave] Task<IReadOnlyList<PersonRef>> GetPeopleAsync(IReadOnlyList<string> personIds);
 
-    [Alias("GetCounts")] Task<WorkforceCounts> GetCountsAsync();
+    [Alias("GetCounts"), AlwaysInterleave] Task<WorkforceCounts> GetCountsAsync();
+
+    /// <summary>Remembers that sessions with this working context belong to the project (NOT_FOUND for an unknown project).</summary>
+    [Alias("LearnProject")] Task LearnProjectAsync(string contextKey, string projectId);
 
     [Alias("AddProvider")] Task AddProviderAsync(string providerId);
 
-    [Alias("GetProviderIds")] Task<IReadOnlyList<string>> GetProviderIdsAsync();
-}
-
-/// <summary>One person of an org: profile and FTE allocations. Key: <c>{org}/{personId}</c>.</summary>
-[Alias("Flowstate.IPersonGrain")]
-public interface IPersonGrain : IGrainWithStringKey
-{
-    [Alias("Upsert")] Task UpsertAsync(Person person);
-
-    [Alias("Get")] Task<Person?> GetAsync();
+    [Alias("GetProviderIds"), AlwaysInterleave] Task<IReadOnlyList<string>> GetProviderIdsAsync();
 }

@@ -67,8 +67,23 @@ public sealed record WorkforceCounts(
 [GenerateSerializer, Immutable, Alias("Flowstate.PersonDirectory")]
 public sealed record PersonDirectory(
     [property: Id(0)] IReadOnlyDictionary<string, string> PersonIdBySubject,
-    [property: Id(1)] long Version)
+    [property: Id(1)] long Version,
+    [property: Id(2)] IReadOnlyDictionary<string, PersonRef> People)
 {
     public string? Resolve(string? subject) =>
         subject is null ? null : PersonIdBySubject.GetValueOrDefault(subject.Trim().ToLowerInvariant());
 }
+
+/// <summary>
+/// The whole workforce model of an org at one version, as readers need it (attribution views,
+/// rollup plans, project inference). Immutable, so a silo shares one copy among its callers.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.WorkforceSnapshot")]
+public sealed record WorkforceSnapshot(
+    [property: Id(0)] long Version,
+    [property: Id(1)] IReadOnlyDictionary<string, CostCentre> CostCentres,
+    [property: Id(2)] IReadOnlyDictionary<string, Team> Teams,
+    [property: Id(3)] IReadOnlyDictionary<string, Person> People,
+    [property: Id(4)] IReadOnlyDictionary<string, Project> Projects,
+    [property: Id(5)] IReadOnlyDictionary<string, ValueStream> ValueStreams,
+    [property: Id(6)] IReadOnlyDictionary<string, string> LearnedProjects);

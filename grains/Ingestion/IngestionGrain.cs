@@ -21,6 +21,7 @@ public sealed class IngestionGrain(SessionStore sessionStore, BusinessClock cloc
     private const int Parallelism = 64;
 
     private string Org => this.GetPrimaryKeyString();
+    private WorkforceSnapshot? _workforce;
 
     public async Task<IngestResult> IngestBillingRowsAsync(string providerId, IReadOnlyList<BillingRowRequest> rows)
     {
@@ -66,7 +67,9 @@ public sealed class IngestionGrain(SessionStore sessionStore, BusinessClock cloc
 
     public async Task<IngestResult> IngestSessionsAsync(IReadOnlyList<SessionRequest> sessions)
     {
-        var directory = await GrainFactory.GetGrain<IOrgGrain>(Org).GetDirectoryAsync();
+        var org = GrainFactory.GetGrain<IOrgGrain>(Org);
+        var directory = await org.GetDirectoryAsync();
+        var workforce = _workforce = await org.GetWorkforceAsync(_workforce?.Version ?? -1) ?? _workforce!;
         var providerIds = sessions.Select(s => s.ProviderId).OfType<string>().Distinct().ToList();
         var views = await Task.WhenAll(providerIds.Select(id => GrainFactory.GetGrain<IProviderGrain>(GrainKeys.Join(Org, id)).GetAsync()));
         var providers = views.OfType<ProviderView>().ToDictionary(v => v.Config.Id);
@@ -90,7 +93,11 @@ public sealed class IngestionGrain(SessionStore sessionStore, BusinessClock cloc
             }
             var person = directory.Resolve(s.Subject);
             var subjectKey = person is not null ? SubjectKeys.Person(person) : SubjectKeys.Unresolved(s.Subject!);
-            records.Add((i, new SessionRecord(s, subjectKey, person, cost.CostUsd, cost.MarketCostUsd)));
+            var context = ProjectClassifier.ContextKey(s.Context);
+            var (project, source) = s.ProjectId is { } sent && workforce.Projects.ContainsKey(sent)
+                ? (sent, SessionRecord.FromAgent)
+                : ProjectClassifier.Infer(workforce, context) is { } inferred ? (inferred, SessionRecord.Inferred) : ((string?)null, (string?)null);
+            records.Add((i, new SessionRecord(s, subjectKey, person, cost.CostUsd, cost.MarketCostUsd, project, source, context)));
         }
 
         // Each session goes to its subject's partition (counts toward observed) and, when it carried
@@ -99,7 +106,7 @@ public sealed class IngestionGrain(SessionStore sessionStore, BusinessClock cloc
             .SelectMany(r => PartitionsOf(r.Record).Select(p => (Partition: p, r.Record)))
             .GroupBy(x => x.Partition)
             .Select(g => (g.Key, Batch: new SessionBatch(
-                g.Select(x => new SessionFact(x.Record.Request.Id!, x.Record.Request.StartedAt!.Value, x.Record.CostUsd, x.Record.MarketCostUsd)).ToList(),
+                g.Select(x => x.Record.ToFact()).ToList(),
                 g.Key.CountsTowardObserved ? providers[g.Key.ProviderId].Config.Plan.IncludedUsageUsd : 0m)))
             .ToList();
         var recording = ForEachAsync(batches, async b =>

@@ -1,3 +1,4 @@
+using Flowstate.Attribution;
 using Flowstate.Domain;
 using Flowstate.Reconciliation;
 using Microsoft.Extensions.Logging;
@@ -26,9 +27,12 @@ public sealed class UsagePartitionGrain(
     ILogger<UsagePartitionGrain> logger) : Grain, IUsagePartitionGrain
 {
     private UsagePartitionState S => state.State;
-    private Period Month => Period.Parse(Uri.UnescapeDataString(this.GetPrimaryKeyString().Split('/')[^1]));
+    private Period Month => Period.Parse(KeyPart(^1));
     private string Org => GrainKeys.OrgOf(this.GetPrimaryKeyString());
-    private bool CountsTowardObserved => !Uri.UnescapeDataString(this.GetPrimaryKeyString().Split('/')[^2]).StartsWith("k:", StringComparison.Ordinal);
+    private string ProviderId => KeyPart(1);
+    private string SubjectKey => KeyPart(^2);
+    private bool CountsTowardObserved => !SubjectKey.StartsWith("k:", StringComparison.Ordinal);
+    private string KeyPart(Index i) => Uri.UnescapeDataString(this.GetPrimaryKeyString().Split('/')[i]);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -80,6 +84,17 @@ public sealed class UsagePartitionGrain(
         return Task.FromResult(result);
     }
 
+    public async Task<bool> SetProjectAsync(string sessionId, string? projectId)
+    {
+        if (!S.Sessions.TryGetValue(sessionId, out var fact)) return false;
+        if (fact.ProjectId != projectId)
+        {
+            S.Sessions[sessionId] = fact with { ProjectId = projectId };
+            await WriteAndPushAsync();
+        }
+        return true;
+    }
+
     /// <summary>
     /// Every write is followed by a push (so the ledger's pushed_at always passes the storage
     /// write, which is what the repair sweep checks); the pending flag is written with the state.
@@ -92,11 +107,32 @@ public sealed class UsagePartitionGrain(
         await EnsurePushedAsync();
     }
 
+    /// <summary>
+    /// Pushes usage to the subject-month, then observed cost to the period. The period's push is
+    /// last on purpose: its <c>pushed_at</c> is what the repair sweep compares with this grain's
+    /// write, so a push that reached the period implies the subject-month has this version too.
+    /// </summary>
     public async Task EnsurePushedAsync()
     {
         if (!S.PushPending) return;
-        var contribution = new ObservedContribution(GrainKeys.WithoutOrg(this.GetPrimaryKeyString()), S.Version, S.Sessions.Values.Sum(s => s.CostUsd));
+        var id = GrainKeys.WithoutOrg(this.GetPrimaryKeyString());
+        await GrainFactory.GetGrain<ISubjectMonthGrain>(RollupKeys.SubjectMonth(Org, SubjectKey, Month))
+            .ApplyUsageAsync(new PartitionUsage(id, ProviderId, S.Version, UsageCells()));
+        var contribution = new ObservedContribution(id, S.Version, S.Sessions.Values.Sum(s => s.CostUsd));
         await GrainFactory.GetGrain<IPeriodGrain>(GrainKeys.Join(Org, Month.ToString())).ApplyObservedAsync(contribution);
         S.PushPending = false;
+    }
+
+    /// <summary>The month's sessions summed by day, model and project, with their incremental (beyond-allowance) cost.</summary>
+    private List<UsageCell> UsageCells()
+    {
+        var incremental = Allowance.Incremental(S.Sessions.Values, S.IncludedUsageUsd);
+        return S.Sessions.Values
+            .GroupBy(s => (s.Day, s.Model, s.ProjectId))
+            .OrderBy(g => g.Key.Day).ThenBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.ProjectId, StringComparer.Ordinal)
+            .Select(g => new UsageCell(g.Key.Day, g.Key.Model, g.Key.ProjectId, g.Aggregate(default(UsageMetrics), (m, s) => m + new UsageMetrics(
+                incremental[s.SessionId], s.MarketCostUsd, 1m, s.Tokens,
+                s.Frustration is { } f ? (decimal)Math.Round(f, 6) : 0m, s.Frustration is null ? 0m : 1m))))
+            .ToList();
     }
 }

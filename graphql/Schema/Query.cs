@@ -1,3 +1,4 @@
+using Flowstate.Attribution;
 using Flowstate.GraphQL.Types;
 using Flowstate.Providers;
 using Flowstate.Reconciliation;
@@ -48,6 +49,15 @@ public sealed class Query : ObjectGraphType
                     : null;
             });
 
+        Field<NonNullGraphType<AttributionType>>("attribution")
+            .Description("Spend, usage and adoption of a scope over a window ending on asOf (default today), from pre-aggregated rollups.")
+            .Argument<ScopeInputType>("scope")
+            .Argument<DateRangeEnum>("range", a => a.DefaultValue = DateRange.Last30Days)
+            .Argument<CostModeEnum>("costMode", a => a.DefaultValue = CostMode.Incremental)
+            .Argument<DateScalar>("asOf")
+            .ResolveAsync(async c => await c.Grains().GetGrain<IAttributionGrain>(c.Caller().Org).GetViewAsync(new AttributionRequest(
+                ScopeOf(c), c.GetArgument<DateRange>("range"), c.GetArgument<CostMode>("costMode"), OptionalArgument<DateOnly>(c, "asOf"))));
+
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ProviderType>>>>("providers")
             .Description("Configured providers with coverage state, last pull and its errors.")
             .ResolveAsync(async c =>
@@ -58,6 +68,22 @@ public sealed class Query : ObjectGraphType
                 return views.OfType<ProviderView>().OrderBy(v => v.Config.Id, StringComparer.Ordinal).ToList();
             });
     }
+
+    /// <summary>The <c>scope</c> argument; ids are checked against the workforce by the grain (NOT_FOUND).</summary>
+    public static Scope ScopeOf(IResolveFieldContext c)
+    {
+        var scope = new Args(c.GetArgument<Dictionary<string, object?>?>("scope"));
+        return new Scope(scope.String("costCentreId"), scope.String("teamId"), scope.String("projectId"), scope.String("personId"));
+    }
+
+    /// <summary>An optional scalar argument; a value that does not parse fails the request with INVALID_INPUT.</summary>
+    public static T? OptionalArgument<T>(IResolveFieldContext c, string name) where T : struct => c.GetArgument<object?>(name) switch
+    {
+        null => null,
+        T value => value,
+        Malformed m => throw FlowstateException.InvalidInput(m.Describe(name)),
+        var other => throw FlowstateException.InvalidInput($"{name}: unexpected value '{other}'."),
+    };
 
     public static int PageSize(int first) => first is >= 1 and <= MaxPageSize
         ? first

@@ -1,3 +1,4 @@
+using Flowstate.Attribution;
 using Flowstate.Reconciliation;
 using Flowstate.Silo.Options;
 using Flowstate.Usage;
@@ -45,13 +46,57 @@ public sealed class RepairSweeper(NpgsqlDataSource db, IGrainFactory grains, Flo
                     where o.partition_id = substr(s.grainidextensionstring, strpos(s.grainidextensionstring, '/') + 1)
                       and o.org = split_part(s.grainidextensionstring, '/', 1)), '-infinity')
             """, window, ct);
+        var subjectMonths = await StaleSubjectMonthsAsync(window, ct);
         foreach (var chunk in rows.Chunk(64))
             await Task.WhenAll(chunk.Select(k => grains.GetGrain<IBillingRowGrain>(k).EnsurePushedAsync()));
         foreach (var chunk in partitions.Chunk(64))
             await Task.WhenAll(chunk.Select(k => grains.GetGrain<IUsagePartitionGrain>(k).EnsurePushedAsync()));
-        if (rows.Count + partitions.Count > 0)
-            logger.LogInformation("Repair sweep re-sent pushes of {Rows} row(s) and {Partitions} partition(s)", rows.Count, partitions.Count);
-        return rows.Count + partitions.Count;
+        foreach (var chunk in subjectMonths.Chunk(64))
+            await Task.WhenAll(chunk.Select(k => grains.GetGrain<ISubjectMonthGrain>(k).EnsurePushedAsync()));
+        var repaired = rows.Count + partitions.Count + subjectMonths.Count;
+        if (repaired > 0)
+            logger.LogInformation("Repair sweep re-sent pushes of {Rows} row(s), {Partitions} partition(s) and {SubjectMonths} subject-month(s)",
+                rows.Count, partitions.Count, subjectMonths.Count);
+        return repaired;
+    }
+
+    /// <summary>
+    /// Subject-months written after their org-rollup row was last pushed (that push is always their
+    /// last). Keys are escaped in grain storage and plain in the rollup table, so they meet here.
+    /// </summary>
+    private async Task<List<string>> StaleSubjectMonthsAsync(TimeSpan window, CancellationToken ct)
+    {
+        var written = new List<(string Key, DateTime At, string Org, string Subject, string Month)>();
+        await using (var cmd = db.CreateCommand("""
+            select grainidextensionstring, modifiedon from orleans_grain_state
+            where graintypestring = 'subject-month' and serviceid = $1 and modifiedon > now() - $2 and payloadbinary is not null
+            """))
+        {
+            cmd.Parameters.AddWithValue(options.ServiceId);
+            cmd.Parameters.AddWithValue(window);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                var key = r.GetString(0);
+                var parts = key.Split('/').Select(Uri.UnescapeDataString).ToArray();
+                if (parts.Length == 3) written.Add((key, r.GetDateTime(1), parts[0], parts[1], parts[2]));
+            }
+        }
+        if (written.Count == 0) return [];
+        var pushed = new Dictionary<(string, string, string), DateTime>();
+        await using (var cmd = db.CreateCommand("""
+            select c.org, c.subject, c.month, c.pushed_at from rollup_contrib c
+            join unnest($1::text[], $2::text[], $3::text[]) as w(org, subject, month)
+              on c.org = w.org and c.subject = w.subject and c.month = w.month and c.scope = 'org'
+            """))
+        {
+            cmd.Parameters.AddWithValue(written.Select(w => w.Org).ToArray());
+            cmd.Parameters.AddWithValue(written.Select(w => w.Subject).ToArray());
+            cmd.Parameters.AddWithValue(written.Select(w => w.Month).ToArray());
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct)) pushed[(r.GetString(0), r.GetString(1), r.GetString(2).Trim())] = r.GetDateTime(3);
+        }
+        return written.Where(w => !pushed.TryGetValue((w.Org, w.Subject, w.Month), out var at) || w.At > at).Select(w => w.Key).ToList();
     }
 
     private async Task<List<string>> StaleAsync(string sql, TimeSpan window, CancellationToken ct)

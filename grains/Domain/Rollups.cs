@@ -1,0 +1,120 @@
+using Flowstate.Attribution;
+
+namespace Flowstate.Domain;
+
+/// <summary>
+/// Sums scope cells into the totals of a <see cref="RollupSlice"/>. Adding with a negative sign
+/// takes a contribution back out; entries that fall to zero are dropped so that nothing grows
+/// with churn.
+/// </summary>
+public sealed class SliceAccumulator
+{
+    private UsageMetrics _total;
+    private readonly Dictionary<string, UsageMetrics> _byProvider = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, UsageMetrics> _byProject = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, UsageMetrics> _byCostCentre = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, UsageMetrics> _byModel = new(StringComparer.Ordinal);
+    private readonly Dictionary<TeamSubject, UsageMetrics> _byTeamSubject = [];
+    private readonly Dictionary<DateOnly, decimal> _sessionsByDay = [];
+
+    public void Add(string subject, ScopeCell cell, decimal sign = 1m)
+    {
+        var m = sign == 1m ? cell.Metrics : cell.Metrics * sign;
+        _total += m;
+        Bump(_byProvider, cell.ProviderId, m);
+        Bump(_byProject, cell.ProjectId ?? "", m);
+        Bump(_byCostCentre, cell.CostCentreId ?? "", m);
+        Bump(_byModel, cell.Model, m);
+        Bump(_byTeamSubject, new TeamSubject(cell.TeamId, subject), m);
+        var sessions = _sessionsByDay.GetValueOrDefault(cell.Day) + m.Sessions;
+        if (sessions == 0) _sessionsByDay.Remove(cell.Day); else _sessionsByDay[cell.Day] = sessions;
+    }
+
+    public void Add(RollupSlice slice)
+    {
+        _total += slice.Total;
+        foreach (var (k, m) in slice.ByProvider) Bump(_byProvider, k, m);
+        foreach (var (k, m) in slice.ByProject) Bump(_byProject, k, m);
+        foreach (var (k, m) in slice.ByCostCentre) Bump(_byCostCentre, k, m);
+        foreach (var (k, m) in slice.ByModel) Bump(_byModel, k, m);
+        foreach (var (k, m) in slice.ByTeamSubject) Bump(_byTeamSubject, k, m);
+        foreach (var day in slice.ActiveDays) _sessionsByDay.TryAdd(day, 1);
+    }
+
+    public RollupSlice ToSlice() => new(_total,
+        new Dictionary<string, UsageMetrics>(_byProvider), new Dictionary<string, UsageMetrics>(_byProject),
+        new Dictionary<string, UsageMetrics>(_byCostCentre), new Dictionary<string, UsageMetrics>(_byModel),
+        new Dictionary<TeamSubject, UsageMetrics>(_byTeamSubject),
+        _sessionsByDay.Where(d => d.Value > 0).Select(d => d.Key).Order().ToList());
+
+    private static void Bump<TKey>(Dictionary<TKey, UsageMetrics> map, TKey key, UsageMetrics m) where TKey : notnull
+    {
+        var sum = map.GetValueOrDefault(key) + m;
+        if (sum.IsZero) map.Remove(key); else map[key] = sum;
+    }
+}
+
+/// <summary>
+/// One rollup's month in memory: the latest contribution of every subject (replaced only by a
+/// newer version, so replays and reorders never double count) and the running month totals.
+/// A whole-month query reads the totals; a part of the month or a filtered query sums the cells.
+/// </summary>
+public sealed class RollupIndex(Period month)
+{
+    private readonly Dictionary<string, Contribution> _contributions = new(StringComparer.Ordinal);
+    private readonly SliceAccumulator _month = new();
+    private RollupSlice? _monthSlice;
+
+    public Period Month { get; } = month;
+    public int Subjects => _contributions.Count;
+    public int Cells { get; private set; }
+
+    public long VersionOf(string subject) => _contributions.TryGetValue(subject, out var c) ? c.Version : -1;
+
+    /// <summary>Takes a contribution if it is newer than the subject's current one; true when it changed anything.</summary>
+    public bool Apply(Contribution contribution)
+    {
+        if (_contributions.TryGetValue(contribution.Subject, out var old))
+        {
+            if (old.Version >= contribution.Version) return false;
+            foreach (var cell in old.Cells) _month.Add(old.Subject, cell, -1m);
+            Cells -= old.Cells.Count;
+        }
+        foreach (var cell in contribution.Cells) _month.Add(contribution.Subject, cell);
+        Cells += contribution.Cells.Count;
+        _contributions[contribution.Subject] = contribution;
+        _monthSlice = null;
+        return true;
+    }
+
+    public RollupSlice Summarize(SliceQuery query)
+    {
+        var first = Month.FirstDay;
+        var last = Month.Next.FirstDay.AddDays(-1);
+        if (query.Filter.IsEmpty && query.From <= first && query.To >= last)
+            return _monthSlice ??= _month.ToSlice();
+        IEnumerable<Contribution> source = query.Filter.Subject is not { } subject ? _contributions.Values
+            : _contributions.TryGetValue(subject, out var one) ? [one] : [];
+        return Sum(source, query);
+    }
+
+    /// <summary>Sums the cells of <paramref name="contributions"/> that fall in the query's days and filter.</summary>
+    public static RollupSlice Sum(IEnumerable<Contribution> contributions, SliceQuery query)
+    {
+        var acc = new SliceAccumulator();
+        var f = query.Filter;
+        foreach (var c in contributions)
+        {
+            if (f.Subject is not null && f.Subject != c.Subject) continue;
+            foreach (var cell in c.Cells)
+            {
+                if (cell.Day < query.From || cell.Day > query.To) continue;
+                if (f.ProjectId is not null && cell.ProjectId != f.ProjectId) continue;
+                if (f.CostCentreId is not null && cell.CostCentreId != f.CostCentreId) continue;
+                if (f.TeamIds is not null && (cell.TeamId is null || !f.TeamIds.Contains(cell.TeamId))) continue;
+                acc.Add(c.Subject, cell);
+            }
+        }
+        return acc.ToSlice();
+    }
+}

@@ -1,0 +1,28 @@
+-- Attribution rollups: each subject-month's latest contribution to each rollup (the org, a cost
+-- centre, a team with its sub-teams, a project) of one month. Written only by that rollup's grain;
+-- the guard on version makes replayed or reordered pushes harmless. Idempotent.
+create table if not exists rollup_contrib (
+    org        text        not null,
+    scope      text        not null,
+    month      char(7)     not null,
+    subject    text        not null,
+    version    bigint      not null,
+    cells      bytea       not null,
+    pushed_at  timestamptz not null default clock_timestamp(),
+    primary key (org, scope, month, subject)
+);
+-- The repair sweep looks up a subject-month's org-rollup row.
+create index if not exists rollup_contrib_subject on rollup_contrib (org, subject, month) where scope = 'org';
+
+-- The sessions table of the attribution surface: how each session got its project, the working
+-- context the classifier learns from, and the indexes behind its sorts and filters (every page
+-- is a keyset range on one of them, so deep pages cost what the first does).
+alter table sessions add column if not exists project_source text;
+alter table sessions add column if not exists context_key text;
+alter table sessions add column if not exists total_tokens bigint generated always as (input_tokens + output_tokens + cached_input_tokens) stored;
+create index if not exists sessions_by_start on sessions (org, started_at, id);
+create index if not exists sessions_by_cost on sessions (org, cost_usd, id);
+create index if not exists sessions_by_tokens on sessions (org, total_tokens, id);
+create index if not exists sessions_by_model on sessions (org, model, id);
+create index if not exists sessions_by_person on sessions (org, person_id, started_at, id);
+create index if not exists sessions_by_project on sessions (org, project_id, started_at, id);

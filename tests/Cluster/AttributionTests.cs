@@ -1,0 +1,136 @@
+using System.Text.Json;
+using Flowstate.Tests.Infrastructure;
+using Flowstate.Workforce;
+
+namespace Flowstate.Tests.Cluster;
+
+/// <summary>The attribution surface over GraphQL: FTE splits, team sub-trees, cost centres, children and errors.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class AttributionTests(FlowstateCluster cluster)
+{
+    private const string View = """
+        query($scope: ScopeInput, $range: DateRange, $mode: CostMode, $asOf: Date) {
+          attribution(scope: $scope, range: $range, costMode: $mode, asOf: $asOf) {
+            scope { level id name } breadcrumbs { level id name } range { start end } costMode total sessions
+            banner { message missing }
+            byProvider { key name amount } byProject { key name amount } byCostCentre { key name amount }
+            topSpenders(first: 5) { key name amount }
+            frustrationByModel { model frustration sessions }
+            coverage { headcount reporting ratio } coverageByTeam { team { id } headcount reporting ratio }
+            children { scope { level id name } amount } } }
+        """;
+
+    /// <summary>
+    /// eng: platform (bob 1.0, carol 0.5, rest unallocated) ⊃ platform-db (alice 0.6);
+    /// ops: support (alice 0.4). dave has no allocation at all.
+    /// </summary>
+    private static async Task<TestOrg> OrgAsync(FlowstateCluster cluster)
+    {
+        var org = await TestOrg.CreateAsync(cluster);
+        var from = new DateOnly(2026, 1, 1);
+        await org.Grains.GetGrain<IOrgGrain>(org.Id).UpsertWorkforceAsync(new WorkforceUpsert(
+            [new CostCentre("eng", "Engineering"), new CostCentre("ops", "Operations")],
+            [new Team("platform", "Platform", null, "eng", null), new Team("platform-db", "Platform DB", "platform", null, null),
+             new Team("support", "Support", null, "ops", null)],
+            [new Person("alice", "alice@acme.example", "Alice", PersonKind.Employee, [new Allocation("platform-db", 0.6m, from), new Allocation("support", 0.4m, from)]),
+             new Person("bob", "bob@acme.example", "Bob", PersonKind.Employee, [new Allocation("platform", 1m, from)]),
+             new Person("carol", "carol@acme.example", "Carol", PersonKind.Contractor, [new Allocation("platform", 0.5m, from)]),
+             new Person("dave", "dave@acme.example", "Dave", PersonKind.Employee, [])],
+            [new Project("web", "Web app", ["github.com/acme/web"])], []));
+        return org;
+    }
+
+    private async Task<JsonElement> ViewAsync(TestOrg org, object? scope = null, string range = "LAST_30_DAYS", string mode = "INCREMENTAL", string? asOf = null) =>
+        (await org.DataAsync(View, new { scope, range, mode, asOf })).GetProperty("attribution");
+
+    private static decimal Dec(JsonElement e, string name) => decimal.Parse(e.GetProperty(name).GetString()!);
+
+    private static Dictionary<string, decimal> Children(JsonElement view) =>
+        view.GetProperty("children").EnumerateArray().ToDictionary(
+            c => c.GetProperty("scope").GetProperty("id").GetString() ?? c.GetProperty("scope").GetProperty("name").GetString()!,
+            c => Dec(c, "amount"));
+
+    [Fact]
+    public async Task Spend_SplitsByFte_RollsUpTheTeamTree_AndAddsUpAtEveryLevel()
+    {
+        var org = await OrgAsync(cluster);
+        await org.ObserveAsync(
+            TestOrg.Session("a1", "alice", "2026-11-10T09:00:00Z", 10m),
+            TestOrg.Session("b1", "bob", "2026-11-11T09:00:00Z", 20m),
+            TestOrg.Session("c1", "carol", "2026-11-12T09:00:00Z", 30m),
+            TestOrg.Session("d1", "dave", "2026-11-13T09:00:00Z", 40m),
+            TestOrg.Session("x1", "stranger@elsewhere.example", "2026-11-13T10:00:00Z", 5m));
+
+        var orgView = await ViewAsync(org);
+        Assert.Equal(105m, Dec(orgView, "total"));
+        Assert.Equal("2026-10-22", orgView.GetProperty("range").GetProperty("start").GetString());
+        Assert.Equal("2026-11-20", orgView.GetProperty("range").GetProperty("end").GetString());
+        // eng = alice 0.6 + bob + carol 0.5; ops = alice 0.4; unallocated = carol 0.5 + dave + the stranger.
+        Assert.Equal(new Dictionary<string, decimal> { ["eng"] = 41m, ["ops"] = 4m, ["Unallocated"] = 60m }, Children(orgView));
+        var byCc = orgView.GetProperty("byCostCentre").EnumerateArray().ToDictionary(a => a.GetProperty("key").GetString()!, a => Dec(a, "amount"));
+        Assert.Equal(60m, byCc["unallocated"]);
+
+        var platform = await ViewAsync(org, new { teamId = "platform" });
+        Assert.Equal(41m, Dec(platform, "total"));
+        Assert.Equal(new Dictionary<string, decimal> { ["platform-db"] = 6m, ["bob"] = 20m, ["carol"] = 15m }, Children(platform));
+        Assert.Equal(["ORG:", "COST_CENTRE:eng", "TEAM:platform"],
+            platform.GetProperty("breadcrumbs").EnumerateArray().Select(b => b.GetProperty("level").GetString() + ":" + b.GetProperty("id").GetString()).Select(s => s.StartsWith("ORG") ? "ORG:" : s));
+
+        Assert.Equal(6m, Dec(await ViewAsync(org, new { teamId = "platform-db" }), "total"));
+        Assert.Equal(4m, Dec(await ViewAsync(org, new { costCentreId = "ops" }), "total"));
+        Assert.Equal(10m, Dec(await ViewAsync(org, new { personId = "alice" }), "total"));
+        Assert.Equal(4m, Dec(await ViewAsync(org, new { personId = "alice", costCentreId = "ops" }), "total"));
+        Assert.Equal(6m, Dec(await ViewAsync(org, new { personId = "alice", teamId = "platform" }), "total"));
+
+        var top = orgView.GetProperty("topSpenders").EnumerateArray().Select(a => (a.GetProperty("key").GetString(), Dec(a, "amount"))).ToList();
+        Assert.Equal(("p:dave", 40m), top[0]);
+        Assert.Contains(("u:stranger@elsewhere.example", 5m), top);
+
+        var coverage = orgView.GetProperty("coverage");
+        Assert.Equal((4, 4), (coverage.GetProperty("headcount").GetInt32(), coverage.GetProperty("reporting").GetInt32()));
+        var teamCoverage = platform.GetProperty("coverageByTeam").EnumerateArray().ToDictionary(t => t.GetProperty("team").GetProperty("id").GetString()!, t => t.GetProperty("headcount").GetInt32());
+        Assert.Equal(new Dictionary<string, int> { ["platform"] = 2, ["platform-db"] = 1 }, teamCoverage);
+    }
+
+    [Fact]
+    public async Task Windows_IncludeBothEnds_AndCostModesDiffer()
+    {
+        var org = await OrgAsync(cluster);
+        await org.ObserveAsync(
+            TestOrg.Session("w1", "bob", "2026-11-14T00:00:00Z", 1m),
+            TestOrg.Session("w2", "bob", "2026-11-20T23:59:59Z", 2m),
+            TestOrg.Session("w3", "bob", "2026-11-13T23:59:59Z", 4m),
+            TestOrg.Session("w4", "bob", "2025-11-21T08:00:00Z", 8m),
+            TestOrg.Session("w5", "bob", "2025-11-20T08:00:00Z", 16m),
+            TestOrg.Session("w6", "bob", "2026-10-01T08:00:00Z", 32m));
+        Assert.Equal(3m, Dec(await ViewAsync(org, range: "LAST_7_DAYS"), "total"));
+        Assert.Equal(39m, Dec(await ViewAsync(org, range: "QUARTER_TO_DATE"), "total"));
+        Assert.Equal(47m, Dec(await ViewAsync(org, range: "LAST_YEAR"), "total"));
+        Assert.Equal(16m, Dec(await ViewAsync(org, range: "LAST_7_DAYS", asOf: "2025-11-20"), "total"));
+    }
+
+    [Fact]
+    public async Task BadScopesAndArguments_FailWithStableCodes()
+    {
+        var org = await OrgAsync(cluster);
+        Assert.Equal("NOT_FOUND", await org.ErrorCodeAsync(View, new { scope = new { teamId = "nope" } }));
+        Assert.Equal("NOT_FOUND", await org.ErrorCodeAsync(View, new { scope = new { personId = "nobody" } }));
+        Assert.Equal("INVALID_INPUT", await org.ErrorCodeAsync(View, new { asOf = "2026-13-01" }));
+        Assert.Equal("INVALID_INPUT", await org.ErrorCodeAsync("{ attribution { topSpenders(first: 500) { key } } }"));
+    }
+
+    [Fact]
+    public async Task Banner_NamesWhatIsMissing_AndClearsOnceTheDataArrives()
+    {
+        var org = await OrgAsync(cluster);
+        var banner = (await ViewAsync(org)).GetProperty("banner");
+        Assert.Equal(JsonValueKind.Object, banner.ValueKind);
+        Assert.Contains(banner.GetProperty("missing").EnumerateArray(), m => m.GetString()!.Contains("sessions"));
+
+        var day = new DateTimeOffset(2026, 11, 1, 9, 0, 0, TimeSpan.Zero);
+        var people = new[] { "alice", "bob", "carol", "dave" };
+        await org.ObserveAsync(Enumerable.Range(0, 240).Select(i =>
+            TestOrg.Session($"s{i}", people[i % 4], day.AddDays(i % 20).ToString("O"), 0.5m)).ToArray());
+        Assert.Equal(JsonValueKind.Null, (await ViewAsync(org)).GetProperty("banner").ValueKind);
+    }
+}
