@@ -8,6 +8,7 @@ using Flowstate.Silo.Demo;
 using Flowstate.Silo.Options;
 using Flowstate.Reconciliation;
 using Flowstate.Storage;
+using Microsoft.Extensions.FileProviders;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Serialization;
@@ -121,7 +122,20 @@ public static class SiloHosting
             exec.Timeout = TimeSpan.FromSeconds(30);
         }
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
-        app.MapGraphQLHttp("/graphql", configure: Configure);
+        // GraphiQL for browsers (GET with Accept: text/html and no query), from the files the build copied to ide/.
+        var ide = Path.Combine(AppContext.BaseDirectory, "ide");
+        Func<HttpContext, Task>? browserPage = null;
+        if (File.Exists(Path.Combine(ide, "index.html")))
+        {
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(ide), RequestPath = "/graphiql" });
+            browserPage = ctx =>
+            {
+                ctx.Response.ContentType = "text/html; charset=utf-8";
+                ctx.Response.Headers.Vary = "Accept";
+                return ctx.Response.SendFileAsync(Path.Combine(ide, "index.html"), ctx.RequestAborted);
+            };
+        }
+        app.MapGraphQLHttp("/graphql", browserPage, Configure);
         app.MapGraphQLWebSocket("/graphql", configure: Configure, options: new GraphQLWebSocketOptions { OnConnect = AcceptWithoutCredentials });
         app.MapGet("/metrics/subscriptions", (EventHub hub, SubscriptionMetrics feeds) => Results.Json(new
         {

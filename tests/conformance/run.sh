@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# GraphQL-over-HTTP conformance against a real Flowstate silo.
+# Conformance against a real Flowstate silo: GraphQL over HTTP (graphql-http audits), graphql-transport-ws
+# and subscriptions (graphql-ws client), GraphiQL in headless Chromium (/usr/bin/chromium, or $CHROMIUM).
 #   usage: FLOWSTATE_DB=<PostgreSQL connection string, schema applied> run.sh <results-dir>
-# Needs the Release build (../../silo/bin/Release/net10.0/Flowstate.Silo.dll), node >= 20 and curl.
+# Needs the Release build (../../silo/bin/Release/net10.0/Flowstate.Silo.dll), node >= 20, curl and Chromium.
 # Writes to <results-dir>: conformance.tap, conformance-silo.log and conformance.txt, which holds
 # one line "PASS FAIL SKIP". Exits non-zero when a test failed or the silo never became ready.
 set -euo pipefail
@@ -23,7 +24,7 @@ fail() { echo "conformance: $*" >&2; echo "0 1 0" >"$SUMMARY"; exit 1; }
 [ -n "${FLOWSTATE_DB:-}" ] || fail "FLOWSTATE_DB must be set to a PostgreSQL connection string."
 [ -f "$SILO_DLL" ] || fail "$SILO_DLL is missing; build with: dotnet build Flowstate.sln -c Release"
 
-if [ ! -d "$HERE/node_modules" ]; then
+if [ ! -f "$HERE/node_modules/.package-lock.json" ] || [ "$HERE/package-lock.json" -nt "$HERE/node_modules/.package-lock.json" ]; then
   (cd "$HERE" && npm ci --no-audit --no-fund) || fail "npm ci failed."
 fi
 
@@ -81,7 +82,7 @@ fi
 exec 9>&-
 
 set +e
-(cd "$HERE" && FLOWSTATE_URL="$BASE/graphql" node --test --test-concurrency=1 --test-reporter=tap http-audits.test.mjs ws.test.mjs subscriptions.test.mjs) \
+(cd "$HERE" && FLOWSTATE_URL="$BASE/graphql" node --test --test-concurrency=1 --test-reporter=tap http-audits.test.mjs ws.test.mjs subscriptions.test.mjs graphiql.test.mjs) \
   | tee "$RESULTS/conformance.tap"
 node_status=${PIPESTATUS[0]}
 set -e
