@@ -2,18 +2,24 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Net.WebSockets;
+using System.Text;
 using Flowstate;
+using Flowstate.GraphQL.Subscriptions;
 using Flowstate.Reconciliation;
 using Flowstate.Silo.Hosting;
 using Flowstate.Silo.Options;
 using Npgsql;
 
 // Flowstate benchmark: each figure next to its ceiling, measured in one run on this machine.
-// Usage: ./flowstate bench [--seconds 15] [--rows 20000] [--sessions 100000]
+// Usage: ./flowstate bench [--seconds 15] [--rows 20000] [--sessions 100000] [--subscribers 1000] [--probe-rate 10]
 var seconds = Arg("--seconds", 15);
 var rowCount = Arg("--rows", 20_000);
 var sessionCount = Arg("--sessions", 100_000);
+var subscriberCount = Arg("--subscribers", 1000);
+var probeRate = Arg("--probe-rate", 10);
 const int Clients = 16;
+var writtenOff = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(); // row id → currently WRITTEN_OFF
 
 var server = Environment.GetEnvironmentVariable("FLOWSTATE_DB") ?? throw new InvalidOperationException("FLOWSTATE_DB is required (./flowstate bench sets it).");
 var db = new NpgsqlConnectionStringBuilder(server) { Database = "flowstate_bench" }.ConnectionString;
@@ -51,28 +57,59 @@ var rowBatches = Enumerable.Range(0, rowCount).Select(i => new
 }).Chunk(500).ToList();
 var rowsPerSecond = await Throughput(rowBatches, 4, b => Gql("mutation($i: IngestBillingRowsInput!) { ingestBillingRows(input: $i) { accepted } }", new { i = new { providerId = "bench", rows = b } })) * 500;
 
-// 3. applyRowAction over HTTP: each client flips its own rows WRITE_OFF ⇄ REOPEN.
-var latencies = new List<double>[Clients];
-var actions = 0L;
-var stop = Stopwatch.StartNew();
-await Task.WhenAll(Enumerable.Range(0, Clients).Select(async c =>
+// 3. applyRowAction over HTTP: each client flips its own rows WRITE_OFF ⇄ REOPEN (all rows are in 2026-10).
+var load = await ActionLoadAsync(seconds);
+var actions = load.Actions;
+var actionsPerSecond = load.PerSecond;
+var all = load.Latencies;
+
+// 4. The same load while WebSocket subscribers listen to rowStatusChanged on 2026-11; a probe client acts on
+//    2026-11 rows at a fixed pace and every subscriber receives each probe change (the load's October changes
+//    are logged, published and filtered out per subscriber on the server).
+var probeRows = Enumerable.Range(0, 200).Select(i => new { externalId = $"probe{i}", subject = "p0", usageDate = "2026-11-02", totalCostUsd = "5" }).ToArray();
+await Gql("mutation($i: IngestBillingRowsInput!) { ingestBillingRows(input: $i) { accepted } }", new { i = new { providerId = "bench", rows = probeRows } });
+var feeds = app.Services.GetRequiredService<SubscriptionMetrics>();
+var hub = app.Services.GetRequiredService<EventHub>();
+var wsUri = new Uri(options.Http.Replace("http", "ws") + "/graphql");
+var connectWatch = Stopwatch.StartNew();
+var subscribers = new List<BenchSubscriber>();
+foreach (var chunk in Enumerable.Range(0, subscriberCount).Chunk(50))
+    subscribers.AddRange(await Task.WhenAll(chunk.Select(_ => BenchSubscriber.ConnectAsync(wsUri,
+        "subscription { rowStatusChanged(period: \"2026-11\") { cursor version toStatus row { id } } }"))));
+for (var waited = Stopwatch.StartNew(); feeds.LiveRowFeeds < subscriberCount; await Task.Delay(50))
+    if (waited.Elapsed > TimeSpan.FromSeconds(60) || subscribers.Any(s => s.Error is not null))
+        throw new InvalidOperationException($"{feeds.LiveRowFeeds} of {subscriberCount} subscriptions live; first failure: {subscribers.FirstOrDefault(s => s.Error is not null)?.Error}");
+var connectSeconds = connectWatch.Elapsed.TotalSeconds;
+var streamSubscriptions = hub.StreamSubscriptions;
+
+var acks = new System.Collections.Concurrent.ConcurrentDictionary<(string, int), long>();
+using var probeStop = new CancellationTokenSource();
+var probe = Task.Run(async () =>
 {
-    latencies[c] = [];
-    var rows = Enumerable.Range(0, rowCount / Clients).Select(i => GrainKeys.RowId("bench", $"r{c + i * Clients}")).ToArray();
-    var writtenOff = new bool[rows.Length];
-    for (var n = 0; stop.Elapsed.TotalSeconds < seconds; n++)
+    var writtenOff = new bool[probeRows.Length];
+    for (var n = 0; !probeStop.IsCancellationRequested; n++)
     {
-        var i = n % rows.Length;
-        var t = Stopwatch.GetTimestamp();
-        await Gql("mutation($i: RowActionInput!) { applyRowAction(input: $i) { row { status } summary { residual } } }",
-            new { i = new { rowId = rows[i], action = writtenOff[i] ? "REOPEN" : "WRITE_OFF", note = "bench" } });
-        latencies[c].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        var i = n % probeRows.Length;
+        var rowId = GrainKeys.RowId("bench", probeRows[i].externalId);
+        var response = await GqlData("mutation($i: RowActionInput!) { applyRowAction(input: $i) { row { id version } } }",
+            new { i = new { rowId, action = writtenOff[i] ? "REOPEN" : "WRITE_OFF", note = "probe" } });
+        acks[(rowId, response["applyRowAction"]!["row"]!["version"]!.GetValue<int>())] = Stopwatch.GetTimestamp();
         writtenOff[i] = !writtenOff[i];
-        Interlocked.Increment(ref actions);
+        await Task.Delay(1000 / Math.Max(1, probeRate));
     }
-}));
-var actionsPerSecond = actions / stop.Elapsed.TotalSeconds;
-var all = latencies.SelectMany(l => l).Order().ToArray();
+});
+var loaded = await ActionLoadAsync(seconds);
+probeStop.Cancel();
+await probe;
+await Task.Delay(1000); // let the last probe events arrive
+var arrivals = subscribers.SelectMany(s => s.Arrivals).ToList();
+var deliveryLatencies = arrivals.Where(a => acks.ContainsKey((a.RowId, a.Version)))
+    .Select(a => Stopwatch.GetElapsedTime(acks[(a.RowId, a.Version)], a.At).TotalMilliseconds).Order().ToArray();
+var missing = (long)acks.Count * subscriberCount - deliveryLatencies.Length;
+var duplicates = subscribers.Sum(s => s.Arrivals.Count - s.Arrivals.Select(a => (a.RowId, a.Version)).Distinct().Count());
+await Task.WhenAll(subscribers.Select(s => s.DisposeAsync().AsTask()));
+var releaseWatch = Stopwatch.StartNew();
+while ((feeds.Feeds > 0 || hub.StreamSubscriptions > 0) && releaseWatch.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(20);
 
 // Ceilings: the same number of raw grain calls, and of PostgreSQL inserts, at the same concurrency.
 var rawCalls = (int)actions;
@@ -89,14 +126,52 @@ Row("  latency p50 / p99 (ms)", $"{Pct(all, 50):0.0} / {Pct(all, 99):0.0}", "", 
 Row("  vs PostgreSQL single-row inserts", "", $"{pgInsertsPerSecond:N0} inserts/s", Ratio(actionsPerSecond, pgInsertsPerSecond), "");
 Row("billing-row ingest (rows/s)", $"{rowsPerSecond:N0}", $"{pgInsertsPerSecond:N0} inserts/s", Ratio(rowsPerSecond, pgInsertsPerSecond), "");
 Row("session ingest, durable (sessions/s)", $"{sessionsPerSecond:N0}", $"{pgBulkRowsPerSecond:N0} bulk-inserted rows/s", Ratio(sessionsPerSecond, pgBulkRowsPerSecond), "≥ 20,000");
-Console.WriteLine($"\n{actions:N0} actions in {stop.Elapsed.TotalSeconds:0.0}s; {rowCount:N0} rows; {sessionCount:N0} sessions.");
+Console.WriteLine();
+Row($"with {subscriberCount:N0} WebSocket subscribers", "listening", "without subscribers", "ratio", "target");
+Row("applyRowAction over HTTP (actions/s)", $"{loaded.PerSecond:N0}", $"{actionsPerSecond:N0}", Ratio(loaded.PerSecond, actionsPerSecond), "≥ 80 %");
+Row("  latency p50 / p99 (ms)", $"{Pct(loaded.Latencies, 50):0.0} / {Pct(loaded.Latencies, 99):0.0}", $"{Pct(all, 50):0.0} / {Pct(all, 99):0.0}", "", "");
+Row("ack → arrival at each subscriber (ms)", $"{Pct(deliveryLatencies, 50):0.0} / {Pct(deliveryLatencies, 99):0.0}", "p50 / p99", "", "p99 ≤ 50");
+Console.WriteLine($"\n{acks.Count:N0} probe actions ({probeRate}/s) × {subscriberCount:N0} subscribers: {deliveryLatencies.Length:N0} events delivered, " +
+                  $"{missing:N0} missing, {duplicates:N0} duplicated; max {deliveryLatencies.LastOrDefault():0.0} ms.");
+Console.WriteLine($"{subscriberCount:N0} subscribers connected and live in {connectSeconds:0.0}s over {streamSubscriptions} Orleans stream subscription(s); " +
+                  $"after they left: {feeds.Feeds} feeds, {hub.StreamSubscriptions} stream subscriptions.");
+Console.WriteLine($"\n{actions:N0} + {loaded.Actions:N0} actions in 2 × {seconds}s; {rowCount:N0} rows; {sessionCount:N0} sessions.");
 return 0;
 
-async Task Gql(string query, object? variables = null)
+async Task Gql(string query, object? variables = null) => await GqlData(query, variables);
+
+async Task<JsonObject> GqlData(string query, object? variables = null)
 {
     using var response = await http.PostAsJsonAsync("/graphql", new { query, variables });
     var body = await response.Content.ReadFromJsonAsync<JsonObject>();
     if (!response.IsSuccessStatusCode || body?["errors"] is not null) throw new InvalidOperationException($"GraphQL failed: {body}");
+    return body!["data"]!.AsObject();
+}
+
+/// <summary>16 clients, each flipping its own October rows WRITE_OFF ⇄ REOPEN for <paramref name="forSeconds"/>.</summary>
+async Task<(long Actions, double PerSecond, double[] Latencies)> ActionLoadAsync(int forSeconds)
+{
+    var latencies = new List<double>[Clients];
+    var count = 0L;
+    var watch = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, Clients).Select(async c =>
+    {
+        latencies[c] = [];
+        var rows = Enumerable.Range(0, rowCount / Clients).Select(i => GrainKeys.RowId("bench", $"r{c + i * Clients}")).ToArray();
+        for (var n = 0; watch.Elapsed.TotalSeconds < forSeconds; n++)
+        {
+            var i = n % rows.Length;
+            var t = Stopwatch.GetTimestamp();
+            // Each row's current status decides the action, so a second run continues where the first left off.
+            var action = writtenOff.GetValueOrDefault(rows[i]) ? "REOPEN" : "WRITE_OFF";
+            await Gql("mutation($i: RowActionInput!) { applyRowAction(input: $i) { row { status } summary { residual } } }",
+                new { i = new { rowId = rows[i], action, note = "bench" } });
+            latencies[c].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            writtenOff[rows[i]] = action == "WRITE_OFF";
+            Interlocked.Increment(ref count);
+        }
+    }));
+    return (count, count / watch.Elapsed.TotalSeconds, latencies.SelectMany(l => l).Order().ToArray());
 }
 
 static async Task<double> Throughput<T>(IReadOnlyList<T> items, int parallel, Func<T, Task> work)
@@ -148,3 +223,84 @@ static double Pct(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[
 static string Ratio(double a, double b) => b == 0 ? "" : $"{a / b:P0}";
 static void Row(string a, string b, string c, string d, string e) => Console.WriteLine($"{a,-38} {b,14}   {c,-32} {d,6}   {e}");
 int Arg(string name, int fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() is { } v ? int.Parse(v) : fallback;
+
+/// <summary>
+/// A minimal graphql-transport-ws client (ClientWebSocket): init, one subscription, pong on ping; records when
+/// each rowStatusChanged event arrives, keyed by row id and version.
+/// </summary>
+sealed class BenchSubscriber : IAsyncDisposable
+{
+    private readonly ClientWebSocket _socket = new();
+    private readonly CancellationTokenSource _stop = new();
+    private Task _receive = Task.CompletedTask;
+    public List<(string RowId, int Version, long At)> Arrivals { get; } = [];
+    public string? Error { get; private set; }
+
+    public static async Task<BenchSubscriber> ConnectAsync(Uri uri, string query)
+    {
+        var s = new BenchSubscriber();
+        s._socket.Options.AddSubProtocol("graphql-transport-ws");
+        s._socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        await s._socket.ConnectAsync(uri, CancellationToken.None);
+        await s.SendAsync(new { type = "connection_init" });
+        var ack = await s.ReceiveAsync();
+        if (ack?["type"]?.GetValue<string>() != "connection_ack") throw new InvalidOperationException($"expected connection_ack, got {ack}");
+        await s.SendAsync(new { id = "1", type = "subscribe", payload = new { query } });
+        s._receive = s.ReceiveLoopAsync();
+        return s;
+    }
+
+    private Task SendAsync(object message) =>
+        _socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(message), WebSocketMessageType.Text, true, _stop.Token);
+
+    private async Task<JsonObject?> ReceiveAsync()
+    {
+        var buffer = new byte[16 * 1024];
+        using var message = new MemoryStream();
+        ValueWebSocketReceiveResult r;
+        do
+        {
+            r = await _socket.ReceiveAsync(buffer.AsMemory(), _stop.Token);
+            if (r.MessageType == WebSocketMessageType.Close) return null;
+            message.Write(buffer, 0, r.Count);
+        } while (!r.EndOfMessage);
+        return JsonNode.Parse(message.ToArray())?.AsObject();
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        try
+        {
+            while (await ReceiveAsync() is { } m)
+            {
+                var at = Stopwatch.GetTimestamp();
+                var e = m["payload"]?["data"]?["rowStatusChanged"] as JsonObject;
+                switch (m["type"]?.GetValue<string>())
+                {
+                    case "next" when e is not null:
+                        var rowId = e["row"]!["id"]!.GetValue<string>();
+                        var version = e["version"]!.GetValue<int>();
+                        Arrivals.Add((rowId, version, at));
+                        break;
+                    case "next" or "error" or "complete":
+                        Error = m.ToJsonString();
+                        return;
+                    case "ping":
+                        await SendAsync(new { type = "pong" });
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (WebSocketException) { }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try { await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)); }
+        catch (Exception e) when (e is WebSocketException or TimeoutException) { }
+        _stop.Cancel();
+        await _receive;
+        _socket.Dispose();
+    }
+}

@@ -408,6 +408,7 @@ public static class GraphQLWebSocketEndpoint
             // The protocol has no stream-level error message: report a result with errors, then end the operation.
             public void OnError(Exception error)
             {
+                connection._logger.LogWarning(error, "GraphQL WebSocket subscription {Id} failed", id);
                 connection.Next(id, operation, new ExecutionResult(new ExecutionError("Error in event stream.", error)));
                 connection.Complete(id, operation);
             }
