@@ -1,5 +1,5 @@
-using System.Text;
 using System.Threading.Channels;
+using System.Text;
 using Flowstate.Reconciliation;
 using Orleans.Runtime;
 
@@ -14,8 +14,9 @@ public sealed class SubscriptionOptions
     /// <summary>Changes read from the log per query while replaying.</summary>
     public int ReplayPage { get; set; } = 500;
 
-    /// <summary>Live stream messages a feed may hold while it replays; beyond that it re-reads the log instead.</summary>
-    public int LiveBuffer { get; set; } = 4096;
+    /// <summary>Live changes a feed may hold (while it replays, or behind a hole); beyond that it drops them and re-reads the log.</summary>
+    public int MaxHeld { get; set; } = 10_000;
+
 }
 
 /// <summary>Counts of subscription feeds on this silo (see <c>/metrics/subscriptions</c>).</summary>
@@ -60,96 +61,155 @@ public sealed record RowChange(string Org, RowStatusChanged Change);
 
 /// <summary>
 /// One <c>rowStatusChanged</c> subscription: every change of the org's log after a cursor, in seq
-/// order, exactly once, filtered by period and provider. It first listens live (buffering), then
-/// replays the log after the cursor (or starts at the log's end), then drains the live buffer
-/// skipping what it already delivered. A hole in the live order (streams may lose or reorder
-/// messages) that stays open for <see cref="SubscriptionOptions.GapWait"/> is filled from the log,
-/// which is dense: when seq N is visible, everything before it is too.
+/// order, exactly once, filtered by period and provider. It first listens live (holding what
+/// arrives), then replays the log after the cursor (or starts at the log's end), then releases the
+/// held changes skipping what it already delivered. A hole in the live order (streams may lose or
+/// reorder messages) that stays open for <see cref="SubscriptionOptions.GapWait"/> is filled from
+/// the log, which is dense: when seq N is visible, everything before it is too.
+/// <para>
+/// Once live, a message that continues the order is handled inline on the hub's delivery thread
+/// (under this feed's lock), so a thousand feeds cost a thousand cheap checks per message rather
+/// than a thousand task wake-ups; the feed's own loop only runs to replay and to fill holes. Every
+/// delivery happens under the lock with seq = last + 1, which is what makes it ordered and once.
+/// </para>
 /// </summary>
 public sealed class RowStatusFeed(EventHub hub, IRowEventLog log, SubscriptionOptions options, SubscriptionMetrics metrics,
                                   string org, long? after, Period? period, string? provider) : IObservable<object?>
 {
+    private EventHub Hub => hub;
+    private IRowEventLog Log => log;
+    private SubscriptionOptions Options => options;
+    private SubscriptionMetrics Metrics => metrics;
+    private string Org => org;
+    private long? After => after;
+    private Period? PeriodFilter => period;
+    private string? ProviderFilter => provider;
+
     public IDisposable Subscribe(IObserver<object?> observer)
     {
         var cts = new CancellationTokenSource();
-        _ = RunAsync(observer, cts.Token);
+        _ = new Run(this, observer).RunAsync(cts.Token);
         return new Cancel(cts);
     }
 
-    private async Task RunAsync(IObserver<object?> observer, CancellationToken ct)
+    private sealed class Run(RowStatusFeed feed, IObserver<object?> observer)
     {
-        metrics.FeedStarted();
-        var live = false;
-        var overflowed = 0;
-        var inbox = Channel.CreateBounded<RowStatusChanges>(
-            new BoundedChannelOptions(options.LiveBuffer) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true },
-            _ => Volatile.Write(ref overflowed, 1));
-        try
-        {
-            using var listening = await hub.ListenAsync<RowStatusChanges>(
-                StreamId.Create(EventStreams.RowStatus, EventStreams.RowStatusKey(org)), m => inbox.Writer.TryWrite(m), ct);
-            var last = after ?? await log.LastSeqAsync(org, ct);
-            last = await CatchUpAsync(observer, last, ct);
-            metrics.WentLive();
-            live = true;
+        private readonly Lock _gate = new();
+        private readonly SortedDictionary<long, RowStatusChanged> _pending = [];
+        private readonly SemaphoreSlim _wake = new(0, 1);
+        private long _last = -1;          // -1 until the replay has set the starting point
+        private bool _caughtUp;           // false while replaying: live changes are only held
+        private bool _stopped;
+        private bool _overflowed;        // held changes were dropped: the log must be read again
 
-            var pending = new SortedDictionary<long, RowStatusChanged>();
+        public async Task RunAsync(CancellationToken ct)
+        {
+            feed.Metrics.FeedStarted();
+            var live = false;
+            try
+            {
+                using var listening = await feed.Hub.ListenAsync<RowStatusChanges>(
+                    StreamId.Create(EventStreams.RowStatus, EventStreams.RowStatusKey(feed.Org)), OnLive, ct);
+                var start = feed.After ?? await feed.Log.LastSeqAsync(feed.Org, ct);
+                lock (_gate) _last = start;
+                while (true)
+                {
+                    await CatchUpAsync(ct);
+                    lock (_gate)
+                    {
+                        if (!_overflowed)
+                        {
+                            _caughtUp = true;
+                            Release();
+                            break;
+                        }
+                        _overflowed = false;
+                    }
+                }
+                feed.Metrics.WentLive();
+                live = true;
+                while (true)
+                {
+                    await _wake.WaitAsync(ct);              // a hole opened in the live order, or held changes overflowed
+                    bool overflowed;
+                    lock (_gate) (overflowed, _overflowed) = (_overflowed, false);
+                    if (!overflowed) await Task.Delay(feed.Options.GapWait, ct);
+                    bool hole;
+                    lock (_gate) hole = overflowed || _pending.Count > 0;
+                    if (hole) await CatchUpAsync(ct);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+            catch (Exception e)
+            {
+                lock (_gate) _stopped = true;
+                observer.OnError(e);
+            }
+            finally
+            {
+                lock (_gate) _stopped = true;
+                if (live) feed.Metrics.LeftLive();
+                feed.Metrics.FeedEnded();
+            }
+        }
+
+        /// <summary>The hub's delivery: continues the order inline, or holds changes until the order can continue.</summary>
+        private void OnLive(RowStatusChanges message)
+        {
+            lock (_gate)
+            {
+                if (_stopped) return;
+                foreach (var change in message.Changes)
+                    if (change.Seq > _last || _last < 0) _pending.TryAdd(change.Seq, change);
+                if (_caughtUp) Release();
+                if (_pending.Count > feed.Options.MaxHeld)
+                {
+                    // Everything dropped here is committed, so the next read of the log finds it.
+                    _pending.Clear();
+                    _overflowed = true;
+                }
+                if (_caughtUp && (_pending.Count > 0 || _overflowed) && _wake.CurrentCount == 0) _wake.Release();
+            }
+        }
+
+        /// <summary>Delivers held changes while they continue the order (under the lock).</summary>
+        private void Release()
+        {
+            while (_pending.Count > 0)
+            {
+                var (seq, change) = _pending.First();
+                if (seq <= _last) { _pending.Remove(seq); continue; }
+                if (seq != _last + 1) return;
+                _pending.Remove(seq);
+                Deliver(change);
+            }
+        }
+
+        /// <summary>Delivers everything the log holds after the last delivered seq, then what was held behind it.</summary>
+        private async Task CatchUpAsync(CancellationToken ct)
+        {
             while (true)
             {
-                var gapTimedOut = false;
-                if (pending.Count == 0)
-                    await inbox.Reader.WaitToReadAsync(ct);
-                else
+                long from;
+                lock (_gate) from = _last;
+                var page = await feed.Log.ReadAfterAsync(feed.Org, from, feed.Options.ReplayPage, ct);
+                lock (_gate)
                 {
-                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                    wait.CancelAfter(options.GapWait);
-                    try { await inbox.Reader.WaitToReadAsync(wait.Token); }
-                    catch (OperationCanceledException) when (!ct.IsCancellationRequested) { gapTimedOut = true; }
+                    foreach (var change in page)
+                        if (change.Seq == _last + 1) Deliver(change);
+                    if (_caughtUp) Release();
                 }
-                while (inbox.Reader.TryRead(out var message))
-                    foreach (var change in message.Changes)
-                        if (change.Seq > last) pending.TryAdd(change.Seq, change);
-                if (gapTimedOut || Interlocked.Exchange(ref overflowed, 0) == 1)
-                {
-                    last = await CatchUpAsync(observer, last, ct);
-                    while (pending.Count > 0 && pending.First().Key <= last) pending.Remove(pending.First().Key);
-                }
-                while (pending.Remove(last + 1, out var next))
-                {
-                    Deliver(observer, next);
-                    last = next.Seq;
-                }
+                if (page.Count < feed.Options.ReplayPage) return;
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
-        catch (Exception e) { observer.OnError(e); }
-        finally
-        {
-            if (live) metrics.LeftLive();
-            metrics.FeedEnded();
-        }
-    }
 
-    /// <summary>Delivers everything the log holds after <paramref name="last"/>; returns the new last seq.</summary>
-    private async Task<long> CatchUpAsync(IObserver<object?> observer, long last, CancellationToken ct)
-    {
-        while (true)
+        private void Deliver(RowStatusChanged change)
         {
-            var page = await log.ReadAfterAsync(org, last, options.ReplayPage, ct);
-            foreach (var change in page)
-            {
-                Deliver(observer, change);
-                last = change.Seq;
-            }
-            if (page.Count < options.ReplayPage) return last;
+            _last = change.Seq;
+            if (feed.PeriodFilter is { } p && change.Period != p) return;
+            if (feed.ProviderFilter is not null && change.ProviderId != feed.ProviderFilter) return;
+            observer.OnNext(new RowChange(feed.Org, change));
         }
-    }
-
-    private void Deliver(IObserver<object?> observer, RowStatusChanged change)
-    {
-        if (period is { } p && change.Period != p) return;
-        if (provider is not null && change.ProviderId != provider) return;
-        observer.OnNext(new RowChange(org, change));
     }
 
     private sealed class Cancel(CancellationTokenSource cts) : IDisposable

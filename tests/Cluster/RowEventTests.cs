@@ -241,6 +241,34 @@ public sealed class RowEventTests(TwoSiloCluster fixture)
     }
 
     [Fact]
+    public async Task RowStatusChanged_WhenTooMuchPilesUpBehindAHole_DropsItAndReadsTheLog()
+    {
+        var options = _cluster.GraphQLServices.GetRequiredService<SubscriptionOptions>();
+        var org = await TestOrg.CreateAsync(_cluster);
+        var rows = Enumerable.Range(0, 12).Select(i => TestOrg.BillRow($"o{i}", "bob", "2026-11-11", 1m)).ToArray();
+        await org.BillAsync(rows);                                           // seqs 1..12
+        var o0 = await org.GetRowAsync("o0");
+        var held = options.MaxHeld;
+        options.MaxHeld = 4;
+        try
+        {
+            using var sub = await SubscribeLiveAsync(org);
+            await using var db = NpgsqlDataSource.Create(_cluster.Database.ConnectionString);
+            var lost = new AuditEntry(DateTimeOffset.UtcNow, "fin", RowStatus.Unreconciled, RowStatus.WrittenOff, RowAction.WriteOff, "lost", o0.Version + 1, o0.Period);
+            await new ReconLedgerStore(db).UpsertRowsAsync(org.Id,                   // seq 13, never published
+                [new LedgerEntry(o0.Id, o0.Period, o0.Version + 1, "claude", o0.Line.UsageDate, 1m, RowStatus.WrittenOff, null, [lost])]);
+            foreach (var r in rows.Skip(1))                                     // seqs 14..24 pile up behind the hole
+                await org.Row(r.ExternalId!).ApplyActionAsync(new RowCommand(RowAction.WriteOff, "w", null, "fin"));
+
+            var seqs = new List<long>();
+            while (seqs.Count < 12) seqs.Add(Seq(await sub.NextAsync()));
+            Assert.Equal(Enumerable.Range(13, 12).Select(i => (long)i), seqs);
+            Assert.True(await sub.QuietForAsync(TimeSpan.FromMilliseconds(400)));
+        }
+        finally { options.MaxHeld = held; }
+    }
+
+    [Fact]
     public async Task RowStatusChanged_WithABadCursor_IsInvalidInput()
     {
         var org = await TestOrg.CreateAsync(_cluster);
