@@ -1,4 +1,5 @@
 using Flowstate.GraphQL.Subscriptions;
+using Flowstate.GraphQL.Transport;
 using Flowstate.GraphQL.Types;
 using GraphQL;
 using GraphQL.Types;
@@ -24,6 +25,7 @@ public static class GraphQLServiceCollectionExtensions
     /// <summary>The Flowstate schema, its error mapping and its limits.</summary>
     public static IServiceCollection AddFlowstateGraphQL(this IServiceCollection services) => services
         .AddSingleton<EventHub>()
+        .AddSingleton<SharedSubscriptions>()
         .AddSingleton<SubscriptionMetrics>()
         .AddSingleton(new SubscriptionOptions())
         .AddGraphQL(b => b

@@ -1,9 +1,14 @@
 using System.Runtime.CompilerServices;
 using Flowstate.GraphQL.Subscriptions;
+using Flowstate.GraphQL.Transport;
 using Flowstate.GraphQL.Types;
 using Flowstate.Reconciliation;
 using GraphQL;
+using GraphQL.Transport;
 using GraphQL.Types;
+using GraphQLParser;
+using GraphQLParser.AST;
+using GraphQLParser.Exceptions;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Flowstate.GraphQL.Schema;
@@ -42,6 +47,43 @@ public sealed class Subscription : ObjectGraphType
                 return new PeriodSummaryFeed(services.GetRequiredService<EventHub>(), c.Grains(),
                     services.GetRequiredService<SubscriptionMetrics>(), c.Caller().Org, period);
             });
+    }
+}
+
+/// <summary>Which subscriptions identical requests may share (see <see cref="SharedSubscriptions"/>).</summary>
+public static class SubscriptionSharing
+{
+    /// <summary>
+    /// rowStatusChanged without a cursor (it starts at the present, so a late member loses nothing it
+    /// asked for) and periodSummaryChanged (a late member first gets the latest summary) are shared by
+    /// callers sending the same document and variables; a replay from a cursor never is.
+    /// </summary>
+    public static SubscriptionShare? Of(GraphQLRequest request, string caller, IGraphQLTextSerializer serializer)
+    {
+        GraphQLDocument document;
+        try { document = Parser.Parse(request.Query); }
+        catch (GraphQLParserException) { return null; }
+        var operations = document.Definitions.OfType<GraphQLOperationDefinition>().ToList();
+        var operation = request.OperationName is null
+            ? (operations.Count == 1 ? operations[0] : null)
+            : operations.FirstOrDefault(o => o.Name?.StringValue == request.OperationName);
+        if (operation is not { Operation: OperationType.Subscription } || operation.SelectionSet.Selections is not [GraphQLField field])
+            return null;
+        var replaysFromCursor = field.Arguments?.Any(a => a.Name.StringValue == "after" && a.Value switch
+        {
+            GraphQLNullValue => false,
+            GraphQLVariable v => request.Variables?.TryGetValue(v.Name.StringValue, out var value) == true && value is not null,
+            _ => true,
+        }) == true;
+        var replayLast = field.Name.StringValue switch
+        {
+            "rowStatusChanged" when !replaysFromCursor => false,
+            "periodSummaryChanged" => true,
+            _ => (bool?)null,
+        };
+        if (replayLast is null) return null;
+        var key = string.Join('\n', caller, request.OperationName, request.Query, request.Variables is null ? "" : serializer.Serialize(request.Variables));
+        return new SubscriptionShare(key, replayLast.Value);
     }
 }
 

@@ -41,6 +41,13 @@ public sealed class GraphQLWebSocketOptions
     /// may proceed: false (or a throw) closes it with 4403 Forbidden. Null accepts every connection.
     /// </summary>
     public Func<HttpContext, IReadOnlyDictionary<string, object?>?, ValueTask<bool>>? OnConnect { get; set; }
+
+    /// <summary>
+    /// Says whether an operation may join an identical one already running on this silo (see
+    /// <see cref="SharedSubscriptions"/>, which must be registered): null runs it on its own. Only
+    /// subscriptions whose events do not depend on when a member joins are safe to share.
+    /// </summary>
+    public Func<HttpContext, GraphQLRequest, SubscriptionShare?>? Share { get; set; }
 }
 
 /// <summary>
@@ -315,6 +322,11 @@ public static class GraphQLWebSocketEndpoint
         {
             try
             {
+                if (options.Share?.Invoke(ctx, request) is { } share && ctx.RequestServices.GetService<SharedSubscriptions>() is { } shared)
+                {
+                    operation.Attach(shared.Join(share, GraphQLExecution.Options(request, ctx, CancellationToken.None, configure), new SharedMember(this, id, operation)));
+                    return;
+                }
                 var executionOptions = GraphQLExecution.Options(request, ctx, operation.Token, configure);
                 var result = await _executer.ExecuteAsync(executionOptions);
                 if (operation.IsDisposed)
@@ -365,21 +377,39 @@ public static class GraphQLWebSocketEndpoint
             try
             {
                 if (Volatile.Read(ref _dropQueued) != 0) return;
-                var frame = Encoding.UTF8.GetBytes(_serializer.Serialize(new OperationMessage { Id = id, Type = type, Payload = payload }));
-                var queued = Interlocked.Increment(ref _queuedMessages);
-                var bytes = Interlocked.Add(ref _queuedBytes, frame.Length);
-                if (!_outbox.Writer.TryWrite((frame, 0, null)))
-                {
-                    Interlocked.Decrement(ref _queuedMessages);
-                    Interlocked.Add(ref _queuedBytes, -frame.Length);
-                }
-                else if (queued > options.MaxQueuedMessages || bytes > options.MaxQueuedBytes)
-                    CloseSlowConsumer(queued, bytes);
+                Enqueue(Encoding.UTF8.GetBytes(_serializer.Serialize(new OperationMessage { Id = id, Type = type, Payload = payload })));
             }
             catch (Exception ex)
             {
                 _logger.LogError(ex, "Could not serialize GraphQL WebSocket '{Type}' message for {Id}", type, id);
             }
+        }
+
+        /// <summary>A <c>next</c> message around a payload serialized once for many operations; <paramref name="head"/> from <see cref="NextHead"/>.</summary>
+        private void SendNext(byte[] head, Operation operation, byte[] payload)
+        {
+            if (operation.IsDisposed || Volatile.Read(ref _dropQueued) != 0) return;
+            var frame = new byte[head.Length + payload.Length + 1];
+            head.CopyTo(frame, 0);
+            payload.CopyTo(frame, head.Length);
+            frame[^1] = (byte)'}';
+            Enqueue(frame);
+        }
+
+        private static byte[] NextHead(string id) =>
+            Encoding.UTF8.GetBytes($"{{\"id\":{System.Text.Json.JsonSerializer.Serialize(id)},\"type\":\"next\",\"payload\":");
+
+        private void Enqueue(byte[] frame)
+        {
+            var queued = Interlocked.Increment(ref _queuedMessages);
+            var bytes = Interlocked.Add(ref _queuedBytes, frame.Length);
+            if (!_outbox.Writer.TryWrite((frame, 0, null)))
+            {
+                Interlocked.Decrement(ref _queuedMessages);
+                Interlocked.Add(ref _queuedBytes, -frame.Length);
+            }
+            else if (queued > options.MaxQueuedMessages || bytes > options.MaxQueuedBytes)
+                CloseSlowConsumer(queued, bytes);
         }
 
         /// <summary>Stops every operation at once (nothing more is produced), drops the queue and closes.</summary>
@@ -399,6 +429,20 @@ public static class GraphQLWebSocketEndpoint
             _outbox.Writer.TryWrite((null, code, reason));
             _outbox.Writer.TryComplete();
             _cts.CancelAfter(CloseGrace); // a client that never answers our close frame must not hold the connection
+        }
+
+        private sealed class SharedMember(Connection connection, string id, Operation operation) : SharedSubscriptions.IMember
+        {
+            private readonly byte[] _head = NextHead(id);
+
+            public void Next(byte[] payload) => connection.SendNext(_head, operation, payload);
+
+            public void Error(ExecutionErrors errors)
+            {
+                if (connection.Finish(id, operation)) connection.Send(id, "error", errors);
+            }
+
+            public void Completed() => connection.Complete(id, operation);
         }
 
         private sealed class Observer(Connection connection, string id, Operation operation) : IObserver<ExecutionResult>

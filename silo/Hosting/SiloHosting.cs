@@ -136,11 +136,17 @@ public static class SiloHosting
             };
         }
         app.MapGraphQLHttp("/graphql", browserPage, Configure);
-        app.MapGraphQLWebSocket("/graphql", configure: Configure, options: new GraphQLWebSocketOptions { OnConnect = AcceptWithoutCredentials });
-        app.MapGet("/metrics/subscriptions", (EventHub hub, SubscriptionMetrics feeds) => Results.Json(new
+        app.MapGraphQLWebSocket("/graphql", configure: Configure, options: new GraphQLWebSocketOptions
+        {
+            OnConnect = AcceptWithoutCredentials,
+            Share = (http, request) => SubscriptionSharing.Of(request, $"{options.DefaultOrg}\n{http.User.Identity?.Name}",
+                http.RequestServices.GetRequiredService<IGraphQLTextSerializer>()),
+        });
+        app.MapGet("/metrics/subscriptions", (EventHub hub, SubscriptionMetrics feeds, SharedSubscriptions shared) => Results.Json(new
         {
             webSocket = new { connections = GraphQLWebSocketEndpoint.ActiveConnections, operations = GraphQLWebSocketEndpoint.ActiveSubscriptions },
             streams = new { subscriptions = hub.StreamSubscriptions, listeners = hub.Listeners },
+            shared = new { groups = shared.Groups },
             feeds = new { active = feeds.Feeds, liveRowFeeds = feeds.LiveRowFeeds },
         }));
         app.MapOrleansDashboard(routePrefix: "/dashboard");

@@ -160,6 +160,22 @@ describe('subscriptions', () => {
     resumed.dispose();
   });
 
+  test('identical live subscriptions share one execution and each gets every event under its own id', limit, async () => {
+    const { provider, ids } = await seedRows(1);
+    const a = newClient(), b = newClient(); clients.push(a, b);
+    const first = await liveRowFeed(a, { provider });
+    const second = subscribe(b, ROW_FEED, { provider });
+    await eventually(async () => (await metrics()).webSocket.operations >= 2, 'both subscriptions');
+    await new Promise(r => setTimeout(r, 100)); // b's subscribe frame is processed by now (it joins the running feed)
+    await act(ids[0], 'WRITE_OFF');
+    const [x, y] = [(await first.next()).rowStatusChanged, (await second.next()).rowStatusChanged];
+    assert.deepEqual(x, y);
+    assert.equal(x.row.id, ids[0]);
+    const late = subscribe(b, 'subscription($p: String!) { periodSummaryChanged(period: $p) { period } }', { p: PERIOD });
+    assert.equal((await late.next()).periodSummaryChanged.period, PERIOD);
+    [first, second, late].forEach(s => s.dispose());
+  });
+
   test('a bad cursor is a GraphQL error with INVALID_INPUT', limit, async () => {
     const client = newClient(); clients.push(client);
     const result = await new Promise((resolve, reject) => {
@@ -245,16 +261,19 @@ describe('close codes and bad input', () => {
     }
     await eventually(async () => {
       const m = await metrics();
-      return m.webSocket.operations >= 40 && m.feeds.active >= 40 && m.streams.subscriptions >= 2;
+      return m.webSocket.operations >= 40 && m.feeds.active >= 2 && m.streams.subscriptions >= 2;
     }, 'all 40 subscriptions to be running');
     const during = await metrics();
-    assert.ok(during.streams.subscriptions < 10, `one stream subscription per stream, not per client: ${JSON.stringify(during)}`);
+    // 20 identical live subscriptions of each kind run once and share their events.
+    assert.equal(during.shared.groups, 2, JSON.stringify(during));
+    assert.equal(during.feeds.active, 2, JSON.stringify(during));
+    assert.equal(during.streams.subscriptions, 2, `one stream subscription per stream, not per client: ${JSON.stringify(during)}`);
 
     sockets.forEach(c => c.socket.terminate());   // no close handshake: the TCP connection just goes away
     await eventually(async () => {
       const m = await metrics();
       return m.webSocket.connections === 0 && m.webSocket.operations === 0 && m.streams.subscriptions === 0
-        && m.streams.listeners === 0 && m.feeds.active === 0 && m.feeds.liveRowFeeds === 0;
+        && m.streams.listeners === 0 && m.feeds.active === 0 && m.feeds.liveRowFeeds === 0 && m.shared.groups === 0;
     }, 'every counter to return to zero');
   });
 });
