@@ -3,6 +3,7 @@ using Flowstate.GraphQL.Transport;
 using Flowstate.GraphQL.Types;
 using GraphQL;
 using GraphQL.Types;
+using GraphQL.Validation.Complexity;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Flowstate.GraphQL.Schema;
@@ -32,7 +33,18 @@ public static class GraphQLServiceCollectionExtensions
             .AddSchema<FlowstateSchema>()
             .AddSystemTextJson()
             .AddGraphTypes(typeof(FlowstateSchema).Assembly)
-            .AddComplexityAnalyzer(c => { c.MaxDepth = 15; c.MaxComplexity = 200_000; })
+            .AddComplexityAnalyzer(c =>
+            {
+                c.MaxDepth = 15;
+                c.MaxComplexity = 200_000;
+                // Introspection is bounded by the schema itself; counted like data, the standard query GraphiQL
+                // (and every GraphQL tool) sends costs over a million and would be refused.
+                var byDefault = c.DefaultComplexityImpactDelegate;
+                c.DefaultComplexityImpactDelegate = f =>
+                    f.FieldDefinition.Name.StartsWith("__", StringComparison.Ordinal) || f.ParentType.Name.StartsWith("__", StringComparison.Ordinal)
+                        ? new FieldComplexityResult(0, 1)
+                        : byDefault(f);
+            })
             .AddUnhandledExceptionHandler(ctx =>
             {
                 // Broken business rules carry their stable code; anything else stays an opaque internal error.

@@ -2,10 +2,30 @@
 // subscriptions over the same path with graphql-ws (graphql-transport-ws).
 (function () {
   var url = location.origin + location.pathname;
-  var fetcher = GraphiQL.createFetcher({
-    url: url,
-    wsClient: graphqlWs.createClient({ url: url.replace(/^http/, 'ws'), lazy: true, retryAttempts: 3 }),
-  });
+  var overHttp = GraphiQL.createFetcher({ url: url });
+  var ws = graphqlWs.createClient({ url: url.replace(/^http/, 'ws'), lazy: true, retryAttempts: 3 });
+
+  // Which operation runs: the named one, else the first. Decided from the text sent, not from the
+  // editor's parsed document, which can lag behind what was just typed (or pasted) and run.
+  function isSubscription(query, operationName) {
+    var text = (query || '').replace(/"""[\s\S]*?"""|"(?:\\.|[^"\\])*"|#[^\n]*/g, ' ');
+    var re = /\b(query|mutation|subscription)\s*([_A-Za-z][_0-9A-Za-z]*)?|{/g, m;
+    var depth = 0;
+    for (var i = 0; i < text.length; i++) {
+      if (text[i] === '{') depth++;
+      else if (text[i] === '}') depth--;
+      else if (depth === 0) {
+        re.lastIndex = i;
+        m = re.exec(text);
+        if (m && m.index === i && m[1] && (!operationName || m[2] === operationName)) return m[1] === 'subscription';
+      }
+    }
+    return false;
+  }
+
+  function fetcher(params, opts) {
+    return isSubscription(params.query, params.operationName) ? ws.iterate(params) : overHttp(params, opts);
+  }
   var defaultQuery = [
     '# Flowstate. Try a query (Ctrl-Enter runs it), or a subscription:',
     '#   subscription { rowStatusChanged { cursor fromStatus toStatus action actor row { id status } } }',

@@ -4,6 +4,7 @@
 // Usage: FLOWSTATE_URL=http://127.0.0.1:5080/graphql node --test graphiql.test.mjs (or ./run.sh)
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { getIntrospectionQuery } from 'graphql';
 import { chromium } from 'playwright-core';
 
 const url = process.env.FLOWSTATE_URL || 'http://127.0.0.1:5080/graphql';
@@ -67,6 +68,14 @@ describe('GraphiQL in headless Chromium', () => {
     assert.equal(new URL(sockets[0]).pathname, new URL(url).pathname);
     assert.deepEqual(errors, []);
     await page.context().close();
+  });
+
+  test('the full introspection query GraphiQL sends for its docs is accepted', limit, async () => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: getIntrospectionQuery() }) });
+    const body = await res.json();
+    assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+    assert.equal(body.data.__schema.subscriptionType.name, 'Subscription');
   });
 
   test('API clients asking for JSON still get GraphQL, not the page', limit, async () => {
