@@ -138,7 +138,8 @@ public readonly record struct TeamSubject([property: Id(0)] string? TeamId, [pro
 /// <summary>
 /// Pre-aggregated usage of a rollup over some days: the totals the attribution views are made
 /// of. Dimension keys: provider id, project id ("" = no project), cost centre id ("" =
-/// unallocated), model, and (allocated team, subject).
+/// unallocated), model, and (allocated team, subject). <c>Version</c> is the version of the
+/// rollup it was computed from, so callers can keep it until the rollup changes.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.RollupSlice")]
 public sealed record RollupSlice(
@@ -148,4 +149,5 @@ public sealed record RollupSlice(
     [property: Id(3)] IReadOnlyDictionary<string, UsageMetrics> ByCostCentre,
     [property: Id(4)] IReadOnlyDictionary<string, UsageMetrics> ByModel,
     [property: Id(5)] IReadOnlyDictionary<TeamSubject, UsageMetrics> ByTeamSubject,
-    [property: Id(6)] IReadOnlyList<DateOnly> ActiveDays);
+    [property: Id(6)] IReadOnlyList<DateOnly> ActiveDays,
+    [property: Id(7)] long Version = 0);

@@ -60,8 +60,8 @@ public sealed class SubjectMonthGrain(
         await CommitAsync(plan);
     }
 
-    public Task<RollupSlice> SummarizeAsync(SliceQuery query) =>
-        Task.FromResult(RollupIndex.Sum([new Contribution(SubjectKey, S.Version, Cells())], query));
+    public Task<RollupSlice?> SummarizeAsync(SliceQuery query, long knownVersion) =>
+        Task.FromResult(knownVersion == S.Version ? null : RollupIndex.Sum([new Contribution(SubjectKey, S.Version, Cells())], query) with { Version = S.Version });
 
     public async Task EnsurePushedAsync()
     {

@@ -61,11 +61,21 @@ public sealed class SliceAccumulator
 /// </summary>
 public sealed class RollupIndex(Period month)
 {
+    private const int CachedSlices = 16;
     private readonly Dictionary<string, Contribution> _contributions = new(StringComparer.Ordinal);
     private readonly SliceAccumulator _month = new();
     private RollupSlice? _monthSlice;
+    /// <summary>Partial and filtered answers of the current version (dashboards ask the same windows again and again).</summary>
+    private readonly Dictionary<SliceQuery, RollupSlice> _slices = [];
 
     public Period Month { get; } = month;
+
+    /// <summary>
+    /// Goes up with every change; slices carry the version they were computed at. It starts at a
+    /// random point so that a later activation of the same rollup never repeats a version an earlier
+    /// one handed out for different contents.
+    /// </summary>
+    public long Version { get; private set; } = Random.Shared.NextInt64(1, long.MaxValue / 2);
     public int Subjects => _contributions.Count;
     public int Cells { get; private set; }
 
@@ -85,6 +95,8 @@ public sealed class RollupIndex(Period month)
         Cells += contribution.Cells.Count;
         _contributions[contribution.Subject] = contribution;
         _monthSlice = null;
+        _slices.Clear();
+        Version++;
         return true;
     }
 
@@ -103,12 +115,14 @@ public sealed class RollupIndex(Period month)
     public RollupSlice Summarize(SliceQuery query)
     {
         // Whole month, or every day that has data (e.g. the current month up to today): the running totals.
-        var month = _monthSlice ??= _month.ToSlice();
+        var month = _monthSlice ??= _month.ToSlice() with { Version = Version };
         if (query.Filter.IsEmpty && (month.ActiveDays.Count == 0 || (query.From <= month.ActiveDays[0] && query.To >= month.ActiveDays[^1])))
             return month;
+        if (_slices.TryGetValue(query, out var cached)) return cached;
         IEnumerable<Contribution> source = query.Filter.Subject is not { } subject ? _contributions.Values
             : _contributions.TryGetValue(subject, out var one) ? [one] : [];
-        return Sum(source, query);
+        if (_slices.Count >= CachedSlices) _slices.Clear();
+        return _slices[query] = Sum(source, query) with { Version = Version };
     }
 
     /// <summary>Sums the cells of <paramref name="contributions"/> that fall in the query's days and filter.</summary>
