@@ -119,6 +119,24 @@ public sealed class AttributionTests(FlowstateCluster cluster)
         Assert.Equal("INVALID_INPUT", await org.ErrorCodeAsync("{ attribution { topSpenders(first: 500) { key } } }"));
     }
 
+    [Theory]
+    [InlineData("""{ people: [{ id: "zed", name: "Zed", allocations: [{ teamId: "platform", fte: "0.7", effectiveFrom: "2026-02-01" }, { teamId: "support", fte: "0.4", effectiveFrom: "2026-02-01" }] }] }""", "INVALID_INPUT")]
+    [InlineData("""{ teams: [{ id: "platform", name: "Platform", parentId: "platform-db", costCentreId: "eng" }] }""", "INVALID_INPUT")]
+    [InlineData("""{ teams: [{ id: "new", name: "New", parentId: "nope" }] }""", "NOT_FOUND")]
+    [InlineData("""{ people: [{ id: "zed", name: "Zed", allocations: [{ teamId: "nope", fte: 1 }] }] }""", "NOT_FOUND")]
+    [InlineData("""{ people: [{ id: "zed", name: "Zed", allocations: [{ teamId: "platform", fte: "abc" }] }] }""", "INVALID_INPUT")]
+    public async Task BadWorkforce_IsRejectedWhole_AndChangesNothing(string input, string code)
+    {
+        var org = await OrgAsync(cluster);
+        var counts = await org.DataAsync("mutation { upsertWorkforce(input: {}) { teams people } }");
+        // Each bad upsert also carries a good cost centre, which must not land either.
+        var mutation = "mutation { upsertWorkforce(input: { costCentres: [{ id: \"extra\", name: \"Extra\" }], " + input.TrimStart('{') + ") { teams } }";
+        Assert.Equal(code, await org.ErrorCodeAsync(mutation));
+        Assert.Equal(counts.ToString(), (await org.DataAsync("mutation { upsertWorkforce(input: {}) { teams people } }")).ToString());
+        Assert.Equal(["eng", "ops"], (await org.Grains.GetGrain<IOrgGrain>(org.Id).GetWorkforceAsync(-1))!.CostCentres.Keys.Order());
+        Assert.Equal("platform", (await org.Grains.GetGrain<IOrgGrain>(org.Id).GetWorkforceAsync(-1))!.Teams["platform-db"].ParentId);
+    }
+
     [Fact]
     public async Task Banner_NamesWhatIsMissing_AndClearsOnceTheDataArrives()
     {
