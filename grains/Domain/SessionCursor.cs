@@ -5,14 +5,19 @@ using Flowstate.Attribution;
 
 namespace Flowstate.Domain;
 
-/// <summary>Where a session sits in one order of the sessions table: its sort value and its id (the tie-breaker).</summary>
-public sealed record SessionKeyset(object Value, string Id);
+/// <summary>
+/// Where a session sits in one order of the sessions table: its sort value, then its id (the
+/// tie-breaker). The MODEL order breaks ties by start time before the id (<c>StartedAt</c>), so
+/// that each model's sessions in a window are one index range.
+/// </summary>
+public sealed record SessionKeyset(object Value, string Id, DateTimeOffset? StartedAt = null);
 
 /// <summary>
 /// Opaque cursors of the sessions table. A cursor names the order it was taken in (field and
 /// direction), the sort value and the id of the last session seen, so the next page is a keyset
 /// range — it neither skips nor repeats sessions while new ones arrive, and costs what the first
-/// page does. Wire form: base64url of a JSON array <c>["s1", field, direction, value, id]</c>.
+/// page does. Wire form: base64url of a JSON array <c>["s1", field, direction, value, id]</c>, with
+/// the start time (UTC ticks) appended for the MODEL order.
 /// </summary>
 public static class SessionCursor
 {
@@ -20,7 +25,9 @@ public static class SessionCursor
 
     public static string Encode(SessionOrder order, SessionKeyset key)
     {
-        var json = JsonSerializer.Serialize(new[] { Version, order.Field.ToString(), order.Direction.ToString(), Format(order.Field, key.Value), key.Id });
+        string[] parts = [Version, order.Field.ToString(), order.Direction.ToString(), Format(order.Field, key.Value), key.Id];
+        if (order.Field == SessionSortField.Model) parts = [.. parts, Format(SessionSortField.StartedAt, key.StartedAt!.Value)];
+        var json = JsonSerializer.Serialize(parts);
         return Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
 
@@ -38,13 +45,16 @@ public static class SessionCursor
         {
             parts = null;
         }
-        if (parts is not [Version, var field, var direction, var value, var id] || id is null || value is null
-            || !Enum.TryParse<SessionSortField>(field, out var f) || !Enum.TryParse<SortDirection>(direction, out var d))
-            throw FlowstateException.InvalidInput("after: not a cursor of the sessions list.");
+        var invalid = FlowstateException.InvalidInput("after: not a cursor of the sessions list.");
+        if (parts is not [Version, var field, var direction, var value, var id, .. var rest] || id is null || value is null
+            || !Enum.TryParse<SessionSortField>(field, out var f) || !Enum.TryParse<SortDirection>(direction, out var d)
+            || rest.Length != (f == SessionSortField.Model ? 1 : 0))
+            throw invalid;
         if (f != order.Field || d != order.Direction)
             throw FlowstateException.InvalidInput(
                 $"after: the cursor belongs to the order {Name(f, d)}, not {Name(order.Field, order.Direction)}; start again from the first page.");
-        return new SessionKeyset(Parse(f, value) ?? throw FlowstateException.InvalidInput("after: not a cursor of the sessions list."), id);
+        var startedAt = f == SessionSortField.Model ? (DateTimeOffset?)(Parse(SessionSortField.StartedAt, rest[0] ?? "") ?? throw invalid) : null;
+        return new SessionKeyset(Parse(f, value) ?? throw invalid, id, startedAt);
     }
 
     private static string Format(SessionSortField field, object value) => field switch

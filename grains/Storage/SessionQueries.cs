@@ -17,7 +17,7 @@ public sealed record SessionRow(
         SessionSortField.Cost => CostUsd,
         SessionSortField.Tokens => TotalTokens,
         _ => Model,
-    }, Id);
+    }, Id, field == SessionSortField.Model ? StartedAt : null);
 }
 
 /// <summary>
@@ -46,16 +46,58 @@ public sealed class SessionQueries(NpgsqlDataSource db)
     public async Task<List<SessionRow>> PageAsync(string org, SessionSelection selection, SessionOrder order, SessionKeyset? after, int take)
     {
         if (selection.Members is { Count: 0 }) return [];
+        if (order.Field == SessionSortField.Model && selection.Filter.Model is null) return await ModelPageAsync(org, selection, order, after, take);
         var q = new Sql();
         var where = Where(q, org, selection);
-        var (sortKey, dir) = (SortKey(order.Field), order.Direction == SortDirection.Desc ? "desc" : "asc");
-        if (after is not null)
-            where += $" and ({sortKey}, id collate \"C\") {(order.Direction == SortDirection.Desc ? "<" : ">")} ({q.P(after.Value)}, {q.P(after.Id)})";
+        var (keys, dir) = (SortKeys(order.Field), Dir(order));
+        if (after is not null) where += $" and ({string.Join(", ", keys)}, id collate \"C\") {After(order)} ({Values(q, order, after)})";
         await using var cmd = q.Command(db, $"""
             select {Columns} from sessions s
             where {where}
-            order by {sortKey} {dir}, id collate "C" {dir}
+            order by {string.Join(", ", keys.Select(k => $"{k} {dir}"))}, id collate "C" {dir}
             limit {q.P(take)}
+            """);
+        return await ReadAsync(cmd);
+    }
+
+    /// <summary>
+    /// The MODEL order over several models. In one model the window is one range of
+    /// <c>(org, model, started_at, id)</c>, but across models the sessions outside the window would
+    /// be scanned too (every model's history before the window). So the page is assembled model by
+    /// model: the models after the cursor's, each found by one index probe (a loose index scan), and
+    /// at most <paramref name="take"/> sessions from each one's window range; the cost is bounded by
+    /// the number of models, not by the history.
+    /// </summary>
+    private async Task<List<SessionRow>> ModelPageAsync(string org, SessionSelection selection, SessionOrder order, SessionKeyset? after, int take)
+    {
+        var q = new Sql();
+        var where = Where(q, org, selection);
+        var (dir, desc) = (Dir(order), order.Direction == SortDirection.Desc);
+        var (next, org1) = (desc ? "<" : ">", q.P(org));
+        var limit = q.P(take);
+        var within = $"order by started_at {dir}, id collate \"C\" {dir} limit {limit}";
+        var cursorModel = after is null ? null : q.P(after.Value);
+        var first = cursorModel is null ? "" : $"""
+            (select {Columns} from sessions s where {where} and model collate "C" = {cursorModel}
+                and (started_at, id collate "C") {next} ({q.P(after!.StartedAt!.Value)}, {q.P(after.Id)}) {within})
+            union all
+            """;
+        await using var cmd = q.Command(db, $"""
+            with recursive models(model) as (
+                (select model collate "C" from sessions where org = {org1} {(cursorModel is null ? "" : $"and model collate \"C\" {next} {cursorModel}")}
+                 order by model collate "C" {dir} limit 1)
+              union all
+                select (select s.model collate "C" from sessions s where s.org = {org1} and s.model collate "C" {next} m.model order by s.model collate "C" {dir} limit 1)
+                from models m where m.model is not null
+            )
+            select * from (
+                {first}
+                select p.* from models m cross join lateral (
+                    select {Columns} from sessions s where {where} and model collate "C" = m.model {within}) p
+                where m.model is not null
+            ) page
+            order by model collate "C" {dir}, started_at {dir}, id collate "C" {dir}
+            limit {limit}
             """);
         return await ReadAsync(cmd);
     }
@@ -89,13 +131,22 @@ public sealed class SessionQueries(NpgsqlDataSource db)
         await cmd.ExecuteNonQueryAsync();
     }
 
-    private static string SortKey(SessionSortField field) => field switch
+    /// <summary>The sort columns of an order before the id; MODEL breaks ties by start time first (see <see cref="SessionKeyset"/>).</summary>
+    private static string[] SortKeys(SessionSortField field) => field switch
     {
-        SessionSortField.StartedAt => "started_at",
-        SessionSortField.Cost => "cost_usd",
-        SessionSortField.Tokens => "total_tokens",
-        _ => "model collate \"C\"",
+        SessionSortField.StartedAt => ["started_at"],
+        SessionSortField.Cost => ["cost_usd"],
+        SessionSortField.Tokens => ["total_tokens"],
+        _ => ["model collate \"C\"", "started_at"],
     };
+
+    private static string Values(Sql q, SessionOrder order, SessionKeyset after) => order.Field == SessionSortField.Model
+        ? $"{q.P(after.Value)}, {q.P(after.StartedAt!.Value)}, {q.P(after.Id)}"
+        : $"{q.P(after.Value)}, {q.P(after.Id)}";
+
+    private static string Dir(SessionOrder order) => order.Direction == SortDirection.Desc ? "desc" : "asc";
+
+    private static string After(SessionOrder order) => order.Direction == SortDirection.Desc ? "<" : ">";
 
     /// <summary>Only the conditions that apply, each with its own parameter, so the planner sees plain ranges and equalities.</summary>
     private static string Where(Sql q, string org, SessionSelection s)

@@ -28,11 +28,13 @@ drop index if exists sessions_by_tokens;
 drop index if exists sessions_by_model;
 drop index if exists sessions_by_person;
 drop index if exists sessions_by_project;
+drop index if exists sessions_page_model;
 -- One per order of the table (org scope: a page is a backward or forward range scan from the cursor).
+-- The MODEL order breaks ties by start time, so each model's window is one range of its index.
 create index if not exists sessions_page_start on sessions (org, started_at, id collate "C");
 create index if not exists sessions_page_cost on sessions (org, cost_usd, id collate "C");
 create index if not exists sessions_page_tokens on sessions (org, total_tokens, id collate "C");
-create index if not exists sessions_page_model on sessions (org, model collate "C", id collate "C");
+create index if not exists sessions_page_model_start on sessions (org, model collate "C", started_at, id collate "C");
 -- A person's or a project's sessions newest first (My AI Usage, the project scope), and the
 -- candidates of a team scope (person_id = any(...)) when the team is a small part of the org.
 create index if not exists sessions_page_person on sessions (org, person_id, started_at, id collate "C");

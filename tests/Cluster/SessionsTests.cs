@@ -174,7 +174,9 @@ public sealed class SessionsTests(FlowstateCluster cluster)
             "COST" => Comparer<Spec>.Create((a, b) => a.Cost.CompareTo(b.Cost)),
             "STARTED_AT" => Comparer<Spec>.Create((a, b) => DateTimeOffset.Parse(a.StartedAt).CompareTo(DateTimeOffset.Parse(b.StartedAt))),
             "TOKENS" => Comparer<Spec>.Create((a, b) => a.Tokens.CompareTo(b.Tokens)),
-            _ => Comparer<Spec>.Create((a, b) => string.CompareOrdinal(a.Model, b.Model)),
+            // MODEL breaks ties by start time before the id.
+            _ => Comparer<Spec>.Create((a, b) => string.CompareOrdinal(a.Model, b.Model) is var m and not 0 ? m
+                : DateTimeOffset.Parse(a.StartedAt).CompareTo(DateTimeOffset.Parse(b.StartedAt))),
         };
         var ordered = inWindow.Order(Comparer<Spec>.Create((a, b) => byField.Compare(a, b) is var c and not 0 ? c : string.CompareOrdinal(a.Id, b.Id))).Select(s => s.Id).ToList();
         if (direction == "DESC") ordered.Reverse();
@@ -195,6 +197,10 @@ public sealed class SessionsTests(FlowstateCluster cluster)
         Assert.True(byCost.IndexOf("b2") + 1 == byCost.IndexOf("e2"));
         var byTokens = Ids(await PageAsync(org, orderBy: new { field = "TOKENS", direction = "DESC" }));
         Assert.True(byTokens.IndexOf("e2") + 1 == byTokens.IndexOf("b2"));
+        // MODEL with one model filtered (a plain range) and with a scope (model by model): by start time within a model.
+        Assert.Equal(["a2", "d1"], Ids(await PageAsync(org, filter: new { model = "opus" }, orderBy: new { field = "MODEL", direction = "ASC" })));
+        Assert.Equal(["e2", "b2", "c1", "a1", "a2", "b1"],
+            await AllPagesAsync(org, new { field = "MODEL", direction = "DESC" }, first: 2, scope: new { teamId = "platform" }));
     }
 
     [Theory]
@@ -202,6 +208,7 @@ public sealed class SessionsTests(FlowstateCluster cluster)
     [InlineData("STARTED_AT", "DESC")]
     [InlineData("TOKENS", "ASC")]
     [InlineData("MODEL", "ASC")]
+    [InlineData("MODEL", "DESC")]
     public async Task Pages_NeitherSkipNorRepeat_WhileSessionsKeepArriving(string field, string direction)
     {
         var org = await OrgAsync(cluster);
@@ -214,7 +221,9 @@ public sealed class SessionsTests(FlowstateCluster cluster)
         object Key(Spec s) => field switch { "COST" => s.Cost, "STARTED_AT" => DateTimeOffset.Parse(s.StartedAt), "TOKENS" => s.Tokens, _ => s.Model };
         int Compare(Spec a, Spec b)
         {
-            var byKey = field == "MODEL" ? string.CompareOrdinal(a.Model, b.Model) : ((IComparable)Key(a)).CompareTo(Key(b));
+            var byKey = field == "MODEL"
+                ? (string.CompareOrdinal(a.Model, b.Model) is var m and not 0 ? m : DateTimeOffset.Parse(a.StartedAt).CompareTo(DateTimeOffset.Parse(b.StartedAt)))
+                : ((IComparable)Key(a)).CompareTo(Key(b));
             var c = byKey != 0 ? byKey : string.CompareOrdinal(a.Id, b.Id);
             return direction == "DESC" ? -c : c;
         }
