@@ -402,6 +402,27 @@ public sealed class SessionsTests(FlowstateCluster cluster)
     }
 
     [Fact]
+    public async Task MarkRetriedAfterAFailureMidway_Converges_WithoutCountingTwice()
+    {
+        var org = await SeededOrgAsync(cluster);
+        await org.ObserveAsync(new Spec("f3", "bob", "2026-11-11T09:00:00Z", 8m, Repo: "github.com/acme/cli").Request);
+        // A mark that failed after its first step: the partition moved the session (and its rollups), nothing else happened.
+        var partition = org.Grains.GetGrain<Flowstate.Usage.IUsagePartitionGrain>(PartitionKeys.Of(org.Id, "claude", "p:bob", new Period(2026, 11)));
+        Assert.True(await partition.SetProjectAsync("f3", "api"));
+        var moved = (await org.DataAsync(Attribution, new { scope = new { projectId = "api" } })).GetProperty("attribution");
+        Assert.Equal(9.5m, Dec(moved, "total"));
+        Assert.Contains("f3", await IdSetAsync(org, filter: new { unmatchedOnly = true }));
+
+        // The retry repeats the partition step as a no-op and finishes the others.
+        var marked = (await org.DataAsync(Mark, new { input = new { sessionId = "f3", projectId = "api" } })).GetProperty("markSessionProject");
+        Assert.Equal("MARKED", marked.GetProperty("projectSource").GetString());
+        Assert.Equal(9.5m, Dec((await org.DataAsync(Attribution, new { scope = new { projectId = "api" } })).GetProperty("attribution"), "total"));
+        Assert.DoesNotContain("f3", await IdSetAsync(org, filter: new { unmatchedOnly = true }));
+        await org.ObserveAsync(new Spec("g3", "carol", "2026-11-16T09:00:00Z", 1m, Repo: "github.com/acme/cli").Request);
+        Assert.Equal("api", (await org.DataAsync("""{ session(id: "g3") { project { id } } }""")).GetProperty("session").GetProperty("project").GetProperty("id").GetString());
+    }
+
+    [Fact]
     public async Task FailedMark_ChangesNothing()
     {
         var org = await SeededOrgAsync(cluster);
