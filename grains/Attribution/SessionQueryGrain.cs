@@ -97,7 +97,7 @@ public sealed class SessionQueryGrain(SessionQueries queries, BusinessClock cloc
 
     private static PersonRef RefOf(Person p) => new(p.Id, p.Email, p.Name, p.Kind);
 
-    private static int Count(decimal sessions) => (int)Math.Round(sessions, MidpointRounding.AwayFromZero);
+    private static int Count(double sessions) => (int)Math.Round(sessions, MidpointRounding.AwayFromZero);
 
     private static DateTimeOffset Midnight(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
 
