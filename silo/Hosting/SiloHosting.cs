@@ -39,6 +39,7 @@ public static class SiloHosting
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.AddSingleton<ReconLedgerStore>();
         services.AddSingleton<SessionStore>();
+        services.AddSingleton<SessionQueries>();
         services.AddSingleton<RollupStore>();
         return services;
     }
