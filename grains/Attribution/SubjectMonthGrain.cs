@@ -49,7 +49,9 @@ public sealed class SubjectMonthGrain(
             return;
         }
         S.Partitions[usage.PartitionId] = usage;
-        await CommitAsync(await PlanAsync());
+        // The plan is fetched once and kept: a workforce change that moves this month re-splits it
+        // through RetargetAsync, so new usage never needs another call to the org.
+        await CommitAsync(S.Plan ?? await PlanAsync());
     }
 
     public async Task RetargetAsync()
