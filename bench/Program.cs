@@ -14,6 +14,8 @@ using Npgsql;
 
 // Flowstate benchmark: each figure next to its ceiling, measured in one run on this machine.
 // Usage: ./flowstate bench [--seconds 15] [--rows 20000] [--sessions 100000] [--subscribers 1000] [--probe-rate 10]
+//        ./flowstate bench attribution [--people 5000] [--teams 300] [--sessions 1000000]   (see AttributionBench)
+if (args.FirstOrDefault() == "attribution") return await Flowstate.Bench.AttributionBench.RunAsync(args);
 var seconds = Arg("--seconds", 15);
 var rowCount = Arg("--rows", 20_000);
 var sessionCount = Arg("--sessions", 100_000);

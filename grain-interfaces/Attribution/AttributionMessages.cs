@@ -68,8 +68,8 @@ public sealed record AttributionView(
     [property: Id(11)] Coverage Coverage,
     [property: Id(12)] IReadOnlyList<TeamCoverage> CoverageByTeam,
     [property: Id(13)] IReadOnlyList<ScopeAmount> Children,
-    [property: Id(14)] decimal Sessions,
-    [property: Id(15)] decimal Tokens);
+    [property: Id(14)] double Sessions,
+    [property: Id(15)] double Tokens);
 
 /// <summary>
 /// Answers the attribution surface for an org from its rollups. Key: the org. A stateless

@@ -16,8 +16,8 @@ public interface ISubjectMonthGrain : IGrainWithStringKey
     /// <summary>Fetches the subject's plan again (the workforce changed) and pushes again if the split moved.</summary>
     [Alias("Retarget")] Task RetargetAsync();
 
-    /// <summary>The subject's own usage in part of the month (the person scope).</summary>
-    [Alias("Summarize")] Task<RollupSlice> SummarizeAsync(SliceQuery query);
+    /// <summary>The subject's own usage in part of the month (the person scope); null when <paramref name="knownVersion"/> is current.</summary>
+    [Alias("Summarize")] Task<RollupSlice?> SummarizeAsync(SliceQuery query, long knownVersion);
 
     /// <summary>Re-sends pending pushes (crash repair).</summary>
     [Alias("EnsurePushed")] Task EnsurePushedAsync();
@@ -36,7 +36,8 @@ public interface IRollupGrain : IGrainWithStringKey
     /// <summary>Replaces the subject's contribution if this one is newer; returns once durable.</summary>
     [Alias("Apply")] Task ApplyAsync(Contribution contribution);
 
-    [Alias("Summarize")] Task<RollupSlice> SummarizeAsync(SliceQuery query);
+    /// <summary>The rollup over part of the month, narrowed by a filter; null when <paramref name="knownVersion"/> is current.</summary>
+    [Alias("Summarize")] Task<RollupSlice?> SummarizeAsync(SliceQuery query, long knownVersion);
 
     /// <summary>Subjects and cells held (for operators and the benchmark).</summary>
     [Alias("GetSize")] Task<RollupSize> GetSizeAsync();

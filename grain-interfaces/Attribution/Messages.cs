@@ -9,35 +9,44 @@ public enum DateRange { Last7Days = 0, Last30Days = 1, QuarterToDate = 2, LastYe
 public enum ScopeLevel { Org = 0, CostCentre = 1, Team = 2, Project = 3, Person = 4 }
 
 /// <summary>
-/// Additive measures of usage. Every field is an exact decimal, so that money split by FTE
-/// fractions still adds up to the cent (and beyond) at every level. Sessions and tokens are
-/// split like money: a 0.5 FTE member's session counts 0.5 in that team.
+/// Additive measures of usage. Money is an exact decimal, so that spend split by FTE fractions
+/// still adds up exactly at every level; sessions, tokens and frustration are measures, not money,
+/// and are doubles. Sessions and tokens are split like money: a 0.5 FTE member's session counts
+/// 0.5 in that team.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.UsageMetrics")]
 public readonly record struct UsageMetrics(
     [property: Id(0)] decimal IncrementalUsd,
     [property: Id(1)] decimal MarketUsd,
-    [property: Id(2)] decimal Sessions,
-    [property: Id(3)] decimal Tokens,
-    [property: Id(4)] decimal FrustrationSum,
-    [property: Id(5)] decimal FrustrationWeight)
+    [property: Id(2)] double Sessions,
+    [property: Id(3)] double Tokens,
+    [property: Id(4)] double FrustrationSum,
+    [property: Id(5)] double FrustrationWeight)
 {
+    /// <summary>Below this a share of sessions, tokens or frustration is rounding noise.</summary>
+    public const double Epsilon = 1e-9;
+
     public static UsageMetrics operator +(UsageMetrics a, UsageMetrics b) => new(
         a.IncrementalUsd + b.IncrementalUsd, a.MarketUsd + b.MarketUsd, a.Sessions + b.Sessions,
         a.Tokens + b.Tokens, a.FrustrationSum + b.FrustrationSum, a.FrustrationWeight + b.FrustrationWeight);
 
     public static UsageMetrics operator -(UsageMetrics a, UsageMetrics b) => a + b * -1m;
 
-    public static UsageMetrics operator *(UsageMetrics a, decimal weight) => new(
-        a.IncrementalUsd * weight, a.MarketUsd * weight, a.Sessions * weight,
-        a.Tokens * weight, a.FrustrationSum * weight, a.FrustrationWeight * weight);
+    public static UsageMetrics operator *(UsageMetrics a, decimal weight)
+    {
+        var w = (double)weight;
+        return new(a.IncrementalUsd * weight, a.MarketUsd * weight, a.Sessions * w, a.Tokens * w, a.FrustrationSum * w, a.FrustrationWeight * w);
+    }
 
-    public bool IsZero => this == default;
+    public bool HasSessions => Sessions > Epsilon;
+
+    public bool IsZero => IncrementalUsd == 0 && MarketUsd == 0 && Math.Abs(Sessions) < Epsilon && Math.Abs(Tokens) < Epsilon
+                          && Math.Abs(FrustrationSum) < Epsilon && Math.Abs(FrustrationWeight) < Epsilon;
 
     public decimal Cost(CostMode mode) => mode == CostMode.Market ? MarketUsd : IncrementalUsd;
 
     /// <summary>Mean frustration of the sessions that reported one, or null when none did.</summary>
-    public double? Frustration => FrustrationWeight == 0 ? null : (double)(FrustrationSum / FrustrationWeight);
+    public double? Frustration => FrustrationWeight < Epsilon ? null : FrustrationSum / FrustrationWeight;
 }
 
 /// <summary>One provider-subject-month partition's usage on one day, model and project.</summary>
@@ -62,7 +71,7 @@ public sealed record PartitionUsage(
 /// with the money already weighted by the FTE fraction.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.ScopeCell")]
-public sealed record ScopeCell(
+public readonly record struct ScopeCell(
     [property: Id(0)] DateOnly Day,
     [property: Id(1)] string ProviderId,
     [property: Id(2)] string Model,
@@ -129,7 +138,8 @@ public readonly record struct TeamSubject([property: Id(0)] string? TeamId, [pro
 /// <summary>
 /// Pre-aggregated usage of a rollup over some days: the totals the attribution views are made
 /// of. Dimension keys: provider id, project id ("" = no project), cost centre id ("" =
-/// unallocated), model, and (allocated team, subject).
+/// unallocated), model, and (allocated team, subject). <c>Version</c> is the version of the
+/// rollup it was computed from, so callers can keep it until the rollup changes.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.RollupSlice")]
 public sealed record RollupSlice(
@@ -139,4 +149,5 @@ public sealed record RollupSlice(
     [property: Id(3)] IReadOnlyDictionary<string, UsageMetrics> ByCostCentre,
     [property: Id(4)] IReadOnlyDictionary<string, UsageMetrics> ByModel,
     [property: Id(5)] IReadOnlyDictionary<TeamSubject, UsageMetrics> ByTeamSubject,
-    [property: Id(6)] IReadOnlyList<DateOnly> ActiveDays);
+    [property: Id(6)] IReadOnlyList<DateOnly> ActiveDays,
+    [property: Id(7)] long Version = 0);

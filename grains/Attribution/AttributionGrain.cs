@@ -7,8 +7,10 @@ namespace Flowstate.Attribution;
 
 /// <summary>
 /// Answers attribution queries for an org (see <see cref="IAttributionGrain"/>). A stateless
-/// worker, so every silo answers locally; it caches the workforce model (refreshed by version on
-/// every call) and provider names (for half a minute).
+/// worker, so every silo answers locally. It keeps caches only, each checked against a version
+/// on every call: the workforce model, each month's slice (a rollup answers "unchanged" to the
+/// version the worker holds), the sum of a window's older months (new data lands in the newest),
+/// and the finished view; provider names are kept for half a minute.
 /// </summary>
 [StatelessWorker, GrainType("attribution")]
 public sealed class AttributionGrain(BusinessClock clock) : Grain, IAttributionGrain
@@ -16,6 +18,9 @@ public sealed class AttributionGrain(BusinessClock clock) : Grain, IAttributionG
     private static readonly TimeSpan ProviderNamesTtl = TimeSpan.FromSeconds(30);
     private WorkforceModel? _model;
     private (DateTimeOffset At, IReadOnlyDictionary<string, string> Names)? _providers;
+    private readonly BoundedCache<(string Grain, SliceQuery Query), RollupSlice> _slices = new(1024);
+    private readonly BoundedCache<string, (long[] Versions, RollupSlice Sum)> _sums = new(128);
+    private readonly BoundedCache<AttributionRequest, (string Fingerprint, AttributionView View)> _views = new(128);
 
     private string Org => this.GetPrimaryKeyString();
 
@@ -23,36 +28,67 @@ public sealed class AttributionGrain(BusinessClock clock) : Grain, IAttributionG
     {
         var model = await ModelAsync();
         AttributionViews.Validate(model.Snapshot, request.Scope);
-        var asOf = request.AsOf ?? DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        var window = DateWindows.Of(request.Range, asOf);
+        request = request with { AsOf = request.AsOf ?? DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime) };
+        var window = DateWindows.Of(request.Range, request.AsOf.Value);
         var (rollup, subject, filter) = AttributionViews.SourceOf(model, request.Scope);
-        var slices = Task.WhenAll(DateWindows.Months(window).Select(m => SliceAsync(rollup, subject, m.Month, new SliceQuery(m.From, m.To, filter))));
-        var banner = BannerAsync(model, asOf);
-        var names = ProviderNamesAsync();
-        return AttributionViews.Build(Org, model, request, window, Sum(await slices), await names, await banner);
+        var slices = SumAsync(DateWindows.Months(window).Select(m =>
+            (subject is null ? RollupKeys.Rollup(Org, rollup!, m.Month) : RollupKeys.SubjectMonth(Org, subject, m.Month), subject is not null, new SliceQuery(m.From, m.To, filter))));
+        var recent = RecentAsync(request.AsOf.Value);
+        var names = await ProviderNamesAsync();
+        var ((slice, versions), (recentSlice, recentVersions)) = (await slices, await recent);
+
+        var fingerprint = $"{model.Version}|{versions}|{recentVersions}|{names.GetHashCode()}";
+        if (_views.TryGet(request, out var cached) && cached.Fingerprint == fingerprint) return cached.View;
+        var view = AttributionViews.Build(Org, model, request, window, slice, names, Discovery.Banner(model.Snapshot.People.Count, recentSlice));
+        return _views.Set(request, (fingerprint, view)).View;
     }
 
-    private Task<RollupSlice> SliceAsync(string? rollup, string? subject, Period month, SliceQuery query) => subject is not null
-        ? GrainFactory.GetGrain<ISubjectMonthGrain>(RollupKeys.SubjectMonth(Org, subject, month)).SummarizeAsync(query)
-        : GrainFactory.GetGrain<IRollupGrain>(RollupKeys.Rollup(Org, rollup!, month)).SummarizeAsync(query);
-
-    /// <summary>The discovery banner from the org's last three calendar months (whole months: read from the rollups' month totals).</summary>
-    private async Task<DiscoveryBanner?> BannerAsync(WorkforceModel model, DateOnly asOf)
+    /// <summary>The org's last three calendar months, for the discovery banner (whole months: read from the rollups' month totals).</summary>
+    private Task<(RollupSlice Sum, string Versions)> RecentAsync(DateOnly asOf)
     {
         var last = Period.Of(asOf);
         var first = Enumerable.Range(0, 2).Aggregate(last, (m, _) => m.Month == 1 ? new Period(m.Year - 1, 12) : new Period(m.Year, m.Month - 1));
         var window = new DateWindow(first.FirstDay, last.Next.FirstDay.AddDays(-1));
-        var slices = await Task.WhenAll(DateWindows.Months(window).Select(m => SliceAsync(RollupKeys.Org, null, m.Month, new SliceQuery(m.From, m.To, SliceFilter.None))));
-        return Discovery.Banner(model.Snapshot.People.Count, Sum(slices));
+        return SumAsync(DateWindows.Months(window).Select(m => (RollupKeys.Rollup(Org, RollupKeys.Org, m.Month), false, new SliceQuery(m.From, m.To, SliceFilter.None))));
     }
 
-    private static RollupSlice Sum(IReadOnlyList<RollupSlice> slices)
+    /// <summary>
+    /// The months' slices summed, with the versions they were made from. The sum of all months but
+    /// the newest is kept with its versions, so new data in the newest month costs one addition,
+    /// not a sum over the year.
+    /// </summary>
+    private async Task<(RollupSlice Sum, string Versions)> SumAsync(IEnumerable<(string Grain, bool Subject, SliceQuery Query)> months)
     {
-        if (slices.Count == 1) return slices[0];
-        var acc = new SliceAccumulator();
-        foreach (var s in slices) acc.Add(s);
-        return acc.ToSlice();
+        var parts = months.ToList();
+        var slices = await Task.WhenAll(parts.Select(p => SliceAsync(p.Grain, p.Subject, p.Query)));
+        var versions = string.Join(',', slices.Select(s => s.Version));
+        if (slices.Length == 1) return (slices[0], versions);
+
+        var olderKey = string.Join('|', parts.SkipLast(1).Select(p => $"{p.Grain}:{Fingerprint(p.Query)}"));
+        var olderVersions = slices.SkipLast(1).Select(s => s.Version).ToArray();
+        if (!_sums.TryGet(olderKey, out var older) || !older.Versions.SequenceEqual(olderVersions))
+        {
+            var acc = new SliceAccumulator();
+            foreach (var s in slices.SkipLast(1)) acc.Add(s);
+            older = _sums.Set(olderKey, (olderVersions, acc.ToSlice()));
+        }
+        var total = new SliceAccumulator();
+        total.Add(older.Sum);
+        total.Add(slices[^1]);
+        return (total.ToSlice(), versions);
     }
+
+    private async Task<RollupSlice> SliceAsync(string grain, bool subject, SliceQuery query)
+    {
+        var known = _slices.TryGet((grain, query), out var cached) ? cached.Version : -1;
+        var fresh = subject
+            ? await GrainFactory.GetGrain<ISubjectMonthGrain>(grain).SummarizeAsync(query, known)
+            : await GrainFactory.GetGrain<IRollupGrain>(grain).SummarizeAsync(query, known);
+        return fresh is null ? cached : _slices.Set((grain, query), fresh);
+    }
+
+    private static string Fingerprint(SliceQuery q) =>
+        $"{q.From:yyyyMMdd}-{q.To:yyyyMMdd}:{q.Filter.ProjectId}:{q.Filter.CostCentreId}:{q.Filter.Subject}:{(q.Filter.TeamIds is null ? "" : string.Join(',', q.Filter.TeamIds.Order()))}";
 
     private async Task<WorkforceModel> ModelAsync()
     {

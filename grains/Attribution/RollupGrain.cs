@@ -47,7 +47,8 @@ public sealed class RollupGrain : Grain, IRollupGrain
         }
     }
 
-    public Task<RollupSlice> SummarizeAsync(SliceQuery query) => Task.FromResult(_index.Summarize(query));
+    public Task<RollupSlice?> SummarizeAsync(SliceQuery query, long knownVersion) =>
+        Task.FromResult(knownVersion == _index.Version ? null : _index.Summarize(query));
 
     public Task<RollupSize> GetSizeAsync() => Task.FromResult(new RollupSize(_index.Subjects, _index.Cells));
 }

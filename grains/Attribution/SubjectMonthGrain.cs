@@ -49,7 +49,9 @@ public sealed class SubjectMonthGrain(
             return;
         }
         S.Partitions[usage.PartitionId] = usage;
-        await CommitAsync(await PlanAsync());
+        // The plan is fetched once and kept: a workforce change that moves this month re-splits it
+        // through RetargetAsync, so new usage never needs another call to the org.
+        await CommitAsync(S.Plan ?? await PlanAsync());
     }
 
     public async Task RetargetAsync()
@@ -60,8 +62,8 @@ public sealed class SubjectMonthGrain(
         await CommitAsync(plan);
     }
 
-    public Task<RollupSlice> SummarizeAsync(SliceQuery query) =>
-        Task.FromResult(RollupIndex.Sum([new Contribution(SubjectKey, S.Version, Cells())], query));
+    public Task<RollupSlice?> SummarizeAsync(SliceQuery query, long knownVersion) =>
+        Task.FromResult(knownVersion == S.Version ? null : RollupIndex.Sum([new Contribution(SubjectKey, S.Version, Cells())], query) with { Version = S.Version });
 
     public async Task EnsurePushedAsync()
     {

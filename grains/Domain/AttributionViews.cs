@@ -48,7 +48,7 @@ public static class AttributionViews
 
         var bySubject = slice.ByTeamSubject.GroupBy(e => e.Key.Subject)
             .ToDictionary(g => g.Key, g => g.Aggregate(default(UsageMetrics), (m, e) => m + e.Value));
-        var reporters = bySubject.Where(e => e.Value.Sessions > 0).Select(e => SubjectKeys.PersonIdOf(e.Key)).OfType<string>().ToHashSet();
+        var reporters = bySubject.Where(e => e.Value.HasSessions).Select(e => SubjectKeys.PersonIdOf(e.Key)).OfType<string>().ToHashSet();
         var headcount = Headcount(model, scope, window.End);
 
         var crumbs = Breadcrumbs(org, model, scope);
@@ -58,7 +58,7 @@ public static class AttributionViews
             Amounts(slice.ByProject, id => id == "" ? "Unmatched" : w.Projects.GetValueOrDefault(id)?.Name ?? id, mode, Unmatched),
             Amounts(slice.ByCostCentre, id => id == "" ? "Unallocated" : w.CostCentres.GetValueOrDefault(id)?.Name ?? id, mode, Unallocated),
             Amounts(bySubject, s => SubjectName(w, s), mode).Take(AttributionRequest.MaxTopSpenders).ToList(),
-            slice.ByModel.Where(m => m.Value.Sessions > 0).OrderBy(m => m.Key, StringComparer.Ordinal)
+            slice.ByModel.Where(m => m.Value.HasSessions).OrderBy(m => m.Key, StringComparer.Ordinal)
                 .Select(m => new ModelFrustration(m.Key, m.Value.Frustration, (int)Math.Round(m.Value.Sessions, MidpointRounding.AwayFromZero))).ToList(),
             new Coverage(headcount.Count, headcount.Count(reporters.Contains)),
             TeamsInScope(model, scope, window.End)

@@ -23,7 +23,7 @@ public static class Discovery
             missing.Add($"At least {MinSessions} sessions in the last three months ({recent.Total.Sessions:0.##} so far).");
         if (headcount > 0)
         {
-            var reporting = recent.ByTeamSubject.Where(e => e.Value.Sessions > 0).Select(e => e.Key.Subject)
+            var reporting = recent.ByTeamSubject.Where(e => e.Value.HasSessions).Select(e => e.Key.Subject)
                 .Where(s => SubjectKeys.PersonIdOf(s) is not null).Distinct().Count();
             var ratio = (double)reporting / headcount;
             if (ratio < MinCoverage)

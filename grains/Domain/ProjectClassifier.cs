@@ -23,13 +23,16 @@ public static class ProjectClassifier
     {
         if (contextKey is null) return null;
         if (workforce.LearnedProjects.TryGetValue(contextKey, out var learned) && workforce.Projects.ContainsKey(learned)) return learned;
-        if (!contextKey.StartsWith("repo:", StringComparison.Ordinal)) return null;
-        var repo = contextKey[5..];
-        return workforce.Projects.Values
-            .Where(p => p.Repos.Any(r => NormalizeRepo(r) == repo))
-            .OrderBy(p => p.Id, StringComparer.Ordinal)
-            .Select(p => p.Id).FirstOrDefault();
+        return contextKey.StartsWith("repo:", StringComparison.Ordinal) ? ProjectsByRepo(workforce).GetValueOrDefault(contextKey[5..]) : null;
     }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<WorkforceSnapshot, Dictionary<string, string>> s_byRepo = new();
+
+    /// <summary>Normalized repository → project (the lowest id when several list it), built once per workforce version.</summary>
+    private static Dictionary<string, string> ProjectsByRepo(WorkforceSnapshot workforce) => s_byRepo.GetValue(workforce, w =>
+        w.Projects.Values.OrderBy(p => p.Id, StringComparer.Ordinal)
+            .SelectMany(p => p.Repos.Select(NormalizeRepo).OfType<string>().Select(r => (Repo: r, p.Id)))
+            .GroupBy(x => x.Repo).ToDictionary(g => g.Key, g => g.First().Id));
 
     /// <summary>host/owner/name in lower case, without scheme, user, ".git" or trailing slashes; null for blank input.</summary>
     public static string? NormalizeRepo(string? repo)

@@ -15,7 +15,7 @@ public sealed class SliceAccumulator
     private readonly Dictionary<string, UsageMetrics> _byCostCentre = new(StringComparer.Ordinal);
     private readonly Dictionary<string, UsageMetrics> _byModel = new(StringComparer.Ordinal);
     private readonly Dictionary<TeamSubject, UsageMetrics> _byTeamSubject = [];
-    private readonly Dictionary<DateOnly, decimal> _sessionsByDay = [];
+    private readonly Dictionary<DateOnly, double> _sessionsByDay = [];
 
     public void Add(string subject, ScopeCell cell, decimal sign = 1m)
     {
@@ -27,7 +27,7 @@ public sealed class SliceAccumulator
         Bump(_byModel, cell.Model, m);
         Bump(_byTeamSubject, new TeamSubject(cell.TeamId, subject), m);
         var sessions = _sessionsByDay.GetValueOrDefault(cell.Day) + m.Sessions;
-        if (sessions == 0) _sessionsByDay.Remove(cell.Day); else _sessionsByDay[cell.Day] = sessions;
+        if (sessions < UsageMetrics.Epsilon) _sessionsByDay.Remove(cell.Day); else _sessionsByDay[cell.Day] = sessions;
     }
 
     public void Add(RollupSlice slice)
@@ -45,7 +45,7 @@ public sealed class SliceAccumulator
         new Dictionary<string, UsageMetrics>(_byProvider), new Dictionary<string, UsageMetrics>(_byProject),
         new Dictionary<string, UsageMetrics>(_byCostCentre), new Dictionary<string, UsageMetrics>(_byModel),
         new Dictionary<TeamSubject, UsageMetrics>(_byTeamSubject),
-        _sessionsByDay.Where(d => d.Value > 0).Select(d => d.Key).Order().ToList());
+        _sessionsByDay.Keys.Order().ToList());
 
     private static void Bump<TKey>(Dictionary<TKey, UsageMetrics> map, TKey key, UsageMetrics m) where TKey : notnull
     {
@@ -61,11 +61,21 @@ public sealed class SliceAccumulator
 /// </summary>
 public sealed class RollupIndex(Period month)
 {
+    private const int CachedSlices = 16;
     private readonly Dictionary<string, Contribution> _contributions = new(StringComparer.Ordinal);
     private readonly SliceAccumulator _month = new();
     private RollupSlice? _monthSlice;
+    /// <summary>Partial and filtered answers of the current version (dashboards ask the same windows again and again).</summary>
+    private readonly Dictionary<SliceQuery, RollupSlice> _slices = [];
 
     public Period Month { get; } = month;
+
+    /// <summary>
+    /// Goes up with every change; slices carry the version they were computed at. It starts at a
+    /// random point so that a later activation of the same rollup never repeats a version an earlier
+    /// one handed out for different contents.
+    /// </summary>
+    public long Version { get; private set; } = Random.Shared.NextInt64(1, long.MaxValue / 2);
     public int Subjects => _contributions.Count;
     public int Cells { get; private set; }
 
@@ -80,22 +90,39 @@ public sealed class RollupIndex(Period month)
             foreach (var cell in old.Cells) _month.Add(old.Subject, cell, -1m);
             Cells -= old.Cells.Count;
         }
+        contribution = contribution with { Cells = contribution.Cells.Select(Interned).ToArray() };
         foreach (var cell in contribution.Cells) _month.Add(contribution.Subject, cell);
         Cells += contribution.Cells.Count;
         _contributions[contribution.Subject] = contribution;
         _monthSlice = null;
+        _slices.Clear();
+        Version++;
         return true;
     }
 
+    /// <summary>
+    /// Ids repeat across millions of cells (providers, models, projects, teams, cost centres): one
+    /// shared string each keeps a big rollup's memory to its numbers.
+    /// </summary>
+    private static ScopeCell Interned(ScopeCell c) => c with
+    {
+        ProviderId = string.Intern(c.ProviderId), Model = string.Intern(c.Model),
+        ProjectId = c.ProjectId is null ? null : string.Intern(c.ProjectId),
+        TeamId = c.TeamId is null ? null : string.Intern(c.TeamId),
+        CostCentreId = c.CostCentreId is null ? null : string.Intern(c.CostCentreId),
+    };
+
     public RollupSlice Summarize(SliceQuery query)
     {
-        var first = Month.FirstDay;
-        var last = Month.Next.FirstDay.AddDays(-1);
-        if (query.Filter.IsEmpty && query.From <= first && query.To >= last)
-            return _monthSlice ??= _month.ToSlice();
+        // Whole month, or every day that has data (e.g. the current month up to today): the running totals.
+        var month = _monthSlice ??= _month.ToSlice() with { Version = Version };
+        if (query.Filter.IsEmpty && (month.ActiveDays.Count == 0 || (query.From <= month.ActiveDays[0] && query.To >= month.ActiveDays[^1])))
+            return month;
+        if (_slices.TryGetValue(query, out var cached)) return cached;
         IEnumerable<Contribution> source = query.Filter.Subject is not { } subject ? _contributions.Values
             : _contributions.TryGetValue(subject, out var one) ? [one] : [];
-        return Sum(source, query);
+        if (_slices.Count >= CachedSlices) _slices.Clear();
+        return _slices[query] = Sum(source, query) with { Version = Version };
     }
 
     /// <summary>Sums the cells of <paramref name="contributions"/> that fall in the query's days and filter.</summary>

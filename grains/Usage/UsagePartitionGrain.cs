@@ -131,8 +131,7 @@ public sealed class UsagePartitionGrain(
             .GroupBy(s => (s.Day, s.Model, s.ProjectId))
             .OrderBy(g => g.Key.Day).ThenBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.ProjectId, StringComparer.Ordinal)
             .Select(g => new UsageCell(g.Key.Day, g.Key.Model, g.Key.ProjectId, g.Aggregate(default(UsageMetrics), (m, s) => m + new UsageMetrics(
-                incremental[s.SessionId], s.MarketCostUsd, 1m, s.Tokens,
-                s.Frustration is { } f ? (decimal)Math.Round(f, 6) : 0m, s.Frustration is null ? 0m : 1m))))
+                incremental[s.SessionId], s.MarketCostUsd, 1, s.Tokens, s.Frustration ?? 0, s.Frustration is null ? 0 : 1))))
             .ToList();
     }
 }

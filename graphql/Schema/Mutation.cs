@@ -1,3 +1,4 @@
+using Flowstate.Attribution;
 using Flowstate.GraphQL.Types;
 using Flowstate.Ingestion;
 using Flowstate.Providers;
@@ -96,6 +97,16 @@ public sealed class Mutation : ObjectGraphType
                     input.Objects("valueStreams").Select(x => new ValueStream(x.String("id")!, x.String("name")!)).ToList());
                 parsed.ForEach(a => a.ThrowIfInvalid());
                 return await c.Grains().GetGrain<IOrgGrain>(c.Caller().Org).UpsertWorkforceAsync(upsert);
+            });
+        Field<NonNullGraphType<SessionType>>("markSessionProject")
+            .Description("Marks a session with a project: its spend moves in every rollup, and future sessions with its working context get the project.")
+            .Argument<NonNullGraphType<MarkSessionProjectInputType>>("input")
+            .ResolveAsync(async c =>
+            {
+                var input = Input(c);
+                var sessionId = input.String("sessionId")!;
+                if (sessionId.Length > GrainKeys.MaxIdLength) throw FlowstateException.NotFound($"No session with id '{sessionId}'.");
+                return await c.Grains().GetGrain<ISessionGrain>(GrainKeys.Join(c.Caller().Org, sessionId)).MarkProjectAsync(input.String("projectId")!);
             });
     }
 

@@ -58,6 +58,36 @@ public sealed class Query : ObjectGraphType
             .ResolveAsync(async c => await c.Grains().GetGrain<IAttributionGrain>(c.Caller().Org).GetViewAsync(new AttributionRequest(
                 ScopeOf(c), c.GetArgument<DateRange>("range"), c.GetArgument<CostMode>("costMode"), OptionalArgument<DateOnly>(c, "asOf"))));
 
+        Field<NonNullGraphType<SessionConnectionType>>("sessions")
+            .Description("The sessions of a scope that started in a window ending on asOf (default today): filtered, sorted, keyset-paginated.")
+            .Argument<ScopeInputType>("scope")
+            .Argument<DateRangeEnum>("range", a => a.DefaultValue = DateRange.Last30Days)
+            .Argument<DateScalar>("asOf")
+            .Argument<SessionFilterInputType>("filter")
+            .Argument<SessionOrderInputType>("orderBy", "Default: STARTED_AT DESC.")
+            .Argument<IntGraphType>("first", a => a.DefaultValue = 50)
+            .Argument<StringGraphType>("after")
+            .ResolveAsync(async c => await c.Grains().GetGrain<ISessionQueryGrain>(c.Caller().Org).GetPageAsync(SessionArgs.Page(
+                c, ScopeOf(c), c.GetArgument<DateRange>("range"), OptionalArgument<DateOnly>(c, "asOf"), SessionArgs.Filter(c))));
+
+        Field<SessionType>("session")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .ResolveAsync(async c => await c.Grains().GetGrain<ISessionQueryGrain>(c.Caller().Org)
+                .GetAsync(c.GetArgument<string>("id"), Selections.Has(c, "incrementalCostUsd")));
+
+        Field<NonNullGraphType<MyUsageType>>("myUsage")
+            .Description("My AI Usage: one person's spend and sessions. The person is an argument until authentication exists.")
+            .Argument<NonNullGraphType<IdGraphType>>("personId")
+            .Argument<DateRangeEnum>("range", a => a.DefaultValue = DateRange.Last30Days)
+            .Argument<DateScalar>("asOf")
+            .ResolveAsync(async c =>
+            {
+                var range = c.GetArgument<DateRange>("range");
+                var view = await c.Grains().GetGrain<ISessionQueryGrain>(c.Caller().Org)
+                    .GetMyUsageAsync(c.GetArgument<string>("personId"), range, OptionalArgument<DateOnly>(c, "asOf"));
+                return new MyUsage(view, range);
+            });
+
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ProviderType>>>>("providers")
             .Description("Configured providers with coverage state, last pull and its errors.")
             .ResolveAsync(async c =>

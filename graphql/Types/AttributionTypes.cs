@@ -174,7 +174,7 @@ public sealed class AttributionType : ObjectGraphType<AttributionView>
             .Description("One level down, adding up to the total: org → cost centres, cost centre → teams, team → sub-teams and own members, project → people.")
             .Resolve(c => c.Source.Children);
         Field<NonNullGraphType<FloatGraphType>>("sessions").Description("Sessions in scope; a member's sessions count by their FTE share.")
-            .Resolve(c => (double)c.Source.Sessions);
-        Field<NonNullGraphType<FloatGraphType>>("tokens").Description("Tokens in scope, split by FTE like sessions.").Resolve(c => (double)c.Source.Tokens);
+            .Resolve(c => c.Source.Sessions);
+        Field<NonNullGraphType<FloatGraphType>>("tokens").Description("Tokens in scope, split by FTE like sessions.").Resolve(c => c.Source.Tokens);
     }
 }

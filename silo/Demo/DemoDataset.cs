@@ -338,6 +338,14 @@ file sealed class DemoGenerator(DateOnly today, int seed)
             p.Allocations[0] = p.Allocations[0] with { EffectiveFrom = joined };
         }
 
+        // Three people changed team inside the window (effective-dated): spend before the move stays
+        // with their old team, spend after it goes to the new one.
+        foreach (var p in Shuffled(people).Where(p => p.Role is not Role.Leader && p.Allocations.Count == 1 && p.ActiveFrom == start).Take(3))
+        {
+            var to = TeamSpecs.Where(t => t.Role == p.Team.Role && t.Id != p.Team.Id).ToArray();
+            if (to.Length > 0) p.Allocations.Add(new Allocation(Pick(to).Id, p.Allocations[0].Fte, start.AddDays(rng.Next(30, 60))));
+        }
+
         // About 8% never send telemetry (agent not installed or blocked).
         foreach (var p in Shuffled(people).Take((int)Math.Round(people.Count * 0.08))) p.Telemetry = false;
 

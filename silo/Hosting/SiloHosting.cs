@@ -45,6 +45,7 @@ public static class SiloHosting
         services.AddSingleton<SessionStore>();
         services.AddSingleton<RowEventStore>();
         services.AddSingleton<IRowEventLog>(sp => sp.GetRequiredService<RowEventStore>());
+        services.AddSingleton<SessionQueries>();
         services.AddSingleton<RollupStore>();
         return services;
     }

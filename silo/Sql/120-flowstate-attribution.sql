@@ -16,13 +16,26 @@ create index if not exists rollup_contrib_subject on rollup_contrib (org, subjec
 
 -- The sessions table of the attribution surface: how each session got its project, the working
 -- context the classifier learns from, and the indexes behind its sorts and filters (every page
--- is a keyset range on one of them, so deep pages cost what the first does).
+-- is a keyset range on one of them, so deep pages cost what the first does). Text sort keys and
+-- the id tie-breaker use the "C" collation: byte order, the same in every database, and cheap.
 alter table sessions add column if not exists project_source text;
 alter table sessions add column if not exists context_key text;
 alter table sessions add column if not exists total_tokens bigint generated always as (input_tokens + output_tokens + cached_input_tokens) stored;
-create index if not exists sessions_by_start on sessions (org, started_at, id);
-create index if not exists sessions_by_cost on sessions (org, cost_usd, id);
-create index if not exists sessions_by_tokens on sessions (org, total_tokens, id);
-create index if not exists sessions_by_model on sessions (org, model, id);
-create index if not exists sessions_by_person on sessions (org, person_id, started_at, id);
-create index if not exists sessions_by_project on sessions (org, project_id, started_at, id);
+-- Replaced by the sessions_page_* indexes below (same columns, id in the "C" collation).
+drop index if exists sessions_by_start;
+drop index if exists sessions_by_cost;
+drop index if exists sessions_by_tokens;
+drop index if exists sessions_by_model;
+drop index if exists sessions_by_person;
+drop index if exists sessions_by_project;
+drop index if exists sessions_page_model;
+-- One per order of the table (org scope: a page is a backward or forward range scan from the cursor).
+-- The MODEL order breaks ties by start time, so each model's window is one range of its index.
+create index if not exists sessions_page_start on sessions (org, started_at, id collate "C");
+create index if not exists sessions_page_cost on sessions (org, cost_usd, id collate "C");
+create index if not exists sessions_page_tokens on sessions (org, total_tokens, id collate "C");
+create index if not exists sessions_page_model_start on sessions (org, model collate "C", started_at, id collate "C");
+-- A person's or a project's sessions newest first (My AI Usage, the project scope), and the
+-- candidates of a team scope (person_id = any(...)) when the team is a small part of the org.
+create index if not exists sessions_page_person on sessions (org, person_id, started_at, id collate "C");
+create index if not exists sessions_page_project on sessions (org, project_id, started_at, id collate "C");

@@ -119,6 +119,24 @@ public sealed class AttributionTests(FlowstateCluster cluster)
         Assert.Equal("INVALID_INPUT", await org.ErrorCodeAsync("{ attribution { topSpenders(first: 500) { key } } }"));
     }
 
+    [Theory]
+    [InlineData("""{ people: [{ id: "zed", name: "Zed", allocations: [{ teamId: "platform", fte: "0.7", effectiveFrom: "2026-02-01" }, { teamId: "support", fte: "0.4", effectiveFrom: "2026-02-01" }] }] }""", "INVALID_INPUT")]
+    [InlineData("""{ teams: [{ id: "platform", name: "Platform", parentId: "platform-db", costCentreId: "eng" }] }""", "INVALID_INPUT")]
+    [InlineData("""{ teams: [{ id: "new", name: "New", parentId: "nope" }] }""", "NOT_FOUND")]
+    [InlineData("""{ people: [{ id: "zed", name: "Zed", allocations: [{ teamId: "nope", fte: 1 }] }] }""", "NOT_FOUND")]
+    [InlineData("""{ people: [{ id: "zed", name: "Zed", allocations: [{ teamId: "platform", fte: "abc" }] }] }""", "INVALID_INPUT")]
+    public async Task BadWorkforce_IsRejectedWhole_AndChangesNothing(string input, string code)
+    {
+        var org = await OrgAsync(cluster);
+        var counts = await org.DataAsync("mutation { upsertWorkforce(input: {}) { teams people } }");
+        // Each bad upsert also carries a good cost centre, which must not land either.
+        var mutation = "mutation { upsertWorkforce(input: { costCentres: [{ id: \"extra\", name: \"Extra\" }], " + input.TrimStart('{') + ") { teams } }";
+        Assert.Equal(code, await org.ErrorCodeAsync(mutation));
+        Assert.Equal(counts.ToString(), (await org.DataAsync("mutation { upsertWorkforce(input: {}) { teams people } }")).ToString());
+        Assert.Equal(["eng", "ops"], (await org.Grains.GetGrain<IOrgGrain>(org.Id).GetWorkforceAsync(-1))!.CostCentres.Keys.Order());
+        Assert.Equal("platform", (await org.Grains.GetGrain<IOrgGrain>(org.Id).GetWorkforceAsync(-1))!.Teams["platform-db"].ParentId);
+    }
+
     [Fact]
     public async Task Banner_NamesWhatIsMissing_AndClearsOnceTheDataArrives()
     {
@@ -132,5 +150,73 @@ public sealed class AttributionTests(FlowstateCluster cluster)
         await org.ObserveAsync(Enumerable.Range(0, 240).Select(i =>
             TestOrg.Session($"s{i}", people[i % 4], day.AddDays(i % 20).ToString("O"), 0.5m)).ToArray());
         Assert.Equal(JsonValueKind.Null, (await ViewAsync(org)).GetProperty("banner").ValueKind);
+    }
+}
+
+/// <summary>Workforce changes, the plan allowance and crash repair, seen through the rollups.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class AttributionChangeTests(FlowstateCluster cluster)
+{
+    private static readonly DateOnly Jan1 = new(2026, 1, 1);
+
+    private static Task<Flowstate.Attribution.AttributionView> ViewAsync(TestOrg org, Flowstate.Attribution.Scope scope,
+        Flowstate.Attribution.DateRange range = Flowstate.Attribution.DateRange.LastYear,
+        Flowstate.Attribution.CostMode mode = Flowstate.Attribution.CostMode.Market) =>
+        org.Grains.GetGrain<Flowstate.Attribution.IAttributionGrain>(org.Id).GetViewAsync(new(scope, range, mode, null));
+
+    private static Task UpsertAsync(TestOrg org, IReadOnlyList<Team>? teams = null, IReadOnlyList<Person>? people = null) =>
+        org.Grains.GetGrain<IOrgGrain>(org.Id).UpsertWorkforceAsync(new WorkforceUpsert(
+            [new CostCentre("eng", "Engineering"), new CostCentre("ops", "Operations")], teams ?? [], people ?? [], [], []));
+
+    [Fact]
+    public async Task MovingSomeone_MovesSpendFromTheEffectiveDateOn_AndKeepsEarlierMonths()
+    {
+        var org = await TestOrg.CreateAsync(cluster);
+        await UpsertAsync(org, [new Team("a", "A", null, "eng", null), new Team("b", "B", null, "ops", null)],
+            [new Person("alice", "alice@acme.example", "Alice", PersonKind.Employee, [new Allocation("a", 1m, Jan1)])]);
+        await org.ObserveAsync(
+            TestOrg.Session("sep", "alice", "2026-09-10T10:00:00Z", 3m),
+            TestOrg.Session("oct", "alice", "2026-10-20T10:00:00Z", 5m),
+            TestOrg.Session("nov", "alice", "2026-11-05T10:00:00Z", 7m));
+        Assert.Equal(15m, (await ViewAsync(org, new(TeamId: "a"))).Total);
+
+        // From 15 October alice works half in B: her October sessions after that and November split.
+        await UpsertAsync(org, people: [new Person("alice", "alice@acme.example", "Alice", PersonKind.Employee,
+            [new Allocation("a", 1m, Jan1), new Allocation("a", 0.5m, new DateOnly(2026, 10, 15)), new Allocation("b", 0.5m, new DateOnly(2026, 10, 15))])]);
+        Assert.Equal(9m, (await ViewAsync(org, new(TeamId: "a"))).Total);
+        Assert.Equal(6m, (await ViewAsync(org, new(TeamId: "b"))).Total);
+        Assert.Equal(6m, (await ViewAsync(org, new(CostCentreId: "ops"))).Total);
+        Assert.Equal(15m, (await ViewAsync(org, Flowstate.Attribution.Scope.Org)).Total);
+    }
+
+    [Fact]
+    public async Task MovingATeamInTheTree_MovesTheCurrentMonth_AndKeepsHistory()
+    {
+        var org = await TestOrg.CreateAsync(cluster);
+        Team[] tree = [new("root-a", "Root A", null, "eng", null), new("root-b", "Root B", null, "ops", null), new("leaf", "Leaf", "root-a", null, null)];
+        await UpsertAsync(org, tree, [new Person("bob", "bob@acme.example", "Bob", PersonKind.Employee, [new Allocation("leaf", 1m, Jan1)])]);
+        await org.ObserveAsync(TestOrg.Session("oct", "bob", "2026-10-07T10:00:00Z", 2m), TestOrg.Session("nov", "bob", "2026-11-07T10:00:00Z", 4m));
+        Assert.Equal(6m, (await ViewAsync(org, new(TeamId: "root-a"))).Total);
+
+        await UpsertAsync(org, [tree[2] with { ParentId = "root-b" }]);   // the clock says November
+        Assert.Equal(2m, (await ViewAsync(org, new(TeamId: "root-a"))).Total);
+        Assert.Equal(4m, (await ViewAsync(org, new(TeamId: "root-b"))).Total);
+        Assert.Equal(4m, (await ViewAsync(org, new(CostCentreId: "ops"))).Total);
+        Assert.Equal(6m, (await ViewAsync(org, new(TeamId: "leaf"))).Total);
+    }
+
+    [Fact]
+    public async Task Incremental_ConsumesTheAllowanceInStartOrder_AndALateSessionRecomputesItsMonth()
+    {
+        var org = await TestOrg.CreateAsync(cluster, included: 10m);
+        await org.ObserveAsync(TestOrg.Session("s2", "alice", "2026-11-05T10:00:00Z", 6m), TestOrg.Session("s3", "alice", "2026-11-06T10:00:00Z", 7m),
+                               TestOrg.Session("o1", "alice", "2026-10-06T10:00:00Z", 4m));
+        var alice = new Flowstate.Attribution.Scope(PersonId: "alice");
+        Assert.Equal(3m, (await ViewAsync(org, alice, mode: Flowstate.Attribution.CostMode.Incremental)).Total);   // November: 6 + 7 - 10; October is covered
+        Assert.Equal(17m, (await ViewAsync(org, alice)).Total);
+
+        await org.ObserveAsync(TestOrg.Session("s1", "alice", "2026-11-01T10:00:00Z", 5m));   // arrives late, started first
+        Assert.Equal(8m, (await ViewAsync(org, alice, mode: Flowstate.Attribution.CostMode.Incremental)).Total);
+        Assert.Equal(8m, (await ViewAsync(org, Flowstate.Attribution.Scope.Org, mode: Flowstate.Attribution.CostMode.Incremental)).Total);
     }
 }

@@ -71,6 +71,32 @@ public sealed class DurabilityTests(FlowstateCluster cluster)
         Assert.Equal(0, await sweeper.SweepAsync(TimeSpan.FromHours(1)));
     }
 
+    /// <summary>
+    /// The same for attribution: rollups that never received a subject-month's push (its rows
+    /// removed, as if the silo died between the subject-month's write and its pushes) are rebuilt
+    /// by the repair sweep from the subject-month's stored pending pushes.
+    /// </summary>
+    [Fact]
+    public async Task RollupPushes_LostInACrash_AreRepairedAfterRestart()
+    {
+        var org = await TestOrg.CreateAsync(cluster);
+        await org.ObserveAsync(TestOrg.Session("s1", "alice", "2026-11-12T10:00:00Z", 6m), TestOrg.Session("s2", "bob", "2026-11-13T10:00:00Z", 2.5m));
+        Flowstate.Attribution.IAttributionGrain Attribution() => cluster.Grains.GetGrain<Flowstate.Attribution.IAttributionGrain>(org.Id);
+        var request = new Flowstate.Attribution.AttributionRequest(Flowstate.Attribution.Scope.Org,
+            Flowstate.Attribution.DateRange.Last30Days, Flowstate.Attribution.CostMode.Market, null);
+        Assert.Equal(8.5m, (await Attribution().GetViewAsync(request)).Total);
+
+        await cluster.RestartAsync();
+        await cluster.Database.ExecuteAsync($"delete from rollup_contrib where org = '{org.Id}' and subject = 'p:alice'");
+        Assert.Equal(2.5m, (await Attribution().GetViewAsync(request)).Total);
+
+        var sweeper = new RepairSweeper(NpgsqlDataSource.Create(cluster.Database.ConnectionString), cluster.Grains,
+            new FlowstateOptions { ServiceId = FlowstateCluster.ServiceId }, NullLogger<RepairSweeper>.Instance);
+        Assert.True(await sweeper.SweepAsync(TimeSpan.FromHours(1)) >= 1);
+        Assert.Equal(8.5m, (await Attribution().GetViewAsync(request)).Total);
+        Assert.Equal(0, await sweeper.SweepAsync(TimeSpan.FromHours(1)));
+    }
+
     private async Task<PeriodSummary> FreshSummary(TestOrg org)
     {
         await cluster.RestartAsync();   // the period rebuilds from the (tampered) ledger
