@@ -13,7 +13,7 @@ using Flowstate.Silo.Options;
 using Npgsql;
 
 // Flowstate benchmark: each figure next to its ceiling, measured in one run on this machine.
-// Usage: ./flowstate bench [--seconds 15] [--rows 20000] [--sessions 100000] [--subscribers 1000] [--probe-rate 10]
+// Usage: ./flowstate bench [--seconds 15] [--rows 20000] [--sessions 100000] [--subscribers 1000] [--probe-rate 10] [--rounds 2]
 //        ./flowstate bench attribution [--people 5000] [--teams 300] [--sessions 1000000]   (see AttributionBench)
 if (args.FirstOrDefault() == "attribution") return await Flowstate.Bench.AttributionBench.RunAsync(args);
 var seconds = Arg("--seconds", 15);
@@ -21,6 +21,7 @@ var rowCount = Arg("--rows", 20_000);
 var sessionCount = Arg("--sessions", 100_000);
 var subscriberCount = Arg("--subscribers", 1000);
 var probeRate = Arg("--probe-rate", 10);
+var rounds = Arg("--rounds", 2);
 const int Clients = 16;
 var writtenOff = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(); // row id → currently WRITTEN_OFF
 
@@ -60,62 +61,79 @@ var rowBatches = Enumerable.Range(0, rowCount).Select(i => new
 }).Chunk(500).ToList();
 var rowsPerSecond = await Throughput(rowBatches, 4, b => Gql("mutation($i: IngestBillingRowsInput!) { ingestBillingRows(input: $i) { accepted } }", new { i = new { providerId = "bench", rows = b } })) * 500;
 
-// 3. applyRowAction over HTTP: each client flips its own rows WRITE_OFF ⇄ REOPEN (all rows are in 2026-10).
-var load = await ActionLoadAsync(seconds);
-var actions = load.Actions;
-var actionsPerSecond = load.PerSecond;
-var all = load.Latencies;
-
-// 4. The same load while WebSocket subscribers listen to rowStatusChanged on 2026-11; a probe client acts on
-//    2026-11 rows at a fixed pace and every subscriber receives each probe change (the load's October changes
-//    are logged, published and filtered out per subscriber on the server).
+// 3. applyRowAction over HTTP: each client flips its own rows WRITE_OFF ⇄ REOPEN (all rows are in 2026-10), with no
+//    subscriber (A) and while WebSocket subscribers listen to rowStatusChanged on 2026-11 (B). In B a probe client acts
+//    on 2026-11 rows at a fixed pace and every subscriber receives each probe change; the load's October changes are
+//    logged and published too, and filtered out on the server. A and B alternate in `rounds` rounds, so that a change
+//    in what else runs on the machine weighs on both alike.
 var probeRows = Enumerable.Range(0, 200).Select(i => new { externalId = $"probe{i}", subject = "p0", usageDate = "2026-11-02", totalCostUsd = "5" }).ToArray();
 await Gql("mutation($i: IngestBillingRowsInput!) { ingestBillingRows(input: $i) { accepted } }", new { i = new { providerId = "bench", rows = probeRows } });
 var feeds = app.Services.GetRequiredService<SubscriptionMetrics>();
 var hub = app.Services.GetRequiredService<EventHub>();
 var wsUri = new Uri(options.Http.Replace("http", "ws") + "/graphql");
-var connectWatch = Stopwatch.StartNew();
-var subscribers = new List<BenchSubscriber>();
-foreach (var chunk in Enumerable.Range(0, subscriberCount).Chunk(50))
-    subscribers.AddRange(await Task.WhenAll(chunk.Select(_ => BenchSubscriber.ConnectAsync(wsUri,
-        "subscription { rowStatusChanged(period: \"2026-11\") { cursor version toStatus row { id } } }"))));
-// Identical live subscriptions share one feed and one execution per event (SharedSubscriptions), so "live" is:
-// every operation registered and the shared feed past its start.
-for (var waited = Stopwatch.StartNew(); GraphQLWebSocketEndpoint.ActiveSubscriptions < subscriberCount || feeds.LiveRowFeeds < 1; await Task.Delay(50))
-    if (waited.Elapsed > TimeSpan.FromSeconds(60) || subscribers.Any(s => s.Error is not null))
-        throw new InvalidOperationException($"{GraphQLWebSocketEndpoint.ActiveSubscriptions} of {subscriberCount} subscriptions registered; first failure: {subscribers.FirstOrDefault(s => s.Error is not null)?.Error}");
-var connectSeconds = connectWatch.Elapsed.TotalSeconds;
-var streamSubscriptions = hub.StreamSubscriptions;
-var sharedFeeds = feeds.Feeds;
-
-var acks = new System.Collections.Concurrent.ConcurrentDictionary<(string, int), long>();
-using var probeStop = new CancellationTokenSource();
-var probe = Task.Run(async () =>
+var probeWrittenOff = new bool[probeRows.Length];
+var probeCount = 0;
+var without = new List<(long Actions, double Seconds, double[] Latencies)>();
+var with = new List<(long Actions, double Seconds, double[] Latencies)>();
+var deliveries = new List<double>();
+long missing = 0, duplicates = 0, probes = 0;
+double connectSeconds = 0;
+int streamSubscriptions = 0, sharedFeeds = 0, feedsAfter = 0, streamsAfter = 0;
+for (var round = 0; round < rounds; round++)
 {
-    var writtenOff = new bool[probeRows.Length];
-    for (var n = 0; !probeStop.IsCancellationRequested; n++)
+    without.Add(await ActionLoadAsync(seconds / (double)rounds));
+
+    var connectWatch = Stopwatch.StartNew();
+    var subscribers = new List<BenchSubscriber>();
+    foreach (var chunk in Enumerable.Range(0, subscriberCount).Chunk(50))
+        subscribers.AddRange(await Task.WhenAll(chunk.Select(_ => BenchSubscriber.ConnectAsync(wsUri,
+            "subscription { rowStatusChanged(period: \"2026-11\") { cursor version toStatus row { id } } }"))));
+    // Identical live subscriptions share one feed and one execution per event (SharedSubscriptions), so "live" is:
+    // every operation registered and the shared feed past its start.
+    for (var waited = Stopwatch.StartNew(); GraphQLWebSocketEndpoint.ActiveSubscriptions < subscriberCount || feeds.LiveRowFeeds < 1; await Task.Delay(50))
+        if (waited.Elapsed > TimeSpan.FromSeconds(60) || subscribers.Any(s => s.Error is not null))
+            throw new InvalidOperationException($"{GraphQLWebSocketEndpoint.ActiveSubscriptions} of {subscriberCount} subscriptions registered; first failure: {subscribers.FirstOrDefault(s => s.Error is not null)?.Error}");
+    connectSeconds = Math.Max(connectSeconds, connectWatch.Elapsed.TotalSeconds);
+    (streamSubscriptions, sharedFeeds) = (hub.StreamSubscriptions, feeds.Feeds);
+
+    var acks = new System.Collections.Concurrent.ConcurrentDictionary<(string, int), long>();
+    using var probeStop = new CancellationTokenSource();
+    var probe = Task.Run(async () =>
     {
-        var i = n % probeRows.Length;
-        var rowId = GrainKeys.RowId("bench", probeRows[i].externalId);
-        var response = await GqlData("mutation($i: RowActionInput!) { applyRowAction(input: $i) { row { id version } } }",
-            new { i = new { rowId, action = writtenOff[i] ? "REOPEN" : "WRITE_OFF", note = "probe" } });
-        acks[(rowId, response["applyRowAction"]!["row"]!["version"]!.GetValue<int>())] = Stopwatch.GetTimestamp();
-        writtenOff[i] = !writtenOff[i];
-        await Task.Delay(1000 / Math.Max(1, probeRate));
-    }
-});
-var loaded = await ActionLoadAsync(seconds);
-probeStop.Cancel();
-await probe;
-await Task.Delay(1000); // let the last probe events arrive
-var arrivals = subscribers.SelectMany(s => s.Arrivals).ToList();
-var deliveryLatencies = arrivals.Where(a => acks.ContainsKey((a.RowId, a.Version)))
-    .Select(a => Stopwatch.GetElapsedTime(acks[(a.RowId, a.Version)], a.At).TotalMilliseconds).Order().ToArray();
-var missing = (long)acks.Count * subscriberCount - deliveryLatencies.Length;
-var duplicates = subscribers.Sum(s => s.Arrivals.Count - s.Arrivals.Select(a => (a.RowId, a.Version)).Distinct().Count());
-await Task.WhenAll(subscribers.Select(s => s.DisposeAsync().AsTask()));
-var releaseWatch = Stopwatch.StartNew();
-while ((feeds.Feeds > 0 || hub.StreamSubscriptions > 0) && releaseWatch.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(20);
+        while (!probeStop.IsCancellationRequested)
+        {
+            var i = probeCount++ % probeRows.Length;
+            var rowId = GrainKeys.RowId("bench", probeRows[i].externalId);
+            var response = await GqlData("mutation($i: RowActionInput!) { applyRowAction(input: $i) { row { id version } } }",
+                new { i = new { rowId, action = probeWrittenOff[i] ? "REOPEN" : "WRITE_OFF", note = "probe" } });
+            acks[(rowId, response["applyRowAction"]!["row"]!["version"]!.GetValue<int>())] = Stopwatch.GetTimestamp();
+            probeWrittenOff[i] = !probeWrittenOff[i];
+            await Task.Delay(1000 / Math.Max(1, probeRate));
+        }
+    });
+    with.Add(await ActionLoadAsync(seconds / (double)rounds));
+    probeStop.Cancel();
+    await probe;
+    await Task.Delay(1000); // let the last probe events arrive
+    var arrivals = subscribers.SelectMany(s => s.Arrivals).ToList();
+    var matched = arrivals.Where(a => acks.ContainsKey((a.RowId, a.Version)))
+        .Select(a => Stopwatch.GetElapsedTime(acks[(a.RowId, a.Version)], a.At).TotalMilliseconds).ToList();
+    deliveries.AddRange(matched);
+    probes += acks.Count;
+    missing += (long)acks.Count * subscriberCount - matched.Count;
+    duplicates += subscribers.Sum(s => s.Arrivals.Count - s.Arrivals.Select(a => (a.RowId, a.Version)).Distinct().Count());
+    await Task.WhenAll(subscribers.Select(s => s.DisposeAsync().AsTask()));
+    var releaseWatch = Stopwatch.StartNew();
+    while ((feeds.Feeds > 0 || hub.StreamSubscriptions > 0) && releaseWatch.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(20);
+    (feedsAfter, streamsAfter) = (feeds.Feeds, hub.StreamSubscriptions);
+}
+var actions = without.Sum(w => w.Actions);
+var actionsPerSecond = actions / without.Sum(w => w.Seconds);
+var all = without.SelectMany(w => w.Latencies).Order().ToArray();
+var loadedActions = with.Sum(w => w.Actions);
+var loadedPerSecond = loadedActions / with.Sum(w => w.Seconds);
+var loadedLatencies = with.SelectMany(w => w.Latencies).Order().ToArray();
+var deliveryLatencies = deliveries.Order().ToArray();
 
 // Ceilings: the same number of raw grain calls, and of PostgreSQL inserts, at the same concurrency.
 var rawCalls = (int)actions;
@@ -134,14 +152,14 @@ Row("billing-row ingest (rows/s)", $"{rowsPerSecond:N0}", $"{pgInsertsPerSecond:
 Row("session ingest, durable (sessions/s)", $"{sessionsPerSecond:N0}", $"{pgBulkRowsPerSecond:N0} bulk-inserted rows/s", Ratio(sessionsPerSecond, pgBulkRowsPerSecond), "≥ 20,000");
 Console.WriteLine();
 Row($"with {subscriberCount:N0} WebSocket subscribers", "listening", "without subscribers", "ratio", "target");
-Row("applyRowAction over HTTP (actions/s)", $"{loaded.PerSecond:N0}", $"{actionsPerSecond:N0}", Ratio(loaded.PerSecond, actionsPerSecond), "≥ 80 %");
-Row("  latency p50 / p99 (ms)", $"{Pct(loaded.Latencies, 50):0.0} / {Pct(loaded.Latencies, 99):0.0}", $"{Pct(all, 50):0.0} / {Pct(all, 99):0.0}", "", "");
+Row("applyRowAction over HTTP (actions/s)", $"{loadedPerSecond:N0}", $"{actionsPerSecond:N0}", Ratio(loadedPerSecond, actionsPerSecond), "≥ 80 %");
+Row("  latency p50 / p99 (ms)", $"{Pct(loadedLatencies, 50):0.0} / {Pct(loadedLatencies, 99):0.0}", $"{Pct(all, 50):0.0} / {Pct(all, 99):0.0}", "", "");
 Row("ack → arrival at each subscriber (ms)", $"{Pct(deliveryLatencies, 50):0.0} / {Pct(deliveryLatencies, 99):0.0}", "p50 / p99", "", "p99 ≤ 50");
-Console.WriteLine($"\n{acks.Count:N0} probe actions ({probeRate}/s) × {subscriberCount:N0} subscribers: {deliveryLatencies.Length:N0} events delivered, " +
+Console.WriteLine($"\n{probes:N0} probe actions (≤ {probeRate}/s) × {subscriberCount:N0} subscribers: {deliveryLatencies.Length:N0} events delivered, " +
                   $"{missing:N0} missing, {duplicates:N0} duplicated; max {deliveryLatencies.LastOrDefault():0.0} ms.");
 Console.WriteLine($"{subscriberCount:N0} subscribers connected and live in {connectSeconds:0.0}s over {streamSubscriptions} Orleans stream subscription(s) and {sharedFeeds} shared feed(s); " +
-                  $"after they left: {feeds.Feeds} feeds, {hub.StreamSubscriptions} stream subscriptions.");
-Console.WriteLine($"\n{actions:N0} + {loaded.Actions:N0} actions in 2 × {seconds}s; {rowCount:N0} rows; {sessionCount:N0} sessions.");
+                  $"after they left: {feedsAfter} feeds, {streamsAfter} stream subscriptions.");
+Console.WriteLine($"\n{actions:N0} + {loadedActions:N0} actions in 2 × {seconds}s ({rounds} rounds of each); {rowCount:N0} rows; {sessionCount:N0} sessions.");
 return 0;
 
 async Task Gql(string query, object? variables = null) => await GqlData(query, variables);
@@ -155,7 +173,7 @@ async Task<JsonObject> GqlData(string query, object? variables = null)
 }
 
 /// <summary>16 clients, each flipping its own October rows WRITE_OFF ⇄ REOPEN for <paramref name="forSeconds"/>.</summary>
-async Task<(long Actions, double PerSecond, double[] Latencies)> ActionLoadAsync(int forSeconds)
+async Task<(long Actions, double Seconds, double[] Latencies)> ActionLoadAsync(double forSeconds)
 {
     var latencies = new List<double>[Clients];
     var count = 0L;
@@ -177,7 +195,7 @@ async Task<(long Actions, double PerSecond, double[] Latencies)> ActionLoadAsync
             Interlocked.Increment(ref count);
         }
     }));
-    return (count, count / watch.Elapsed.TotalSeconds, latencies.SelectMany(l => l).Order().ToArray());
+    return (count, watch.Elapsed.TotalSeconds, latencies.SelectMany(l => l).ToArray());
 }
 
 static async Task<double> Throughput<T>(IReadOnlyList<T> items, int parallel, Func<T, Task> work)
