@@ -16,7 +16,7 @@ namespace Flowstate.Attribution;
 public sealed class AttributionGrain(BusinessClock clock) : Grain, IAttributionGrain
 {
     private static readonly TimeSpan ProviderNamesTtl = TimeSpan.FromSeconds(30);
-    private WorkforceModel? _model;
+    private WorkforceCache? _workforce;
     private (DateTimeOffset At, IReadOnlyDictionary<string, string> Names)? _providers;
     private readonly BoundedCache<(string Grain, SliceQuery Query), RollupSlice> _slices = new(1024);
     private readonly BoundedCache<string, (long[] Versions, RollupSlice Sum)> _sums = new(128);
@@ -90,12 +90,7 @@ public sealed class AttributionGrain(BusinessClock clock) : Grain, IAttributionG
     private static string Fingerprint(SliceQuery q) =>
         $"{q.From:yyyyMMdd}-{q.To:yyyyMMdd}:{q.Filter.ProjectId}:{q.Filter.CostCentreId}:{q.Filter.Subject}:{(q.Filter.TeamIds is null ? "" : string.Join(',', q.Filter.TeamIds.Order()))}";
 
-    private async Task<WorkforceModel> ModelAsync()
-    {
-        var snapshot = await GrainFactory.GetGrain<IOrgGrain>(Org).GetWorkforceAsync(_model?.Version ?? -1);
-        if (snapshot is not null) _model = new WorkforceModel(snapshot);
-        return _model!;
-    }
+    private Task<WorkforceModel> ModelAsync() => (_workforce ??= new WorkforceCache(GrainFactory, Org)).GetAsync();
 
     private async Task<IReadOnlyDictionary<string, string>> ProviderNamesAsync()
     {

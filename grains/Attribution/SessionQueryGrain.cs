@@ -14,7 +14,7 @@ namespace Flowstate.Attribution;
 [StatelessWorker, GrainType("session-query")]
 public sealed class SessionQueryGrain(SessionQueries queries, BusinessClock clock) : Grain, ISessionQueryGrain
 {
-    private WorkforceModel? _model;
+    private WorkforceCache? _workforce;
 
     private string Org => this.GetPrimaryKeyString();
 
@@ -101,10 +101,5 @@ public sealed class SessionQueryGrain(SessionQueries queries, BusinessClock cloc
 
     private static DateTimeOffset Midnight(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
 
-    private async Task<WorkforceModel> ModelAsync()
-    {
-        var snapshot = await GrainFactory.GetGrain<IOrgGrain>(Org).GetWorkforceAsync(_model?.Version ?? -1);
-        if (snapshot is not null) _model = new WorkforceModel(snapshot);
-        return _model!;
-    }
+    private Task<WorkforceModel> ModelAsync() => (_workforce ??= new WorkforceCache(GrainFactory, Org)).GetAsync();
 }

@@ -63,7 +63,20 @@ public sealed class SubjectMonthGrain(
     }
 
     public Task<RollupSlice?> SummarizeAsync(SliceQuery query, long knownVersion) =>
-        Task.FromResult(knownVersion == S.Version ? null : RollupIndex.Sum([new Contribution(SubjectKey, S.Version, Cells())], query) with { Version = S.Version });
+        Task.FromResult(knownVersion == S.Version ? null : Index().Summarize(query) with { Version = S.Version });
+
+    /// <summary>The subject's own cells as a one-subject rollup, kept until the next change.</summary>
+    private RollupIndex Index()
+    {
+        if (_index is null)
+        {
+            _index = new RollupIndex(Month);
+            _index.Apply(new Contribution(SubjectKey, S.Version, Cells()));
+        }
+        return _index;
+    }
+
+    private RollupIndex? _index;
 
     public async Task EnsurePushedAsync()
     {
@@ -82,7 +95,7 @@ public sealed class SubjectMonthGrain(
     {
         S.Plan = plan;
         S.Version++;
-        _cells = null;
+        (_cells, _index) = (null, null);
         var targets = RollupSplit.Targets(Cells(), plan).Keys.ToList();
         S.Pending = targets.Union(S.Targets).Union(S.Pending).ToList();
         S.Targets = targets;

@@ -21,7 +21,7 @@ public sealed class IngestionGrain(SessionStore sessionStore, BusinessClock cloc
     private const int Parallelism = 64;
 
     private string Org => this.GetPrimaryKeyString();
-    private WorkforceSnapshot? _workforce;
+    private WorkforceCache? _workforce;
 
     public async Task<IngestResult> IngestBillingRowsAsync(string providerId, IReadOnlyList<BillingRowRequest> rows)
     {
@@ -69,7 +69,7 @@ public sealed class IngestionGrain(SessionStore sessionStore, BusinessClock cloc
     {
         var org = GrainFactory.GetGrain<IOrgGrain>(Org);
         var directory = await org.GetDirectoryAsync();
-        var workforce = _workforce = await org.GetWorkforceAsync(_workforce?.Version ?? -1) ?? _workforce!;
+        var workforce = (await (_workforce ??= new WorkforceCache(GrainFactory, Org)).GetAsync()).Snapshot;
         var providerIds = sessions.Select(s => s.ProviderId).OfType<string>().Distinct().ToList();
         var views = await Task.WhenAll(providerIds.Select(id => GrainFactory.GetGrain<IProviderGrain>(GrainKeys.Join(Org, id)).GetAsync()));
         var providers = views.OfType<ProviderView>().ToDictionary(v => v.Config.Id);

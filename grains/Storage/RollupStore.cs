@@ -1,15 +1,14 @@
 using Flowstate.Attribution;
 using Npgsql;
-using Orleans.Serialization;
 
 namespace Flowstate.Storage;
 
 /// <summary>
 /// The durable form of rollups: <c>rollup_contrib</c> holds each subject-month's latest
-/// contribution to each rollup, its cells in Orleans' binary format. Writes are version-guarded
+/// contribution to each rollup, its cells in <see cref="ContributionCodec"/>'s form. Writes are version-guarded
 /// upserts, so a replayed or reordered push never overwrites a newer one.
 /// </summary>
-public sealed class RollupStore(NpgsqlDataSource db, Serializer serializer)
+public sealed class RollupStore(NpgsqlDataSource db)
 {
     public async Task<List<Contribution>> LoadAsync(string org, string scope, Period month)
     {
@@ -20,7 +19,7 @@ public sealed class RollupStore(NpgsqlDataSource db, Serializer serializer)
         var result = new List<Contribution>();
         await using var r = await cmd.ExecuteReaderAsync();
         while (await r.ReadAsync())
-            result.Add(new Contribution(r.GetString(0), r.GetInt64(1), serializer.Deserialize<ScopeCell[]>(r.GetFieldValue<byte[]>(2)) ?? []));
+            result.Add(new Contribution(r.GetString(0), r.GetInt64(1), ContributionCodec.Decode(r.GetFieldValue<byte[]>(2))));
         return result;
     }
 
@@ -41,7 +40,7 @@ public sealed class RollupStore(NpgsqlDataSource db, Serializer serializer)
         cmd.Parameters.AddWithValue(month.ToString());
         cmd.Parameters.AddWithValue(batch.Select(c => c.Subject).ToArray());
         cmd.Parameters.AddWithValue(batch.Select(c => c.Version).ToArray());
-        cmd.Parameters.AddWithValue(batch.Select(c => serializer.SerializeToArray(c.Cells.ToArray())).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(c => ContributionCodec.Encode(c.Cells)).ToArray());
         await cmd.ExecuteNonQueryAsync();
     }
 }

@@ -20,23 +20,10 @@ public sealed class AttributionTests(FlowstateCluster cluster)
             children { scope { level id name } amount } } }
         """;
 
-    /// <summary>
-    /// eng: platform (bob 1.0, carol 0.5, rest unallocated) ⊃ platform-db (alice 0.6);
-    /// ops: support (alice 0.4). dave has no allocation at all.
-    /// </summary>
     private static async Task<TestOrg> OrgAsync(FlowstateCluster cluster)
     {
         var org = await TestOrg.CreateAsync(cluster);
-        var from = new DateOnly(2026, 1, 1);
-        await org.Grains.GetGrain<IOrgGrain>(org.Id).UpsertWorkforceAsync(new WorkforceUpsert(
-            [new CostCentre("eng", "Engineering"), new CostCentre("ops", "Operations")],
-            [new Team("platform", "Platform", null, "eng", null), new Team("platform-db", "Platform DB", "platform", null, null),
-             new Team("support", "Support", null, "ops", null)],
-            [new Person("alice", "alice@acme.example", "Alice", PersonKind.Employee, [new Allocation("platform-db", 0.6m, from), new Allocation("support", 0.4m, from)]),
-             new Person("bob", "bob@acme.example", "Bob", PersonKind.Employee, [new Allocation("platform", 1m, from)]),
-             new Person("carol", "carol@acme.example", "Carol", PersonKind.Contractor, [new Allocation("platform", 0.5m, from)]),
-             new Person("dave", "dave@acme.example", "Dave", PersonKind.Employee, [])],
-            [new Project("web", "Web app", ["github.com/acme/web"])], []));
+        await org.UseSmallWorkforceAsync();
         return org;
     }
 

@@ -63,18 +63,10 @@ public sealed class SessionsTests(FlowstateCluster cluster)
     {
         var org = await TestOrg.CreateAsync(cluster, included: included);
         await org.Provider("cursor").ConfigureAsync(new ProviderConfig("cursor", "Cursor", "coding", ProviderPlan.None, [], MatchTolerance.Default));
-        var from = new DateOnly(2026, 1, 1);
-        var moved = new DateOnly(2026, 11, 10);
-        await org.Grains.GetGrain<IOrgGrain>(org.Id).UpsertWorkforceAsync(new WorkforceUpsert(
-            [new CostCentre("eng", "Engineering"), new CostCentre("ops", "Operations")],
-            [new Team("platform", "Platform", null, "eng", null), new Team("platform-db", "Platform DB", "platform", null, null),
-             new Team("support", "Support", null, "ops", null)],
-            [new Person("alice", "alice@acme.example", "Alice", PersonKind.Employee, [new Allocation("platform-db", 0.6m, from), new Allocation("support", 0.4m, from)]),
-             new Person("bob", "bob@acme.example", "Bob", PersonKind.Employee, [new Allocation("platform", 1m, from)]),
-             new Person("carol", "carol@acme.example", "Carol", PersonKind.Contractor, [new Allocation("platform", 0.5m, from)]),
-             new Person("dave", "dave@acme.example", "Dave", PersonKind.Employee, []),
-             new Person("erin", "erin@acme.example", "Erin", PersonKind.Employee, [new Allocation("support", 1m, from), new Allocation("platform", 1m, moved)])],
-            [new Project("web", "Web app", ["github.com/acme/web"]), new Project("api", "API", ["github.com/acme/api"]), new Project("docs", "Docs", [])], []));
+        await org.UseSmallWorkforceAsync(
+            [new Person("erin", "erin@acme.example", "Erin", PersonKind.Employee,
+                [new Allocation("support", 1m, new DateOnly(2026, 1, 1)), new Allocation("platform", 1m, new DateOnly(2026, 11, 10))])],
+            [new Project("web", "Web app", ["github.com/acme/web"]), new Project("api", "API", ["github.com/acme/api"]), new Project("docs", "Docs", [])]);
         return org;
     }
 

@@ -24,6 +24,25 @@ public sealed class TestOrg(FlowstateCluster cluster)
         return org;
     }
 
+    /// <summary>
+    /// A small org chart: eng: platform (bob 1.0, carol 0.5, the rest unallocated) ⊃ platform-db
+    /// (alice 0.6); ops: support (alice 0.4); dave has no allocation at all. Allocations from 2026-01-01.
+    /// </summary>
+    public Task UseSmallWorkforceAsync(IEnumerable<Person>? morePeople = null, IEnumerable<Project>? projects = null)
+    {
+        var from = new DateOnly(2026, 1, 1);
+        return Grains.GetGrain<IOrgGrain>(Id).UpsertWorkforceAsync(new WorkforceUpsert(
+            [new CostCentre("eng", "Engineering"), new CostCentre("ops", "Operations")],
+            [new Team("platform", "Platform", null, "eng", null), new Team("platform-db", "Platform DB", "platform", null, null),
+             new Team("support", "Support", null, "ops", null)],
+            [new Person("alice", "alice@acme.example", "Alice", PersonKind.Employee, [new Allocation("platform-db", 0.6m, from), new Allocation("support", 0.4m, from)]),
+             new Person("bob", "bob@acme.example", "Bob", PersonKind.Employee, [new Allocation("platform", 1m, from)]),
+             new Person("carol", "carol@acme.example", "Carol", PersonKind.Contractor, [new Allocation("platform", 0.5m, from)]),
+             new Person("dave", "dave@acme.example", "Dave", PersonKind.Employee, []),
+             .. morePeople ?? []],
+            (projects ?? [new Project("web", "Web app", ["github.com/acme/web"])]).ToList(), []));
+    }
+
     public IProviderGrain Provider(string id) => Grains.GetGrain<IProviderGrain>(GrainKeys.Join(Id, id));
     public IIngestionGrain Ingestion => Grains.GetGrain<IIngestionGrain>(Id);
     public IPeriodGrain Period(string period) => Grains.GetGrain<IPeriodGrain>(GrainKeys.Join(Id, period));

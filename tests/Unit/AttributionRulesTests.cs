@@ -99,6 +99,18 @@ public sealed class AttributionRulesTests
         Assert.Equal(["p:b"], index.Summarize(all).ByTeamSubject.Keys.Select(k => k.Subject));
     }
 
+    [Fact]
+    public void StoredCells_RoundTripExactly()
+    {
+        ScopeCell[] cells =
+        [
+            new(new DateOnly(2026, 11, 30), "claude", "sonnet", "web", "t1", "cc", new UsageMetrics(0.123456789012m, -7.5m, 0.6, 1234.5, 0.25, 0.6)),
+            new(new DateOnly(2026, 11, 1), "claude", "ünïcode", null, null, null, new UsageMetrics(0m, 79228162514264.337593543950335m, 1, 0, 0, 0)),
+        ];
+        Assert.Equal(cells, Flowstate.Storage.ContributionCodec.Decode(Flowstate.Storage.ContributionCodec.Encode(cells)));
+        Assert.Empty(Flowstate.Storage.ContributionCodec.Decode(Flowstate.Storage.ContributionCodec.Encode([])));
+    }
+
     [Theory]
     [InlineData("git@github.com:Acme/web.git", "github.com/acme/web")]
     [InlineData("https://github.com/acme/web/", "github.com/acme/web")]
