@@ -155,6 +155,7 @@ public sealed class RollupIndex(Period month)
         private readonly Dictionary<long, UsageMetrics> _teamSubject = [];
         private readonly double[] _sessionsByDay = new double[32];
 
+        /// <summary>Adds (sign 1) or takes back (sign −1) a cell; taking back drops entries that fall to zero.</summary>
         public void Add(int subject, in Cell c, decimal sign)
         {
             var m = sign == 1m ? c.Metrics : c.Metrics * sign;
@@ -167,10 +168,11 @@ public sealed class RollupIndex(Period month)
             _sessionsByDay[c.Day] += m.Sessions;
         }
 
-        private static void Bump<TKey>(Dictionary<TKey, UsageMetrics> map, TKey key, UsageMetrics m) where TKey : notnull
+        private static void Bump<TKey>(Dictionary<TKey, UsageMetrics> map, TKey key, in UsageMetrics m) where TKey : notnull
         {
-            var sum = map.GetValueOrDefault(key) + m;
-            if (sum.IsZero) map.Remove(key); else map[key] = sum;
+            ref var sum = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(map, key, out _);
+            sum += m;
+            if (m.Sessions < 0 && sum.IsZero) map.Remove(key);   // only taking back can empty an entry (every cell has sessions)
         }
 
         public RollupSlice ToSlice(RollupIndex index)
