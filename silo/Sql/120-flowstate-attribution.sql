@@ -21,14 +21,6 @@ create index if not exists rollup_contrib_subject on rollup_contrib (org, subjec
 alter table sessions add column if not exists project_source text;
 alter table sessions add column if not exists context_key text;
 alter table sessions add column if not exists total_tokens bigint generated always as (input_tokens + output_tokens + cached_input_tokens) stored;
--- Replaced by the sessions_page_* indexes below (same columns, id in the "C" collation).
-drop index if exists sessions_by_start;
-drop index if exists sessions_by_cost;
-drop index if exists sessions_by_tokens;
-drop index if exists sessions_by_model;
-drop index if exists sessions_by_person;
-drop index if exists sessions_by_project;
-drop index if exists sessions_page_model;
 -- One per order of the table (org scope: a page is a backward or forward range scan from the cursor).
 -- The MODEL order breaks ties by start time, so each model's window is one range of its index.
 create index if not exists sessions_page_start on sessions (org, started_at, id collate "C");
@@ -39,3 +31,6 @@ create index if not exists sessions_page_model_start on sessions (org, model col
 -- candidates of a team scope (person_id = any(...)) when the team is a small part of the org.
 create index if not exists sessions_page_person on sessions (org, person_id, started_at, id collate "C");
 create index if not exists sessions_page_project on sessions (org, project_id, started_at, id collate "C");
+-- A project's sessions by cost (finance's usual order), so a small project's page does not walk the
+-- whole org's cost index looking for it.
+create index if not exists sessions_page_project_cost on sessions (org, project_id, cost_usd, id collate "C");
