@@ -3,7 +3,13 @@ using Flowstate.Silo.Options;
 
 // Verbs: (none) or "serve" runs the silo; "migrate" applies the schema scripts and exits.
 var verb = args.FirstOrDefault(a => !a.StartsWith('-')) ?? "serve";
-var builder = WebApplication.CreateBuilder(args.Where(a => a != verb).ToArray());
+// The content root is the build output, so appsettings.json (logging levels, defaults) applies
+// from whatever directory the silo is started in (./flowstate runs it from the repository root).
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args.Where(a => a != verb).ToArray(),
+    ContentRootPath = AppContext.BaseDirectory,
+});
 FlowstateOptions options;
 try { options = FlowstateOptions.Load(builder.Configuration); }
 catch (InvalidOperationException e) { Console.Error.WriteLine(e.Message); return 2; }
