@@ -77,9 +77,6 @@ public sealed class RollupIndex(Period month)
     /// </summary>
     public long Version { get; private set; } = Random.Shared.NextInt64(1, long.MaxValue / 2);
 
-    public long VersionOf(string subject) =>
-        _codes.TryGetValue(subject, out var code) && _contributions.TryGetValue(code, out var c) ? c.Version : -1;
-
     /// <summary>Takes a contribution if it is newer than the subject's current one; true when it changed anything.</summary>
     public bool Apply(Contribution contribution)
     {
