@@ -9,8 +9,8 @@ namespace Flowstate.Attribution;
 /// Answers attribution queries for an org (see <see cref="IAttributionGrain"/>). A stateless
 /// worker, so every silo answers locally. It keeps caches only, each checked against a version
 /// on every call: the workforce model, each month's slice (a rollup answers "unchanged" to the
-/// version the worker holds), the sum of a window's older months (new data lands in the newest),
-/// and the finished view; provider names are kept for half a minute.
+/// version the worker holds), the sum of the months a window covers whole, and the finished view;
+/// provider names are kept for half a minute.
 /// </summary>
 [StatelessWorker, GrainType("attribution")]
 public sealed class AttributionGrain(BusinessClock clock) : Grain, IAttributionGrain
@@ -53,9 +53,10 @@ public sealed class AttributionGrain(BusinessClock clock) : Grain, IAttributionG
     }
 
     /// <summary>
-    /// The months' slices summed, with the versions they were made from. The sum of all months but
-    /// the newest is kept with its versions, so new data in the newest month costs one addition,
-    /// not a sum over the year.
+    /// The months' slices summed, with the versions they were made from. The sum of the months the
+    /// window covers whole is kept with their versions: they change only when late data lands in
+    /// them, and a window moved by a day keeps them, so a new window costs its two edge months and
+    /// one addition, not a sum over the year.
     /// </summary>
     private async Task<(RollupSlice Sum, string Versions)> SumAsync(IEnumerable<(string Grain, bool Subject, SliceQuery Query)> months)
     {
@@ -64,17 +65,24 @@ public sealed class AttributionGrain(BusinessClock clock) : Grain, IAttributionG
         var versions = string.Join(',', slices.Select(s => s.Version));
         if (slices.Length == 1) return (slices[0], versions);
 
-        var olderKey = string.Join('|', parts.SkipLast(1).Select(p => $"{p.Grain}:{Fingerprint(p.Query)}"));
-        var olderVersions = slices.SkipLast(1).Select(s => s.Version).ToArray();
-        if (!_sums.TryGet(olderKey, out var older) || !older.Versions.SequenceEqual(olderVersions))
-        {
-            var acc = new SliceAccumulator();
-            foreach (var s in slices.SkipLast(1)) acc.Add(s);
-            older = _sums.Set(olderKey, (olderVersions, acc.ToSlice()));
-        }
+        static bool Whole(SliceQuery q) => q.From.Day == 1 && q.To.AddDays(1).Day == 1;
+        var whole = Enumerable.Range(0, parts.Count).Where(i => Whole(parts[i].Query)).ToList();
+        var keepWhole = whole.Count > 1;
         var total = new SliceAccumulator();
-        total.Add(older.Sum);
-        total.Add(slices[^1]);
+        if (keepWhole)
+        {
+            var key = string.Join('|', whole.Select(i => $"{parts[i].Grain}:{Fingerprint(parts[i].Query)}"));
+            var wholeVersions = whole.Select(i => slices[i].Version).ToArray();
+            if (!_sums.TryGet(key, out var kept) || !kept.Versions.SequenceEqual(wholeVersions))
+            {
+                var acc = new SliceAccumulator();
+                foreach (var i in whole) acc.Add(slices[i]);
+                kept = _sums.Set(key, (wholeVersions, acc.ToSlice()));
+            }
+            total.Add(kept.Sum);
+        }
+        for (var i = 0; i < parts.Count; i++)
+            if (!keepWhole || !whole.Contains(i)) total.Add(slices[i]);
         return (total.ToSlice(), versions);
     }
 
