@@ -16,8 +16,6 @@ public interface IOrgGrain : IGrainWithStringKey
     /// <summary>Validates the whole upsert first, then merges it; on any error nothing changes.</summary>
     [Alias("UpsertWorkforce")] Task<WorkforceCounts> UpsertWorkforceAsync(WorkforceUpsert upsert);
 
-    [Alias("GetDirectory"), AlwaysInterleave] Task<PersonDirectory> GetDirectoryAsync();
-
     /// <summary>The whole model, or null when the caller already holds <paramref name="knownVersion"/>.</summary>
     [Alias("GetWorkforce"), AlwaysInterleave] Task<WorkforceSnapshot?> GetWorkforceAsync(long knownVersion);
 

@@ -67,8 +67,7 @@ public sealed record WorkforceCounts(
 [GenerateSerializer, Immutable, Alias("Flowstate.PersonDirectory")]
 public sealed record PersonDirectory(
     [property: Id(0)] IReadOnlyDictionary<string, string> PersonIdBySubject,
-    [property: Id(1)] long Version,
-    [property: Id(2)] IReadOnlyDictionary<string, PersonRef> People)
+    [property: Id(1)] long Version)
 {
     public string? Resolve(string? subject) =>
         subject is null ? null : PersonIdBySubject.GetValueOrDefault(subject.Trim().ToLowerInvariant());

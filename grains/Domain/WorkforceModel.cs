@@ -16,6 +16,13 @@ public sealed class WorkforceModel
     public WorkforceModel(WorkforceSnapshot snapshot)
     {
         Snapshot = snapshot;
+        var subjects = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in snapshot.People.Values)
+        {
+            subjects[p.Id.ToLowerInvariant()] = p.Id;
+            if (p.Email is not null) subjects[p.Email.Trim().ToLowerInvariant()] = p.Id;
+        }
+        Directory = new PersonDirectory(subjects, snapshot.Version);
         foreach (var team in snapshot.Teams.Values.OrderBy(t => t.Name, StringComparer.Ordinal).ThenBy(t => t.Id, StringComparer.Ordinal))
         {
             var parent = team.ParentId ?? "";
@@ -25,6 +32,9 @@ public sealed class WorkforceModel
     }
 
     public WorkforceSnapshot Snapshot { get; }
+
+    /// <summary>Who a subject string (person id or email, any case) refers to.</summary>
+    public PersonDirectory Directory { get; }
     public long Version => Snapshot.Version;
 
     /// <summary>Teams directly under <paramref name="teamId"/>, or the root teams for null.</summary>

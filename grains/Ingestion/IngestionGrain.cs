@@ -23,12 +23,14 @@ public sealed class IngestionGrain(SessionStore sessionStore, BusinessClock cloc
     private string Org => this.GetPrimaryKeyString();
     private WorkforceCache? _workforce;
 
+    private Task<WorkforceModel> WorkforceAsync() => (_workforce ??= new WorkforceCache(GrainFactory, Org)).GetAsync();
+
     public async Task<IngestResult> IngestBillingRowsAsync(string providerId, IReadOnlyList<BillingRowRequest> rows)
     {
         var provider = GrainFactory.GetGrain<IProviderGrain>(GrainKeys.Join(Org, providerId));
         if (await provider.GetAsync() is null)
             throw FlowstateException.NotFound($"Unknown provider '{providerId}'. Configure it with configureProvider first.");
-        var directory = await GrainFactory.GetGrain<IOrgGrain>(Org).GetDirectoryAsync();
+        var directory = (await WorkforceAsync()).Directory;
         var rejected = new List<IngestRejection>();
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var duplicated = Duplicates(rows.Select(r => r.ExternalId));
@@ -67,9 +69,8 @@ public sealed class IngestionGrain(SessionStore sessionStore, BusinessClock cloc
 
     public async Task<IngestResult> IngestSessionsAsync(IReadOnlyList<SessionRequest> sessions)
     {
-        var org = GrainFactory.GetGrain<IOrgGrain>(Org);
-        var directory = await org.GetDirectoryAsync();
-        var workforce = (await (_workforce ??= new WorkforceCache(GrainFactory, Org)).GetAsync()).Snapshot;
+        var model = await WorkforceAsync();
+        var (directory, workforce) = (model.Directory, model.Snapshot);
         var providerIds = sessions.Select(s => s.ProviderId).OfType<string>().Distinct().ToList();
         var views = await Task.WhenAll(providerIds.Select(id => GrainFactory.GetGrain<IProviderGrain>(GrainKeys.Join(Org, id)).GetAsync()));
         var providers = views.OfType<ProviderView>().ToDictionary(v => v.Config.Id);

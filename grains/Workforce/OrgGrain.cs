@@ -42,7 +42,6 @@ public sealed class OrgGrain(
 
     private OrgState S => state.State;
     private WorkforceModel _model = null!;
-    private PersonDirectory _directory = null!;
     private IGrainTimer? _retry;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -88,15 +87,14 @@ public sealed class OrgGrain(
         await WriteAsync();
     }
 
-    public Task<PersonDirectory> GetDirectoryAsync() => Task.FromResult(_directory);
-
     public Task<WorkforceSnapshot?> GetWorkforceAsync(long knownVersion) =>
         Task.FromResult(knownVersion == _model.Version ? null : _model.Snapshot);
 
     public Task<RollupPlan> GetRollupPlanAsync(string subjectKey, Period month) => Task.FromResult(_model.PlanFor(subjectKey, month));
 
     public Task<IReadOnlyList<PersonRef>> GetPeopleAsync(IReadOnlyList<string> personIds) =>
-        Task.FromResult<IReadOnlyList<PersonRef>>(personIds.Distinct().Select(id => _directory.People.GetValueOrDefault(id)).OfType<PersonRef>().ToList());
+        Task.FromResult<IReadOnlyList<PersonRef>>(personIds.Distinct().Select(id => _model.Snapshot.People.GetValueOrDefault(id))
+            .OfType<Person>().Select(p => new PersonRef(p.Id, p.Email, p.Name, p.Kind)).ToList());
 
     public Task<WorkforceCounts> GetCountsAsync() => Task.FromResult(Counts());
 
@@ -129,13 +127,6 @@ public sealed class OrgGrain(
             new Dictionary<string, CostCentre>(S.CostCentres), new Dictionary<string, Team>(S.Teams), people,
             new Dictionary<string, Project>(S.Projects), new Dictionary<string, ValueStream>(S.ValueStreams),
             new Dictionary<string, string>(S.LearnedProjects)));
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var p in S.People.Values)
-        {
-            map[p.Id.ToLowerInvariant()] = p.Id;
-            if (p.Email is not null) map[p.Email.Trim().ToLowerInvariant()] = p.Id;
-        }
-        _directory = new PersonDirectory(map, S.Version, new Dictionary<string, PersonRef>(S.People));
     }
 
     /// <summary>
