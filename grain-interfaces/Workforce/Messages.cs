@@ -29,7 +29,11 @@ public sealed record Person(
     [property: Id(1)] string? Email,
     [property: Id(2)] string Name,
     [property: Id(3)] PersonKind Kind,
-    [property: Id(4)] IReadOnlyList<Allocation> Allocations);
+    [property: Id(4)] IReadOnlyList<Allocation> Allocations)
+{
+    /// <summary>The person as the index shows them, without allocations.</summary>
+    public PersonRef Ref => new(Id, Email, Name, Kind);
+}
 
 /// <summary>A person as the org's index knows them (no allocations).</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.PersonRef")]

@@ -58,7 +58,7 @@ public sealed class SessionQueryGrain(SessionQueries queries, BusinessClock cloc
                 .SummarizeAsync(new SliceQuery(m.From, m.To, SliceFilter.None), knownVersion: -1)));
         var total = slices.Aggregate(default(UsageMetrics), (sum, s) => sum + s!.Total);
         var unmatched = slices.Aggregate(default(UsageMetrics), (sum, s) => sum + s!.ByProject.GetValueOrDefault(""));
-        return new MyUsageView(RefOf(person), window, total.IncrementalUsd, total.MarketUsd, Count(total.Sessions), Count(unmatched.Sessions));
+        return new MyUsageView(person.Ref, window, total.IncrementalUsd, total.MarketUsd, Count(total.Sessions), Count(unmatched.Sessions));
     }
 
     /// <summary>Sessions as shown: person and project from one snapshot; incremental cost from one call per partition touched, in parallel.</summary>
@@ -68,7 +68,7 @@ public sealed class SessionQueryGrain(SessionQueries queries, BusinessClock cloc
         var w = model.Snapshot;
         return rows.Select(r => new SessionView(
             r.Id,
-            r.PersonId is { } p && w.People.TryGetValue(p, out var person) ? RefOf(person) : null,
+            r.PersonId is { } p && w.People.TryGetValue(p, out var person) ? person.Ref : null,
             r.SubjectKey, r.ProviderId, r.Model, r.StartedAt, r.EndedAt,
             r.InputTokens, r.OutputTokens, r.CachedInputTokens, r.TotalTokens, r.Turns, r.CostUsd, r.MarketCostUsd,
             // A session its partition has not recorded yet (an ingest in flight) has consumed no allowance.
@@ -94,8 +94,6 @@ public sealed class SessionQueryGrain(SessionQueries queries, BusinessClock cloc
         SessionRecord.Marked => ProjectSource.Marked,
         _ => null,
     };
-
-    private static PersonRef RefOf(Person p) => new(p.Id, p.Email, p.Name, p.Kind);
 
     private static int Count(double sessions) => (int)Math.Round(sessions, MidpointRounding.AwayFromZero);
 

@@ -70,7 +70,7 @@ public sealed class OrgGrain(
         foreach (var p in upsert.Projects) S.Projects[p.Id] = p;
         foreach (var p in upsert.People)
         {
-            S.People[p.Id] = new PersonRef(p.Id, p.Email, p.Name, p.Kind);
+            S.People[p.Id] = p.Ref;
             S.Allocations[p.Id] = p.Allocations.ToList();
         }
         S.PendingRetargets.AddRange(RetargetsOf(before, upsert));
@@ -94,7 +94,7 @@ public sealed class OrgGrain(
 
     public Task<IReadOnlyList<PersonRef>> GetPeopleAsync(IReadOnlyList<string> personIds) =>
         Task.FromResult<IReadOnlyList<PersonRef>>(personIds.Distinct().Select(id => _model.Snapshot.People.GetValueOrDefault(id))
-            .OfType<Person>().Select(p => new PersonRef(p.Id, p.Email, p.Name, p.Kind)).ToList());
+            .OfType<Person>().Select(p => p.Ref).ToList());
 
     public Task<WorkforceCounts> GetCountsAsync() => Task.FromResult(Counts());
 
