@@ -1,3 +1,5 @@
+using Flowstate.Durable;
+
 namespace Flowstate.Attribution;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace Flowstate.Attribution;
 /// subject's month. Calls the org (interleaving reads) and rollups; nothing calls back.
 /// </summary>
 [Alias("Flowstate.ISubjectMonthGrain")]
-public interface ISubjectMonthGrain : IGrainWithStringKey
+public interface ISubjectMonthGrain : IDurableGrain
 {
     /// <summary>Takes a partition's usage if newer than what it has, then pushes the new shares.</summary>
     [Alias("ApplyUsage")] Task ApplyUsageAsync(PartitionUsage usage);
@@ -18,9 +20,6 @@ public interface ISubjectMonthGrain : IGrainWithStringKey
 
     /// <summary>The subject's own usage in part of the month (the person scope); null when <paramref name="knownVersion"/> is current.</summary>
     [Alias("Summarize")] Task<RollupSlice?> SummarizeAsync(SliceQuery query, long knownVersion);
-
-    /// <summary>Re-sends pending pushes (crash repair).</summary>
-    [Alias("EnsurePushed")] Task EnsurePushedAsync();
 }
 
 /// <summary>

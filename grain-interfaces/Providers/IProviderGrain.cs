@@ -1,8 +1,10 @@
+using Flowstate.Durable;
+
 namespace Flowstate.Providers;
 
 /// <summary>One usage provider of an org: plan, price list, tolerances, integration status. Key: <c>{org}/{providerId}</c>.</summary>
 [Alias("Flowstate.IProviderGrain")]
-public interface IProviderGrain : IGrainWithStringKey
+public interface IProviderGrain : IDurableGrain
 {
     /// <summary>Creates or replaces the configuration; throws INVALID_INPUT for a bad plan, price or tolerance.</summary>
     [Alias("Configure")] Task<ProviderView> ConfigureAsync(ProviderConfig config);

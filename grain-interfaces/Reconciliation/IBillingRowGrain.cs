@@ -1,3 +1,5 @@
+using Flowstate.Durable;
+
 namespace Flowstate.Reconciliation;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace Flowstate.Reconciliation;
 /// then pushes the row's contribution to its period.
 /// </summary>
 [Alias("Flowstate.IBillingRowGrain")]
-public interface IBillingRowGrain : IGrainWithStringKey
+public interface IBillingRowGrain : IDurableGrain
 {
     /// <summary>Creates or updates the row from a billing pull; a confirmed or written-off row is locked.</summary>
     [Alias("Ingest")] Task<IngestOutcome> IngestAsync(BillingLine line);
@@ -23,9 +25,6 @@ public interface IBillingRowGrain : IGrainWithStringKey
 
     /// <summary>Returns a deferred row to the next period once that period has begun.</summary>
     [Alias("ReturnIfDue")] Task ReturnIfDueAsync();
-
-    /// <summary>Re-sends any push not known to have been applied (crash repair). Idempotent.</summary>
-    [Alias("EnsurePushed")] Task EnsurePushedAsync();
 }
 
 /// <summary>

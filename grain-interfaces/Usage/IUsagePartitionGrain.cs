@@ -1,3 +1,5 @@
+using Flowstate.Durable;
+
 namespace Flowstate.Usage;
 
 /// <summary>
@@ -11,7 +13,7 @@ namespace Flowstate.Usage;
 /// period grains, never rows, so rows may call it without a cycle.
 /// </summary>
 [Alias("Flowstate.IUsagePartitionGrain")]
-public interface IUsagePartitionGrain : IGrainWithStringKey
+public interface IUsagePartitionGrain : IDurableGrain
 {
     /// <summary>Records sessions (duplicates ignored) and says which registered rows should match again.</summary>
     [Alias("Record")] Task<RecordResult> RecordAsync(SessionBatch batch);
@@ -24,7 +26,4 @@ public interface IUsagePartitionGrain : IGrainWithStringKey
 
     /// <summary>Moves one session to a project (or to none); false when the partition has no such session.</summary>
     [Alias("SetProject")] Task<bool> SetProjectAsync(string sessionId, string? projectId);
-
-    /// <summary>Re-sends the observed push if it may not have been applied (crash repair).</summary>
-    [Alias("EnsurePushed")] Task EnsurePushedAsync();
 }

@@ -1,3 +1,4 @@
+using Flowstate.Durable;
 using Flowstate.Attribution;
 using Orleans.Concurrency;
 
@@ -11,7 +12,7 @@ namespace Flowstate.Workforce;
 /// A workforce change re-splits the affected subject-months' rollups before it returns.
 /// </summary>
 [Alias("Flowstate.IOrgGrain")]
-public interface IOrgGrain : IGrainWithStringKey
+public interface IOrgGrain : IDurableGrain
 {
     /// <summary>Validates the whole upsert first, then merges it; on any error nothing changes.</summary>
     [Alias("UpsertWorkforce")] Task<WorkforceCounts> UpsertWorkforceAsync(WorkforceUpsert upsert);

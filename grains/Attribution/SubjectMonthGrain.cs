@@ -1,33 +1,34 @@
 using Flowstate.Domain;
+using Flowstate.Durable;
 using Flowstate.Workforce;
-using Microsoft.Extensions.Logging;
 
 namespace Flowstate.Attribution;
 
 /// <summary>Persisted state of one subject-month.</summary>
 [GenerateSerializer, Alias("Flowstate.SubjectMonthState")]
-public sealed class SubjectMonthState
+public sealed class SubjectMonthState : IDurableState
 {
     [Id(0)] public Dictionary<string, PartitionUsage> Partitions { get; set; } = new(StringComparer.Ordinal);
     [Id(1)] public long Version { get; set; }
     [Id(2)] public RollupPlan? Plan { get; set; }
     /// <summary>Rollups holding a contribution of this subject-month as of <see cref="Version"/>.</summary>
     [Id(3)] public List<string> Targets { get; set; } = [];
-    /// <summary>Rollups that may not have received <see cref="Version"/> yet (dropped targets get an empty contribution).</summary>
-    [Id(4)] public List<string> Pending { get; set; } = [];
+    // [Id(4)] was a hand-written list of pending rollups, replaced by Outbox (Id 5).
+    /// <summary>Rollup scopes owed this subject-month's share (a dropped scope is owed an empty one).</summary>
+    [Id(5)] public Outbox Outbox { get; set; } = new();
 }
 
 /// <summary>
 /// One subject's month of usage, split over its allocations and pushed to rollups (see
-/// <see cref="ISubjectMonthGrain"/>). State and pending pushes are written together, then pushed;
-/// a push lost to a crash is re-sent on activation or by the repair sweep.
+/// <see cref="ISubjectMonthGrain"/>). Every change owes each rollup it feeds (and each it stopped
+/// feeding) its share, stored with the change and then pushed (see <see cref="DurableGrain{TState}"/>).
 /// </summary>
 [GrainType("subject-month")]
 public sealed class SubjectMonthGrain(
     [PersistentState("subject-month", GrainStorage.Name)] IPersistentState<SubjectMonthState> state,
-    ILogger<SubjectMonthGrain> logger) : Grain, ISubjectMonthGrain
+    Durability durability) : DurableGrain<SubjectMonthState>(state, durability), ISubjectMonthGrain
 {
-    private SubjectMonthState S => state.State;
+    private SubjectMonthState S => State;
     private List<ScopeCell>? _cells;
 
     private string Org => GrainKeys.OrgOf(this.GetPrimaryKeyString());
@@ -35,19 +36,9 @@ public sealed class SubjectMonthGrain(
     private Period Month => Period.Parse(KeyPart(2));
     private string KeyPart(int i) => Uri.UnescapeDataString(this.GetPrimaryKeyString().Split('/')[i]);
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        try { await EnsurePushedAsync(); }
-        catch (Exception e) { logger.LogWarning(e, "Subject-month {Key}: re-sending pushes failed", this.GetPrimaryKeyString()); }
-    }
-
     public async Task ApplyUsageAsync(PartitionUsage usage)
     {
-        if (S.Partitions.TryGetValue(usage.PartitionId, out var current) && current.Version >= usage.Version)
-        {
-            await EnsurePushedAsync();
-            return;
-        }
+        if (S.Partitions.TryGetValue(usage.PartitionId, out var current) && current.Version >= usage.Version) return;
         S.Partitions[usage.PartitionId] = usage;
         // The plan is fetched once and kept: a workforce change that moves this month re-splits it
         // through RetargetAsync, so new usage never needs another call to the org.
@@ -78,30 +69,27 @@ public sealed class SubjectMonthGrain(
 
     private RollupIndex? _index;
 
-    public async Task EnsurePushedAsync()
-    {
-        if (S.Pending.Count == 0) return;
-        var targets = RollupSplit.Targets(Cells(), S.Plan ?? RollupPlan.Unallocated);
-        await Task.WhenAll(S.Pending.Where(k => k != RollupKeys.Org).Select(k => PushAsync(k, targets.GetValueOrDefault(k) ?? [])));
-        // The org rollup goes last: it is every subject-month's target, and its pushed_at is what the
-        // repair sweep compares with this grain's write.
-        if (S.Pending.Contains(RollupKeys.Org)) await PushAsync(RollupKeys.Org, targets[RollupKeys.Org]);
-        S.Pending.Clear();
-    }
-
     private Task<RollupPlan> PlanAsync() => GrainFactory.GetGrain<IOrgGrain>(Org).GetRollupPlanAsync(SubjectKey, Month);
 
+    /// <summary>
+    /// A new version, owed to every rollup it feeds and every one it no longer feeds. The partition
+    /// (or org) that called is acknowledged once this is stored: a rollup that fails is this grain's to retry.
+    /// </summary>
     private async Task CommitAsync(RollupPlan plan)
     {
         S.Plan = plan;
         S.Version++;
-        (_cells, _index) = (null, null);
-        var targets = RollupSplit.Targets(Cells(), plan).Keys.ToList();
-        S.Pending = targets.Union(S.Targets).Union(S.Pending).ToList();
+        (_cells, _index, _targets) = (null, null, null);
+        var targets = Targets().Keys.ToList();
+        foreach (var scope in targets.Union(S.Targets)) Push(scope, S.Version);
         S.Targets = targets;
-        await state.WriteStateAsync();
-        await EnsurePushedAsync();
+        await CommitAsync(failOnUndelivered: false);
     }
+
+    protected override Task SendAsync(string scope) => PushAsync(scope, Targets().GetValueOrDefault(scope) ?? []);
+
+    private Dictionary<string, List<ScopeCell>> Targets() => _targets ??= RollupSplit.Targets(Cells(), S.Plan ?? RollupPlan.Unallocated);
+    private Dictionary<string, List<ScopeCell>>? _targets;
 
     private List<ScopeCell> Cells() => _cells ??= RollupSplit.Split(S.Partitions.Values, S.Plan ?? RollupPlan.Unallocated);
 

@@ -1,33 +1,43 @@
+using Flowstate.Durable;
 using Flowstate.Workforce;
 
 namespace Flowstate.Providers;
 
 [GenerateSerializer, Alias("Flowstate.ProviderState")]
-public sealed class ProviderState
+public sealed class ProviderState : IDurableState
 {
     [Id(0)] public ProviderConfig? Config { get; set; }
     [Id(1)] public IngestRun? LastBillingPull { get; set; }
     [Id(2)] public IngestRun? LastTelemetry { get; set; }
     [Id(3)] public DateTimeOffset ConfiguredAt { get; set; }
+    /// <summary>Owed: the org's provider list, until it lists this provider.</summary>
+    [Id(4)] public Outbox Outbox { get; set; } = new();
 }
 
-/// <summary>One provider's configuration and integration status (see <see cref="IProviderGrain"/>).</summary>
+/// <summary>
+/// One provider's configuration and integration status (see <see cref="IProviderGrain"/>). A new
+/// provider owes the org an entry in its provider list (see <see cref="DurableGrain{TState}"/>).
+/// </summary>
 [GrainType("provider")]
 public sealed class ProviderGrain(
     [PersistentState("provider", GrainStorage.Name)] IPersistentState<ProviderState> state,
-    BusinessClock clock) : Grain, IProviderGrain
+    Durability durability,
+    BusinessClock clock) : DurableGrain<ProviderState>(state, durability), IProviderGrain
 {
+    private const string OrgTarget = "org";
+
     public async Task<ProviderView> ConfigureAsync(ProviderConfig config)
     {
         Validate(config);
-        var isNew = state.State.Config is null;
-        state.State.Config = config;
-        state.State.ConfiguredAt = clock.GetUtcNow();
-        await state.WriteStateAsync();
-        if (isNew)
-            await GrainFactory.GetGrain<IOrgGrain>(GrainKeys.OrgOf(this.GetPrimaryKeyString())).AddProviderAsync(config.Id);
+        if (State.Config is null) Push(OrgTarget, 1);
+        State.Config = config;
+        State.ConfiguredAt = clock.GetUtcNow();
+        await CommitAsync();
         return View()!;
     }
+
+    protected override Task SendAsync(string target) =>
+        GrainFactory.GetGrain<IOrgGrain>(GrainKeys.OrgOf(this.GetPrimaryKeyString())).AddProviderAsync(State.Config!.Id);
 
     public Task<ProviderView?> GetAsync() => Task.FromResult(View());
 
@@ -37,13 +47,13 @@ public sealed class ProviderGrain(
 
     private async Task Record(Action<ProviderState> update)
     {
-        if (state.State.Config is null) return;
-        update(state.State);
-        await state.WriteStateAsync();
+        if (State.Config is null) return;
+        update(State);
+        await CommitAsync();
     }
 
-    private ProviderView? View() => state.State.Config is { } c
-        ? new ProviderView(c, state.State.LastBillingPull, state.State.LastTelemetry, state.State.ConfiguredAt)
+    private ProviderView? View() => State.Config is { } c
+        ? new ProviderView(c, State.LastBillingPull, State.LastTelemetry, State.ConfiguredAt)
         : null;
 
     private static void Validate(ProviderConfig c)

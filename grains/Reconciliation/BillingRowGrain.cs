@@ -1,34 +1,30 @@
 using Flowstate.Domain;
+using Flowstate.Durable;
 using Flowstate.Providers;
 using Flowstate.Usage;
-using Microsoft.Extensions.Logging;
 
 namespace Flowstate.Reconciliation;
 
 /// <summary>
 /// One billing row. Non-reentrant, so every change is single-threaded. Each change bumps the
-/// version, appends to the audit trail, and writes state and outbox in one write before the
-/// ledger entry is pushed to the period; a push lost to a crash is re-sent on activation.
+/// version and appends to the audit trail; the row owes its entry to the period it is in (and to a
+/// period it just left), stored with the change and then pushed (see <see cref="DurableGrain{TState}"/>).
 /// Calls go row → provider, row → partition and row → period only; none of those call rows.
 /// </summary>
 [GrainType("billing-row")]
 public sealed class BillingRowGrain(
     [PersistentState("billing-row", GrainStorage.Name)] IPersistentState<BillingRowState> state,
-    BusinessClock clock,
-    ILogger<BillingRowGrain> logger) : Grain, IBillingRowGrain
+    Durability durability,
+    BusinessClock clock) : DurableGrain<BillingRowState>(state, durability), IBillingRowGrain
 {
     public const string MatcherActor = "system:matcher";
     public const string ClockActor = "system:deferral-clock";
 
-    private BillingRowState S => state.State;
+    private BillingRowState S => State;
     private string Org => GrainKeys.OrgOf(this.GetPrimaryKeyString());
     private string RowId => GrainKeys.WithoutOrg(this.GetPrimaryKeyString());
-
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        try { await FlushOutboxAsync(); }
-        catch (Exception e) { logger.LogWarning(e, "Row {Row}: re-sending pending pushes failed; will retry on next call", RowId); }
-    }
+    /// <summary>The summary each period answered to this command's push.</summary>
+    private readonly Dictionary<Period, PeriodSummary> _summaries = [];
 
     public Task<BillingRowView?> GetAsync() => Task.FromResult(S.Line is null ? null : View());
 
@@ -98,14 +94,12 @@ public sealed class BillingRowGrain(
         await CommitAsync();
     }
 
-    public Task EnsurePushedAsync() => FlushOutboxAsync();
-
     /// <summary>The row leaves its period (which lists it as deferred out) and waits UNRECONCILED in the next.</summary>
     private void MoveToNextPeriod(string actor, string note)
     {
         var from = S.Period;
         var to = S.DeferredTo ?? from.Next;
-        Stage(Entry(from, movedOutTo: to));
+        Push(from.ToString(), S.Version);
         S.Period = to;
         S.DeferredTo = null;
         Transition(RowStatus.Unreconciled, actor, null, note);
@@ -198,35 +192,30 @@ public sealed class BillingRowGrain(
         new(RowId, period, S.Version, S.Line!.ProviderId, S.Line.UsageDate, S.Line.TotalCostUsd,
             movedOutTo is null ? S.Status : RowStatus.Deferred, movedOutTo);
 
-    private void Stage(LedgerEntry entry)
-    {
-        S.Outbox.RemoveAll(e => e.Period == entry.Period);
-        S.Outbox.Add(entry);
-    }
-
-    /// <summary>Writes state with its outbox, then pushes; returns the summary of each period pushed to.</summary>
+    /// <summary>Stores the change with the entries it owes its periods, then pushes them; returns each period's summary.</summary>
     private async Task<Dictionary<Period, PeriodSummary>> CommitAsync()
     {
-        // Status changes travel with the current period's entry (all of them, even one made in the
-        // period the row just left), so one transaction logs them in version order.
-        var unlogged = S.AuditTrail.Where(a => a.Version > S.LoggedThrough).Select(a => a with { Period = a.Period ?? S.Period }).ToList();
-        Stage(Entry(S.Period) with { Changes = unlogged.Count == 0 ? null : unlogged });
-        // Entries staged earlier in this change carry an older version; re-stamp so the period applies them.
-        S.Outbox = S.Outbox.Select(e => e with { Version = S.Version }).ToList();
-        await state.WriteStateAsync();
-        return await FlushOutboxAsync();
+        Push(S.Period.ToString(), S.Version);
+        _summaries.Clear();
+        await base.CommitAsync();
+        return _summaries;
     }
 
-    private async Task<Dictionary<Period, PeriodSummary>> FlushOutboxAsync()
+    /// <summary>
+    /// The row's entry for one period: where it is now, or, for a period it was deferred out of,
+    /// the entry that lists it there as moved to the next month (rows only ever move one month on).
+    /// Status changes not yet logged travel with the current period's entry (all of them, even one
+    /// made in the period the row just left), so one transaction logs them in version order.
+    /// </summary>
+    protected override async Task SendAsync(string target)
     {
-        var summaries = new Dictionary<Period, PeriodSummary>();
-        foreach (var entry in S.Outbox.ToList())
-        {
-            summaries[entry.Period] = await GrainFactory.GetGrain<IPeriodGrain>(GrainKeys.Join(Org, entry.Period.ToString())).ApplyRowAsync(entry);
-            S.Outbox.Remove(entry);
-            if (entry.Changes is { Count: > 0 } logged) S.LoggedThrough = Math.Max(S.LoggedThrough, logged.Max(c => c.Version));
-        }
-        return summaries;
+        var period = Period.Parse(target);
+        var unlogged = period == S.Period
+            ? S.AuditTrail.Where(a => a.Version > S.LoggedThrough).Select(a => a with { Period = a.Period ?? S.Period }).ToList()
+            : [];
+        var entry = period == S.Period ? Entry(period) with { Changes = unlogged.Count == 0 ? null : unlogged } : Entry(period, movedOutTo: period.Next);
+        _summaries[period] = await GrainFactory.GetGrain<IPeriodGrain>(GrainKeys.Join(Org, target)).ApplyRowAsync(entry);
+        if (unlogged.Count > 0) S.LoggedThrough = Math.Max(S.LoggedThrough, unlogged.Max(c => c.Version));
     }
 
     private BillingRowView View() => new(RowId, S.Line!, S.Period, S.Status, S.Version, S.ObservedCostUsd, S.Confidence,

@@ -1,3 +1,5 @@
+using Flowstate.Durable;
+
 namespace Flowstate.Reconciliation;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Flowstate.Reconciliation;
 /// and matcher moves, and matched session ids are capped by the matcher.
 /// </summary>
 [GenerateSerializer, Alias("Flowstate.BillingRowState")]
-public sealed class BillingRowState
+public sealed class BillingRowState : IDurableState
 {
     [Id(0)] public BillingLine? Line { get; set; }
     [Id(1)] public Period Period { get; set; }
@@ -19,11 +21,7 @@ public sealed class BillingRowState
     [Id(9)] public List<AuditEntry> AuditTrail { get; set; } = [];
     [Id(10)] public Period? DeferredTo { get; set; }
 
-    /// <summary>
-    /// Pushes persisted together with the state they come from and sent after the write; one
-    /// entry per period at most. Cleared in memory once applied, re-sent on activation.
-    /// </summary>
-    [Id(11)] public List<LedgerEntry> Outbox { get; set; } = [];
+    // [Id(11)] was the hand-written outbox of ledger entries, replaced by Outbox (Id 14).
 
     /// <summary>What the evidence looked like at the last match: late sessions are "new evidence" only if it differs.</summary>
     [Id(12)] public string? EvidenceSeen { get; set; }
@@ -34,4 +32,7 @@ public sealed class BillingRowState
     /// applied and persisted with the next write, so a crash only re-sends (never loses) them.
     /// </summary>
     [Id(13)] public int LoggedThrough { get; set; }
+
+    /// <summary>The periods still owed this row's entry: the one it is in, and one it was just deferred out of.</summary>
+    [Id(14)] public Outbox Outbox { get; set; } = new();
 }

@@ -1,44 +1,44 @@
 using Flowstate.Attribution;
 using Flowstate.Domain;
+using Flowstate.Durable;
 using Flowstate.Reconciliation;
-using Microsoft.Extensions.Logging;
 
 namespace Flowstate.Usage;
 
 /// <summary>Persisted state of one subject-provider-month partition.</summary>
 [GenerateSerializer, Alias("Flowstate.UsagePartitionState")]
-public sealed class UsagePartitionState
+public sealed class UsagePartitionState : IDurableState
 {
     [Id(0)] public Dictionary<string, SessionFact> Sessions { get; set; } = new(StringComparer.Ordinal);
     [Id(1)] public List<RowRegistration> Rows { get; set; } = [];
+    /// <summary>The version of the usage (sessions, allowance, projects); rows registering do not move it.</summary>
     [Id(2)] public long Version { get; set; }
     [Id(4)] public decimal IncludedUsageUsd { get; set; }
-    /// <summary>The observed push for <see cref="Version"/> may not have reached the period yet.</summary>
-    [Id(5)] public bool PushPending { get; set; }
+    // [Id(5)] was a hand-written "push pending" flag, replaced by Outbox (Id 6).
+    /// <summary>Owed: the subject-month and the period, each this partition's usage as of a version.</summary>
+    [Id(6)] public Outbox Outbox { get; set; } = new();
 }
 
 /// <summary>
 /// Sessions of one subject on one provider in one month (see <see cref="IUsagePartitionGrain"/>).
-/// State is bounded by one subject's month of sessions.
+/// State is bounded by one subject's month of sessions. A change of usage owes the subject-month its
+/// cells and the period its observed cost (see <see cref="DurableGrain{TState}"/>); a row registering
+/// changes neither, so it is stored without pushing anything.
 /// </summary>
 [GrainType("usage-partition")]
 public sealed class UsagePartitionGrain(
     [PersistentState("usage-partition", GrainStorage.Name)] IPersistentState<UsagePartitionState> state,
-    ILogger<UsagePartitionGrain> logger) : Grain, IUsagePartitionGrain
+    Durability durability) : DurableGrain<UsagePartitionState>(state, durability), IUsagePartitionGrain
 {
-    private UsagePartitionState S => state.State;
+    private const string SubjectMonthTarget = "subject-month", PeriodTarget = "period";
+
+    private UsagePartitionState S => State;
     private Period Month => Period.Parse(KeyPart(^1));
     private string Org => GrainKeys.OrgOf(this.GetPrimaryKeyString());
     private string ProviderId => KeyPart(1);
     private string SubjectKey => KeyPart(^2);
     private bool CountsTowardObserved => !SubjectKey.StartsWith("k:", StringComparison.Ordinal);
     private string KeyPart(Index i) => Uri.UnescapeDataString(this.GetPrimaryKeyString().Split('/')[i]);
-
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        try { await EnsurePushedAsync(); }
-        catch (Exception e) { logger.LogWarning(e, "Partition {Key}: re-sending observed push failed", this.GetPrimaryKeyString()); }
-    }
 
     public async Task<RecordResult> RecordAsync(SessionBatch batch)
     {
@@ -47,7 +47,8 @@ public sealed class UsagePartitionGrain(
         {
             foreach (var s in fresh) S.Sessions[s.SessionId] = s;
             S.IncludedUsageUsd = batch.IncludedUsageUsd;
-            await WriteAndPushAsync();
+            UsageChanged();
+            await CommitAsync();
         }
         // Rows near every day in the batch (not only the new sessions' days): a batch re-sent
         // after a crash must still wake the rows the first attempt did not reach.
@@ -64,7 +65,7 @@ public sealed class UsagePartitionGrain(
         {
             S.Rows.RemoveAll(r => r.RowId == registration.RowId);
             S.Rows.Add(registration);
-            await WriteAndPushAsync();
+            await CommitAsync();
         }
         var day = registration.UsageDate;
         var days = Enumerable.Range(-1, 3).Select(day.AddDays).Where(Month.Contains)
@@ -90,37 +91,29 @@ public sealed class UsagePartitionGrain(
         if (fact.ProjectId != projectId)
         {
             S.Sessions[sessionId] = fact with { ProjectId = projectId };
-            await WriteAndPushAsync();
+            UsageChanged();
+            await CommitAsync();
         }
         return true;
     }
 
-    /// <summary>
-    /// Every write is followed by a push (so the ledger's pushed_at always passes the storage
-    /// write, which is what the repair sweep checks); the pending flag is written with the state.
-    /// </summary>
-    private async Task WriteAndPushAsync()
+    /// <summary>The usage moved on: a new version, owed to the subject-month and the period (person partitions only).</summary>
+    private void UsageChanged()
     {
         S.Version++;
-        S.PushPending = CountsTowardObserved;
-        await state.WriteStateAsync();
-        await EnsurePushedAsync();
+        if (!CountsTowardObserved) return;
+        Push(SubjectMonthTarget, S.Version);
+        Push(PeriodTarget, S.Version);
     }
 
-    /// <summary>
-    /// Pushes usage to the subject-month, then observed cost to the period. The period's push is
-    /// last on purpose: its <c>pushed_at</c> is what the repair sweep compares with this grain's
-    /// write, so a push that reached the period implies the subject-month has this version too.
-    /// </summary>
-    public async Task EnsurePushedAsync()
+    protected override Task SendAsync(string target)
     {
-        if (!S.PushPending) return;
         var id = GrainKeys.WithoutOrg(this.GetPrimaryKeyString());
-        await GrainFactory.GetGrain<ISubjectMonthGrain>(RollupKeys.SubjectMonth(Org, SubjectKey, Month))
-            .ApplyUsageAsync(new PartitionUsage(id, ProviderId, S.Version, UsageCells()));
-        var contribution = new ObservedContribution(id, S.Version, S.Sessions.Values.Sum(s => s.CostUsd));
-        await GrainFactory.GetGrain<IPeriodGrain>(GrainKeys.Join(Org, Month.ToString())).ApplyObservedAsync(contribution);
-        S.PushPending = false;
+        return target == SubjectMonthTarget
+            ? GrainFactory.GetGrain<ISubjectMonthGrain>(RollupKeys.SubjectMonth(Org, SubjectKey, Month))
+                .ApplyUsageAsync(new PartitionUsage(id, ProviderId, S.Version, UsageCells()))
+            : GrainFactory.GetGrain<IPeriodGrain>(GrainKeys.Join(Org, Month.ToString()))
+                .ApplyObservedAsync(new ObservedContribution(id, S.Version, S.Sessions.Values.Sum(s => s.CostUsd)));
     }
 
     /// <summary>The month's sessions summed by day, model and project, with their incremental (beyond-allowance) cost.</summary>

@@ -1,11 +1,11 @@
 using Flowstate.Attribution;
 using Flowstate.Domain;
-using Microsoft.Extensions.Logging;
+using Flowstate.Durable;
 
 namespace Flowstate.Workforce;
 
 [GenerateSerializer, Alias("Flowstate.OrgState")]
-public sealed class OrgState
+public sealed class OrgState : IDurableState
 {
     [Id(0)] public Dictionary<string, CostCentre> CostCentres { get; set; } = [];
     [Id(1)] public Dictionary<string, Team> Teams { get; set; } = [];
@@ -17,48 +17,39 @@ public sealed class OrgState
     [Id(7)] public Dictionary<string, List<Allocation>> Allocations { get; set; } = [];
     /// <summary>Working context (see <see cref="ProjectClassifier.ContextKey"/>) → project, learned from marks.</summary>
     [Id(8)] public Dictionary<string, string> LearnedProjects { get; set; } = [];
-    /// <summary>Subject-months still to re-split after a workforce change (written with the change).</summary>
-    [Id(9)] public List<Retarget> PendingRetargets { get; set; } = [];
+    // [Id(9)] was a hand-written list of pending re-splits, replaced by Outbox (Id 10).
+    /// <summary>
+    /// Re-splits owed after a workforce change: target <c>"{yyyy-MM} {personId}"</c> is the person's
+    /// subject-months from that month to the current one.
+    /// </summary>
+    [Id(10)] public Outbox Outbox { get; set; } = new();
 }
-
-/// <summary>A person whose rollups must be re-split for the months <c>From</c>..<c>To</c>.</summary>
-[GenerateSerializer, Immutable, Alias("Flowstate.Retarget")]
-public sealed record Retarget([property: Id(0)] string PersonId, [property: Id(1)] Period From, [property: Id(2)] Period To);
 
 /// <summary>
 /// The org's workforce model and provider list (see <see cref="IOrgGrain"/>). Bounded by the size
 /// of the org. Readers see <see cref="_model"/>, which is replaced only after a write succeeds, so
-/// interleaved reads never see a change that might not be durable.
+/// interleaved reads never see a change that might not be durable. A workforce change owes the
+/// affected people's subject-months a re-split (see <see cref="DurableGrain{TState}"/>); they read
+/// the new model through the interleaving reads while the org waits for them.
 /// </summary>
 [GrainType("org")]
 public sealed class OrgGrain(
     [PersistentState("org", GrainStorage.Name)] IPersistentState<OrgState> state,
-    BusinessClock clock,
-    ILogger<OrgGrain> logger) : Grain, IOrgGrain
+    Durability durability,
+    BusinessClock clock) : DurableGrain<OrgState>(state, durability), IOrgGrain
 {
     /// <summary>How far back a workforce change re-splits rollups (the longest range is a year).</summary>
     public const int RetargetMonths = 13;
     private const int RetargetParallelism = 32;
 
-    private OrgState S => state.State;
+    private OrgState S => State;
     private WorkforceModel _model = null!;
-    private IGrainTimer? _retry;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         Publish();
-        // Not awaited here: re-splitting calls subject-months, which read this grain, and no call
-        // is delivered before activation completes. A timer turn lets their reads interleave.
-        if (S.PendingRetargets.Count > 0) ScheduleRetry();
-        return Task.CompletedTask;
+        return base.OnActivateAsync(cancellationToken);
     }
-
-    private void ScheduleRetry() =>
-        _retry ??= this.RegisterGrainTimer(async () =>
-        {
-            await RunRetargetsAsync();
-            if (S.PendingRetargets.Count == 0) { _retry?.Dispose(); _retry = null; }
-        }, TimeSpan.Zero, TimeSpan.FromSeconds(30));
 
     public async Task<WorkforceCounts> UpsertWorkforceAsync(WorkforceUpsert upsert)
     {
@@ -73,9 +64,10 @@ public sealed class OrgGrain(
             S.People[p.Id] = p.Ref;
             S.Allocations[p.Id] = p.Allocations.ToList();
         }
-        S.PendingRetargets.AddRange(RetargetsOf(before, upsert));
-        await WriteAsync();
-        await RunRetargetsAsync();
+        S.Version++;
+        foreach (var (personId, from) in RetargetsOf(before, upsert)) Push($"{from} {personId}", S.Version);
+        // The upsert is done once stored: a re-split that fails is retried by the org itself.
+        await CommitAsync(failOnUndelivered: false);
         return Counts();
     }
 
@@ -84,7 +76,8 @@ public sealed class OrgGrain(
         if (!S.Projects.ContainsKey(projectId)) throw FlowstateException.NotFound($"No project with id '{projectId}'.");
         if (S.LearnedProjects.GetValueOrDefault(contextKey) == projectId) return;
         S.LearnedProjects[contextKey] = projectId;
-        await WriteAsync();
+        S.Version++;
+        await CommitAsync();
     }
 
     public Task<WorkforceSnapshot?> GetWorkforceAsync(long knownVersion) =>
@@ -102,23 +95,14 @@ public sealed class OrgGrain(
     {
         if (S.ProviderIds.Contains(providerId)) return;
         S.ProviderIds.Add(providerId);
-        await WriteAsync();
+        S.Version++;
+        await CommitAsync();
     }
 
     public Task<IReadOnlyList<string>> GetProviderIdsAsync() => Task.FromResult<IReadOnlyList<string>>(S.ProviderIds.ToList());
 
-    /// <summary>Writes the state and publishes it to readers; a failed write drops the activation so memory is reloaded.</summary>
-    private async Task WriteAsync()
-    {
-        S.Version++;
-        try { await state.WriteStateAsync(); }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
-        }
-        Publish();
-    }
+    /// <summary>Readers see a change once it is stored, and before the re-splits it owes are sent.</summary>
+    protected override void OnStored() => Publish();
 
     private void Publish()
     {
@@ -134,7 +118,7 @@ public sealed class OrgGrain(
     /// the earliest changed effective date (history before it keeps its split); and the members of a
     /// team that moved in the tree or changed cost centre, from the current month on.
     /// </summary>
-    private List<Retarget> RetargetsOf(WorkforceModel before, WorkforceUpsert upsert)
+    private List<(string PersonId, Period From)> RetargetsOf(WorkforceModel before, WorkforceUpsert upsert)
     {
         var now = Period.Of(clock.GetUtcNow());
         var floor = Enumerable.Range(0, RetargetMonths - 1).Aggregate(now, (m, _) => m.Month == 1 ? new Period(m.Year - 1, 12) : new Period(m.Year, m.Month - 1));
@@ -158,29 +142,17 @@ public sealed class OrgGrain(
             foreach (var (personId, allocations) in S.Allocations)
                 if (allocations.Any(a => subtree.Contains(a.TeamId))) Add(personId, now);
         }
-        return from.Select(f => new Retarget(f.Key, f.Value, now)).ToList();
+        return from.Select(f => (f.Key, f.Value)).ToList();
     }
 
-    /// <summary>Re-splits every pending subject-month, then forgets them; on failure they stay pending for the next activation or upsert.</summary>
-    private async Task RunRetargetsAsync()
+    /// <summary>Re-splits one person's subject-months from the target's month to the current one.</summary>
+    protected override async Task SendAsync(string target)
     {
-        var pending = S.PendingRetargets.ToList();
-        if (pending.Count == 0) return;
+        var (from, personId) = (Period.Parse(target[..7]), target[8..]);
         var org = this.GetPrimaryKeyString();
-        var calls = pending.SelectMany(r => Months(r.From, r.To).Select(m => RollupKeys.SubjectMonth(org, SubjectKeys.Person(r.PersonId), m))).Distinct().ToList();
-        try
-        {
-            foreach (var chunk in calls.Chunk(RetargetParallelism))
-                await Task.WhenAll(chunk.Select(k => GrainFactory.GetGrain<ISubjectMonthGrain>(k).RetargetAsync()));
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "Org {Org}: re-splitting rollups after a workforce change failed; will retry", org);
-            ScheduleRetry();
-            return;
-        }
-        S.PendingRetargets.RemoveAll(pending.Contains);
-        await WriteAsync();
+        var keys = Months(from, Period.Of(clock.GetUtcNow())).Select(m => RollupKeys.SubjectMonth(org, SubjectKeys.Person(personId), m));
+        foreach (var chunk in keys.Chunk(RetargetParallelism))
+            await Task.WhenAll(chunk.Select(k => GrainFactory.GetGrain<ISubjectMonthGrain>(k).RetargetAsync()));
     }
 
     private static IEnumerable<Period> Months(Period from, Period to)

@@ -6,6 +6,7 @@ using Flowstate.GraphQL.Transport;
 using Flowstate.GraphQL.Types;
 using Flowstate.Silo.Demo;
 using Flowstate.Silo.Options;
+using Flowstate.Durable;
 using Flowstate.Reconciliation;
 using Flowstate.Storage;
 using Microsoft.Extensions.FileProviders;
@@ -28,19 +29,22 @@ public static class SiloHosting
         builder.WebHost.UseUrls(options.Http);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(BusinessClock.System);
-        builder.Services.AddFlowstateStorage(options.Database);
+        builder.Services.AddFlowstateStorage(options.Database, new DurableOptions { ReplayAfter = TimeSpan.FromSeconds(options.ReplayAfterSeconds) });
         builder.Services.AddFlowstateGraphQL();
-        builder.Services.AddHostedService<RepairSweeper>();
-        builder.Services.AddSingleton<RepairSweeper>();
         builder.Services.AddHostedService<DemoLoader>();
         builder.UseOrleans(silo => silo.ConfigureFlowstateSilo(options));
         return builder;
     }
 
-    /// <summary>Read models and the data source the grains use directly.</summary>
-    public static IServiceCollection AddFlowstateStorage(this IServiceCollection services, string connectionString)
+    /// <summary>Read models, the data source the grains use directly, and the durable-command journal with its replay.</summary>
+    public static IServiceCollection AddFlowstateStorage(this IServiceCollection services, string connectionString, DurableOptions? durable = null)
     {
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton(durable ?? new DurableOptions());
+        services.AddSingleton<IntentJournal>();
+        services.AddSingleton<Durability>();
+        services.AddSingleton<JournalReplay>();
+        services.AddHostedService(sp => sp.GetRequiredService<JournalReplay>());
         services.AddSingleton<ReconLedgerStore>();
         services.AddSingleton<SessionStore>();
         services.AddSingleton<RowEventStore>();

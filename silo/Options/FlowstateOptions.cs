@@ -34,8 +34,8 @@ public sealed class FlowstateOptions
     /// <summary>The IP this silo advertises to others (POD_IP on Kubernetes); AdoNet clustering only.</summary>
     public string? AdvertisedIp { get; set; }
 
-    /// <summary>Seconds between crash-repair sweeps of un-pushed grain changes.</summary>
-    public int RepairSweepSeconds { get; set; } = 300;
+    /// <summary>Seconds a grain has to get its pushes acknowledged before the journal replay re-sends them (crash repair).</summary>
+    public int ReplayAfterSeconds { get; set; } = 10;
 
     public IEnumerable<string> Validate()
     {
@@ -58,8 +58,8 @@ public sealed class FlowstateOptions
             yield return "Flowstate:SiloPort and Flowstate:GatewayPort must be TCP ports (1-65535).";
         if (AdvertisedIp is not null && !IPAddress.TryParse(AdvertisedIp, out _))
             yield return $"Flowstate:AdvertisedIp must be an IP address; got '{AdvertisedIp}'.";
-        if (RepairSweepSeconds < 10)
-            yield return "Flowstate:RepairSweepSeconds must be at least 10.";
+        if (ReplayAfterSeconds is < 1 or > 3600)
+            yield return "Flowstate:ReplayAfterSeconds must be between 1 and 3600.";
     }
 
     /// <summary>Reads configuration plus the FLOWSTATE_* variables; throws naming every bad setting.</summary>

@@ -131,7 +131,7 @@ public sealed class RowEventTests(TwoSiloCluster fixture)
 
         // Restart and force the repair path: nothing is logged again.
         await _cluster.RestartAsync();
-        await org.Row("r").EnsurePushedAsync();
+        await org.Row("r").ResendAsync();
         Assert.Equal(3, (await LogAsync(org.Id)).Count);
     }
 

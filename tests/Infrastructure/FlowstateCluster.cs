@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Threading.Channels;
+using Flowstate.Durable;
 using Flowstate.Reconciliation;
 using Flowstate.Storage;
 using Npgsql;
@@ -24,6 +25,10 @@ public sealed class FlowstateCluster : IAsyncLifetime
     public static readonly DateTimeOffset Start = new(2026, 11, 20, 12, 0, 0, TimeSpan.Zero);
 
     public TestClock Clock { get; } = new(Start);
+    /// <summary>Write and push faults the tests inject (each rule scoped to the test's org).</summary>
+    public Faults Faults { get; } = new();
+    /// <summary>The journal replay steps in this soon in tests (10 s in a real silo).</summary>
+    public static readonly DurableOptions Durable = new() { ReplayAfter = TimeSpan.FromSeconds(2), FirstRetryDelay = TimeSpan.FromMilliseconds(500) };
     public TestDatabase Database { get; private set; } = null!;
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public IGrainFactory Grains => Cluster.Client;
@@ -49,8 +54,9 @@ public sealed class FlowstateCluster : IAsyncLifetime
         {
             silo.AddFlowstatePersistence(Database.ConnectionString);
             silo.AddFlowstateStreams(Database.ConnectionString);
-            silo.Services.AddFlowstateStorage(Database.ConnectionString);
+            silo.Services.AddFlowstateStorage(Database.ConnectionString, Durable);
             silo.Services.AddSingleton(new BusinessClock(Clock));
+            Faults.Install(silo);
         });
         builder.ConfigureClient(client => client.AddMemoryStreams(EventStreams.Provider));
         Cluster = builder.Build();
@@ -66,12 +72,32 @@ public sealed class FlowstateCluster : IAsyncLifetime
             .BuildServiceProvider();
     }
 
-    /// <summary>Stops every silo (no graceful deactivation of grains) and starts a new cluster on the same database.</summary>
-    public async Task RestartAsync()
+    /// <summary>
+    /// Stops every silo (no graceful deactivation of grains) and starts a new cluster on the same
+    /// database; <paramref name="whileDown"/> runs in between (e.g. lifting a fault the old silos kept hitting).
+    /// </summary>
+    public async Task RestartAsync(Action? whileDown = null)
     {
         await _graphql.DisposeAsync();
         await Cluster.DisposeAsync();
+        whileDown?.Invoke();
         await StartClusterAsync();
+    }
+
+    /// <summary>Journal rows still waiting in this cluster's database (for an org, or all).</summary>
+    public Task<long> JournalBacklogAsync(string? org = null) => org is null
+        ? Database.ScalarAsync<long>("select count(*) from durable_intents")
+        : Database.ScalarAsync<long>("select count(*) from durable_intents where org = $1", org);
+
+    /// <summary>Polls <paramref name="condition"/> until it holds, failing after <paramref name="timeout"/> (default 15 s).</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out waiting for: {what}");
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>Runs a GraphQL operation through the real schema and returns the JSON response.</summary>

@@ -1,9 +1,6 @@
 using Flowstate.Reconciliation;
 using Flowstate.Silo.Hosting;
-using Flowstate.Silo.Options;
 using Flowstate.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 
 namespace Flowstate.Tests.Integration;
 
@@ -42,65 +39,53 @@ public sealed class DurabilityTests(FlowstateCluster cluster)
     }
 
     /// <summary>
-    /// A crash between a grain's state write and its push leaves the ledger behind the grain.
-    /// Simulated by rolling the ledger back to before the action (what the period would hold had
-    /// the push never arrived) and restarting; the repair sweep must re-send the pending pushes.
+    /// A crash between a grain's state write and its push: the push to the period fails (and keeps
+    /// failing, so the row's own retries do not get through either), then every silo stops. The new
+    /// cluster gets no call for the row: the journal replay alone must deliver the pending push.
     /// </summary>
     [Fact]
-    public async Task PendingPushes_LostInACrash_AreRepairedAfterRestart()
+    public async Task PendingPushes_LostInACrash_AreReplayedWithNoClientCall()
     {
         var org = await TestOrg.CreateAsync(cluster);
         await org.ObserveAsync(TestOrg.Session("s", "alice", "2026-11-12T10:00:00Z", 6m));
-        await org.BillAsync(TestOrg.BillRow("lost", "alice", "2026-11-12", 6m));
-        await org.Row("lost").ApplyActionAsync(new RowCommand(RowAction.WriteOff, "test", null, "t"));
-        var expected = await org.Period("2026-11").GetSummaryAsync();
+        await org.BillAsync(TestOrg.BillRow("lost", "alice", "2026-11-12", 6m), TestOrg.BillRow("kept", "bob", "2026-11-12", 2m));
+        var before = await org.Period("2026-11").GetSummaryAsync();
 
-        await cluster.RestartAsync();
-        await cluster.Database.ExecuteAsync($"""
-            update recon_ledger set status = {(int)RowStatus.AutoMatched}, version = version - 1, pushed_at = '2000-01-01' where org = '{org.Id}';
-            delete from period_observed where org = '{org.Id}';
-            """);
-        Assert.Equal((6m, 0m, 0m), Tuple(await FreshSummary(org)));
+        var fault = cluster.Faults.FailPushes("billing-row", "ApplyRowAsync", org.Id, times: int.MaxValue);
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => org.Row("lost").ApplyActionAsync(new RowCommand(RowAction.WriteOff, "test", null, "t")));
+        Assert.Equal(before, await org.Period("2026-11").GetSummaryAsync());   // stored by the row, not yet in the period
+        Assert.Equal(1, await cluster.JournalBacklogAsync(org.Id));
+        await cluster.RestartAsync(whileDown: fault.Dispose);
 
-        var sweeper = new RepairSweeper(NpgsqlDataSource.Create(cluster.Database.ConnectionString), cluster.Grains,
-            new FlowstateOptions { ServiceId = FlowstateCluster.ServiceId }, NullLogger<RepairSweeper>.Instance);
-        var repaired = await sweeper.SweepAsync(TimeSpan.FromHours(1));
-
-        Assert.True(repaired >= 2, $"repaired {repaired}");
-        Assert.Equal(expected, await org.Period("2026-11").GetSummaryAsync());
-        Assert.Equal(0, await sweeper.SweepAsync(TimeSpan.FromHours(1)));
+        await FlowstateCluster.EventuallyAsync(async () => await cluster.JournalBacklogAsync(org.Id) == 0, "the journal replay re-sends the row's push");
+        var after = await org.Period("2026-11").GetSummaryAsync();
+        Assert.Equal((8m, 6m, 6m), Tuple(after));
+        Assert.Equal(RowStatus.WrittenOff, (await org.GetRowAsync("lost")).Status);
+        Assert.Equal(1L, await cluster.Database.ScalarAsync<long>(
+            "select count(*) from row_events where org = $1 and row_id = 'claude/lost' and to_status = $2", org.Id, (short)RowStatus.WrittenOff));
     }
 
     /// <summary>
-    /// The same for attribution: rollups that never received a subject-month's push (its rows
-    /// removed, as if the silo died between the subject-month's write and its pushes) are rebuilt
-    /// by the repair sweep from the subject-month's stored pending pushes.
+    /// The same for attribution: a subject-month stored new usage (the ingest was acknowledged) but
+    /// its pushes to the rollups failed until the silos stopped; the replay rebuilds the rollups.
     /// </summary>
     [Fact]
-    public async Task RollupPushes_LostInACrash_AreRepairedAfterRestart()
+    public async Task RollupPushes_LostInACrash_AreReplayedWithNoClientCall()
     {
         var org = await TestOrg.CreateAsync(cluster);
-        await org.ObserveAsync(TestOrg.Session("s1", "alice", "2026-11-12T10:00:00Z", 6m), TestOrg.Session("s2", "bob", "2026-11-13T10:00:00Z", 2.5m));
         Flowstate.Attribution.IAttributionGrain Attribution() => cluster.Grains.GetGrain<Flowstate.Attribution.IAttributionGrain>(org.Id);
         var request = new Flowstate.Attribution.AttributionRequest(Flowstate.Attribution.Scope.Org,
             Flowstate.Attribution.DateRange.Last30Days, Flowstate.Attribution.CostMode.Market, null);
-        Assert.Equal(8.5m, (await Attribution().GetViewAsync(request)).Total);
+        await org.ObserveAsync(TestOrg.Session("s2", "bob", "2026-11-13T10:00:00Z", 2.5m));
 
-        await cluster.RestartAsync();
-        await cluster.Database.ExecuteAsync($"delete from rollup_contrib where org = '{org.Id}' and subject = 'p:alice'");
+        var fault = cluster.Faults.FailPushes("subject-month", "ApplyAsync", "p%3Aalice", times: int.MaxValue);
+        var ingested = await org.ObserveAsync(TestOrg.Session("s1", "alice", "2026-11-12T10:00:00Z", 6m));
+        Assert.Equal(1, ingested.Accepted);   // durable in the partition and the subject-month
         Assert.Equal(2.5m, (await Attribution().GetViewAsync(request)).Total);
+        await cluster.RestartAsync(whileDown: fault.Dispose);
 
-        var sweeper = new RepairSweeper(NpgsqlDataSource.Create(cluster.Database.ConnectionString), cluster.Grains,
-            new FlowstateOptions { ServiceId = FlowstateCluster.ServiceId }, NullLogger<RepairSweeper>.Instance);
-        Assert.True(await sweeper.SweepAsync(TimeSpan.FromHours(1)) >= 1);
+        await FlowstateCluster.EventuallyAsync(async () => await cluster.JournalBacklogAsync(org.Id) == 0, "the journal replay re-sends the rollup pushes");
         Assert.Equal(8.5m, (await Attribution().GetViewAsync(request)).Total);
-        Assert.Equal(0, await sweeper.SweepAsync(TimeSpan.FromHours(1)));
-    }
-
-    private async Task<PeriodSummary> FreshSummary(TestOrg org)
-    {
-        await cluster.RestartAsync();   // the period rebuilds from the (tampered) ledger
-        return await org.Period("2026-11").GetSummaryAsync();
     }
 
     private static (decimal, decimal, decimal) Tuple(PeriodSummary s) => (s.Billed, s.Observed, s.WrittenOff);
