@@ -10,6 +10,8 @@ public static class ErrorCodes
     public const string VersionConflict = "VERSION_CONFLICT";
     public const string Unauthenticated = "UNAUTHENTICATED";
     public const string Forbidden = "FORBIDDEN";
+    public const string StorageUnavailable = "STORAGE_UNAVAILABLE";
+    public const string Internal = "INTERNAL";
 }
 
 /// <summary>

@@ -1,8 +1,20 @@
 namespace Flowstate;
 
 /// <summary>
-/// PostgreSQL could not be reached or refused a statement. Carries the database's message
-/// across silo boundaries (driver exceptions do not serialize); the command may be retried.
+/// PostgreSQL could not be reached or shed the load. Carries the database's message across silo
+/// boundaries (driver exceptions do not serialize); the command may be retried. GraphQL code
+/// <c>STORAGE_UNAVAILABLE</c>.
 /// </summary>
 [GenerateSerializer, Alias("Flowstate.StorageUnavailableException")]
 public sealed class StorageUnavailableException(string message) : Exception(message);
+
+/// <summary>
+/// PostgreSQL refused a statement: a value it cannot hold (<c>INVALID_INPUT</c>) or anything else
+/// (<c>INTERNAL</c>). Not retryable. Not a <see cref="FlowstateException"/>: it may strike after a
+/// grain changed its state, so the grain drops its activation.
+/// </summary>
+[GenerateSerializer, Alias("Flowstate.StorageRejectedException")]
+public sealed class StorageRejectedException(string code, string message) : Exception(message)
+{
+    [Id(0)] public string Code { get; } = code;
+}

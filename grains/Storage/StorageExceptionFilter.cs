@@ -2,12 +2,35 @@ using Npgsql;
 
 namespace Flowstate.Storage;
 
-/// <summary>Turns driver exceptions into <see cref="StorageUnavailableException"/> so callers on any silo can see them.</summary>
+/// <summary>
+/// Turns driver exceptions (thrown directly, or wrapped by Orleans' storage) into exceptions every
+/// silo and client can read: <see cref="StorageUnavailableException"/> when PostgreSQL could not be
+/// reached or shed the load (retryable), <see cref="StorageRejectedException"/> when it refused the
+/// statement itself (a retry would fail the same way).
+/// </summary>
 public sealed class StorageExceptionFilter : IIncomingGrainCallFilter
 {
     public async Task Invoke(IIncomingGrainCallContext context)
     {
         try { await context.Invoke(); }
-        catch (NpgsqlException e) { throw new StorageUnavailableException($"PostgreSQL: {e.Message}"); }
+        catch (Exception e) when (Driver(e) is { } db) { throw Translate(db); }
+    }
+
+    public static Exception Translate(NpgsqlException e) => e switch
+    {
+        { IsTransient: true } => new StorageUnavailableException($"PostgreSQL is unavailable: {e.Message}"),
+        // Class 53 (out of connections, memory, disk), 57 (shutting down, cancelled), 08 (connection), 40 (deadlock, serialization).
+        PostgresException p when p.SqlState[..2] is "53" or "57" or "08" or "40" => new StorageUnavailableException($"PostgreSQL is unavailable: {p.MessageText}"),
+        // Class 22 (data exception: a value storage cannot hold) and 23 (constraint): the input, not the system.
+        PostgresException p when p.SqlState[..2] is "22" or "23" => new StorageRejectedException(ErrorCodes.InvalidInput, $"Storage refused a value ({p.SqlState}): {p.MessageText}"),
+        PostgresException p => new StorageRejectedException(ErrorCodes.Internal, $"Storage refused the statement ({p.SqlState})."),
+        _ => new StorageUnavailableException($"PostgreSQL: {e.Message}"),
+    };
+
+    private static NpgsqlException? Driver(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is NpgsqlException db) return db;
+        return null;
     }
 }

@@ -47,11 +47,18 @@ public static class GraphQLServiceCollectionExtensions
             })
             .AddUnhandledExceptionHandler(ctx =>
             {
-                // Broken business rules carry their stable code; anything else stays an opaque internal error.
-                if (ctx.OriginalException is FlowstateException fe)
+                // Broken business rules and storage errors carry their stable code; anything else stays an opaque internal error.
+                var (code, message) = ctx.OriginalException switch
                 {
-                    ctx.Exception = new ExecutionError(fe.Message) { Code = fe.Code };
-                    ctx.ErrorMessage = fe.Message;
+                    FlowstateException fe => (fe.Code, fe.Message),
+                    StorageRejectedException sr => (sr.Code, sr.Message),
+                    StorageUnavailableException su => (ErrorCodes.StorageUnavailable, su.Message),
+                    _ => ((string?)null, (string?)null),
+                };
+                if (code is not null)
+                {
+                    ctx.Exception = new ExecutionError(message!) { Code = code };
+                    ctx.ErrorMessage = message;
                 }
             }));
 }

@@ -73,7 +73,7 @@ public sealed class Faults
     }
 
     private static Exception Injected(Operation op) => op.Kind == "write"
-        ? new NpgsqlException($"injected fault: {op.Kind} {op.Source} {op.Target}")
+        ? new NpgsqlException($"injected fault: {op.Kind} {op.Source} {op.Target}", new TimeoutException())
         : new StorageUnavailableException($"injected fault: {op.Method} {op.Source} → {op.Target}");
 
     /// <summary>Wraps the silo's Flowstate grain storage and adds the push filter (call from a silo configurator).</summary>
