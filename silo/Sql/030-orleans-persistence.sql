@@ -50,14 +50,6 @@ CREATE TABLE IF NOT EXISTS orleans_grain_state
          graintypestring, grainidextensionstring)
 );
 
--- Recently changed state per state name (sweeps, monitoring).
-CREATE INDEX IF NOT EXISTS orleans_grain_state_type_modified_ix
-    ON orleans_grain_state (graintypestring, modifiedon);
-
--- Lookups/joins by the string key (e.g. a repair sweep joining on the key).
-CREATE INDEX IF NOT EXISTS orleans_grain_state_type_key_ix
-    ON orleans_grain_state (graintypestring, grainidextensionstring);
-
 INSERT INTO orleansquery (querykey, querytext) VALUES
 
 ('ReadFromStorageKey', $q$

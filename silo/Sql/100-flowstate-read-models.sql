@@ -33,8 +33,6 @@ create table if not exists period_observed (
     pushed_at    timestamptz not null default clock_timestamp(),
     primary key (org, period, partition_id)
 );
--- The repair sweep looks partitions up by id across periods.
-create index if not exists period_observed_partition on period_observed (org, partition_id);
 
 -- Every observed session as accepted (the sessions table of the attribution surface).
 create table if not exists sessions (

@@ -11,8 +11,6 @@ create table if not exists rollup_contrib (
     pushed_at  timestamptz not null default clock_timestamp(),
     primary key (org, scope, month, subject)
 );
--- The repair sweep looks up a subject-month's org-rollup row.
-create index if not exists rollup_contrib_subject on rollup_contrib (org, subject, month) where scope = 'org';
 
 -- The sessions table of the attribution surface: how each session got its project, the working
 -- context the classifier learns from, and the indexes behind its sorts and filters (every page

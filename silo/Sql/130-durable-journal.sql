@@ -19,3 +19,11 @@ create table if not exists durable_intents (
     primary key (grain_type, grain_key)
 );
 create index if not exists durable_intents_due on durable_intents (due_at);
+
+-- The repair sweep this journal replaces read Orleans' storage table by time and key, and the
+-- ledgers by partition and subject; nothing reads them that way any more, and every grain write
+-- paid for keeping those indexes current.
+drop index if exists orleans_grain_state_type_modified_ix;
+drop index if exists orleans_grain_state_type_key_ix;
+drop index if exists period_observed_partition;
+drop index if exists rollup_contrib_subject;
