@@ -37,19 +37,23 @@ public sealed class IntentJournal
         public long Generation { get; set; }
     }
 
+    // Batches are written from the thread pool, never from the scheduler of whichever grain happened
+    // to start a batch: that grain may deactivate while the batch is still serving others.
+
     /// <summary>Records that <paramref name="grain"/> is about to write a push; returns the row's generation once committed.</summary>
-    public async Task<long> RecordAsync(GrainId grain)
+    public Task<long> RecordAsync(GrainId grain) => Task.Run(async () =>
     {
         var recording = new Recording(grain);
         await _records.EnqueueAsync(recording);
         return recording.Generation;
-    }
+    });
 
     /// <summary>Drops the grain's row if it is still the one recorded as <paramref name="generation"/> (in the background).</summary>
-    public void Forget(GrainId grain, long generation) =>
-        _forgets.EnqueueAsync(new Intent(grain.Type.ToString()!, grain.Key.ToString()!, generation)).ContinueWith(
-            t => _logger.LogDebug(t.Exception, "Forgetting journal rows failed; the replay will clear them"),
-            TaskContinuationOptions.OnlyOnFaulted);
+    public void Forget(GrainId grain, long generation) => _ = Task.Run(async () =>
+    {
+        try { await _forgets.EnqueueAsync(new Intent(grain.Type.ToString()!, grain.Key.ToString()!, generation)); }
+        catch (Exception e) { _logger.LogDebug(e, "Forgetting journal rows failed; the replay will clear them"); }
+    });
 
     private async Task WriteRecordsAsync(IReadOnlyList<Recording> batch)
     {

@@ -99,10 +99,10 @@ public sealed class BillingRowGrain(
     {
         var from = S.Period;
         var to = S.DeferredTo ?? from.Next;
-        Push(from.ToString(), S.Version);
         S.Period = to;
         S.DeferredTo = null;
         Transition(RowStatus.Unreconciled, actor, null, note);
+        Push(from.ToString(), S.Version);   // the period left is owed the entry that lists the row as moved out
     }
 
     /// <summary>Matches again; true (and the version bumped) when anything the row shows changed.</summary>
