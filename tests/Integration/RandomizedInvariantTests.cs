@@ -73,7 +73,7 @@ public sealed class RandomizedInvariantTests(FlowstateCluster cluster)
         var attribution = await cluster.Grains.GetGrain<Flowstate.Attribution.IAttributionGrain>(org.Id).GetViewAsync(new Flowstate.Attribution.AttributionRequest(
             Flowstate.Attribution.Scope.Org, Flowstate.Attribution.DateRange.LastYear, Flowstate.Attribution.CostMode.Market, null));
         Assert.Equal(sessionCost.Values.Sum(s => s.Cost), attribution.Total);
-        Assert.Equal(attribution.Total, attribution.ByCostCentre.Sum(c => c.Amount));
+        Assert.Equal(attribution.Total, attribution.ByCostCentre.Sum(c => c.Value));
 
         var before = await CheckInvariantsAsync(org, lastLine.Keys, sessionCost);
 
