@@ -20,7 +20,7 @@ public sealed class Faults
     /// <summary>One write (state name and grain key) or push (caller, callee, method) as the rules see it.</summary>
     public sealed record Operation(string Kind, string Source, string Target, string Method);
 
-    public sealed class Rule(Func<Operation, bool> match, int nth, int times, When when, int every = 0) : IDisposable
+    public sealed class Rule(Func<Operation, bool> match, int nth, int times, When when) : IDisposable
     {
         private int _seen, _failed;
         internal Action? Lift;
@@ -28,14 +28,11 @@ public sealed class Faults
         public int Failed => Volatile.Read(ref _failed);
         public When When { get; } = when;
 
-        /// <summary>Periodic rules alternate: one failure before the operation, the next after it (the reply lost).</summary>
-        internal When StrikeWhen(int n) => every > 0 && n / every % 2 == 0 ? When.After : When;
-
         internal bool Strikes(Operation op)
         {
             if (!match(op)) return false;
             var n = Interlocked.Increment(ref _seen);
-            if (every > 0 ? n % every != 0 : n < nth || n - nth >= times) return false;
+            if (n < nth || n - nth >= times) return false;
             Interlocked.Increment(ref _failed);
             return true;
         }
@@ -43,9 +40,9 @@ public sealed class Faults
         public void Dispose() => Lift?.Invoke();
     }
 
-    private Rule Add(Func<Operation, bool> match, int nth, int times, When when, int every = 0)
+    private Rule Add(Func<Operation, bool> match, int nth, int times, When when)
     {
-        var rule = new Rule(match, nth, times, when, every);
+        var rule = new Rule(match, nth, times, when);
         lock (_rules) _rules.Add(rule);
         rule.Lift = () => { lock (_rules) _rules.Remove(rule); };
         return rule;
@@ -60,13 +57,6 @@ public sealed class Faults
         Add(op => op.Kind == "push" && op.Source.StartsWith(sourceType + "/", StringComparison.Ordinal) && op.Method == method
                   && op.Source.Contains(keyPart, StringComparison.Ordinal), nth, times, when);
 
-    /// <summary>
-    /// Fails every <paramref name="every"/>th write or push of grains whose key contains
-    /// <paramref name="keyPart"/>, alternately before it and after it went through.
-    /// </summary>
-    public Rule FailEvery(string keyPart, int every) =>
-        Add(op => op.Source.Contains(keyPart, StringComparison.Ordinal) || op.Target.Contains(keyPart, StringComparison.Ordinal), 0, 0, When.Before, every);
-
     /// <summary>Counts (never fails) calls of <paramref name="method"/> from grains of <paramref name="sourceType"/> whose key contains <paramref name="keyPart"/>.</summary>
     public Rule CountPushes(string sourceType, string method, string keyPart) =>
         Add(op => op.Kind == "push" && op.Source.StartsWith(sourceType + "/", StringComparison.Ordinal) && op.Method == method
@@ -76,8 +66,8 @@ public sealed class Faults
     {
         Rule[] rules;
         lock (_rules) rules = _rules.ToArray();
-        var strikes = rules.Where(r => r.Strikes(op)).Select(r => r.StrikeWhen(r.Seen)).ToList();
-        if (strikes.Contains(When.Before)) throw Injected(op);
+        var strikes = rules.Where(r => r.Strikes(op)).ToList();
+        if (strikes.Any(r => r.When == When.Before)) throw Injected(op);
         await operation();
         if (strikes.Count > 0) throw Injected(op);
     }

@@ -42,7 +42,7 @@ public sealed class ProcessKillTests : IAsyncLifetime
             var acked = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
             var burst = Enumerable.Range(0, 60).Select(async i =>
             {
-                await Task.Delay(i * 3);
+                await Task.Delay(i * 10);
                 var (action, status) = i % 2 == 0 ? ("WRITE_OFF", "WRITTEN_OFF") : ("DEFER", "DEFERRED");
                 try
                 {

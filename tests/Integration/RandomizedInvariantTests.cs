@@ -15,28 +15,16 @@ public sealed class RandomizedInvariantTests(FlowstateCluster cluster)
     private static readonly string[] Keys = ["key_a", "key_b"];
 
     [Fact]
-    public Task RandomIngestsAndActions_KeepPeriodsEqualToTheirRows() => RunAsync(seed: 4242, rounds: 250, failEvery: 0);
-
-    /// <summary>
-    /// The same with every 7th state write or push of the org failing (alternately before it and
-    /// after it went through), while clients retry what failed with STORAGE_UNAVAILABLE: once the
-    /// faults stop and the journal is empty, every period still equals its rows and the attribution
-    /// total equals the sessions (DESIGN invariants 1–4).
-    /// </summary>
-    [Fact]
-    public Task RandomIngestsAndActions_UnderInjectedFaults_KeepPeriodsEqualToTheirRows() => RunAsync(seed: 77, rounds: 80, failEvery: 7);
-
-    private async Task RunAsync(int seed, int rounds, int failEvery)
+    public async Task RandomIngestsAndActions_KeepPeriodsEqualToTheirRows()
     {
-        var random = new Random(seed);
+        var random = new Random(4242);
         var org = await TestOrg.CreateAsync(cluster);
-        var faults = failEvery > 0 ? cluster.Faults.FailEvery(org.Id, failEvery) : null;
         var lastLine = new Dictionary<string, BillingRowRequest>();
         var sessions = new Dictionary<string, SessionRequest>();
         var sessionCost = new Dictionary<string, (DateTimeOffset Start, decimal Cost)>();
         var actionsApplied = 0;
 
-        for (var round = 0; round < rounds; round++)
+        for (var round = 0; round < 250; round++)
         {
             var ops = new List<Task>();
             for (var i = 0; i < 8; i++)
@@ -46,13 +34,12 @@ public sealed class RandomizedInvariantTests(FlowstateCluster cluster)
                     case < 3:
                         var rows = Enumerable.Range(0, random.Next(1, 6)).Select(_ => RandomRow(random)).DistinctBy(r => r.ExternalId).ToArray();
                         foreach (var r in rows) lastLine[r.ExternalId!] = r;
-                        ops.Add(RetryAsync(() => org.BillAsync(rows)));
+                        ops.Add(org.BillAsync(rows));
                         break;
                     case < 6:
                         var batch = Enumerable.Range(0, random.Next(1, 8)).Select(_ => RandomSession(random, sessions)).DistinctBy(s => s.Id).ToArray();
                         foreach (var s in batch) { sessions.TryAdd(s.Id!, s); sessionCost.TryAdd(s.Id!, (sessions[s.Id!].StartedAt!.Value, sessions[s.Id!].CostUsd!.Value)); }
-                        var toSend = batch.Select(s => sessions[s.Id!]).ToArray();
-                        ops.Add(RetryAsync(() => org.ObserveAsync(toSend)));
+                        ops.Add(org.ObserveAsync(batch.Select(s => sessions[s.Id!]).ToArray()));
                         break;
                     default:
                         if (lastLine.Count == 0) break;
@@ -63,17 +50,7 @@ public sealed class RandomizedInvariantTests(FlowstateCluster cluster)
             }
             await Task.WhenAll(ops);
         }
-        Assert.True(actionsApplied > (failEvery > 0 ? rounds / 2 : 200), $"only {actionsApplied} actions applied");
-        if (faults is not null)
-        {
-            Assert.True(faults.Failed > 20, $"only {faults.Failed} faults struck");
-            faults.Dispose();
-            await FlowstateCluster.EventuallyAsync(async () => await cluster.JournalBacklogAsync(org.Id) == 0, "the journal empties", TimeSpan.FromSeconds(60));
-        }
-        var attribution = await cluster.Grains.GetGrain<Flowstate.Attribution.IAttributionGrain>(org.Id).GetViewAsync(new Flowstate.Attribution.AttributionRequest(
-            Flowstate.Attribution.Scope.Org, Flowstate.Attribution.DateRange.LastYear, Flowstate.Attribution.CostMode.Market, null));
-        Assert.Equal(sessionCost.Values.Sum(s => s.Cost), attribution.Total);
-        Assert.Equal(attribution.Total, attribution.ByCostCentre.Sum(c => c.Value));
+        Assert.True(actionsApplied > 200, $"only {actionsApplied} actions applied");
 
         var before = await CheckInvariantsAsync(org, lastLine.Keys, sessionCost);
 
@@ -89,16 +66,6 @@ public sealed class RandomizedInvariantTests(FlowstateCluster cluster)
         await cluster.RestartAsync();
         var afterRestart = await CheckInvariantsAsync(org, lastLine.Keys, sessionCost);
         Assert.Equal(string.Join("\n", before.Except(afterRestart)), string.Join("\n", afterRestart.Except(before)));
-    }
-
-    /// <summary>What a client does with STORAGE_UNAVAILABLE: tries again (ingests are idempotent).</summary>
-    private static async Task RetryAsync(Func<Task> operation)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try { await operation(); return; }
-            catch (StorageUnavailableException) when (attempt < 30) { await Task.Delay(20); }
-        }
     }
 
     private static BillingRowRequest RandomRow(Random random)
@@ -131,7 +98,6 @@ public sealed class RandomizedInvariantTests(FlowstateCluster cluster)
             return true;
         }
         catch (FlowstateException) { return false; }
-        catch (StorageUnavailableException) { return false; }   // under injected faults: stored or not, the checks read the rows
     }
 
     private static async Task<List<string>> CheckInvariantsAsync(TestOrg org, IEnumerable<string> externalIds,
