@@ -30,6 +30,7 @@ public static class SiloHosting
         builder.Services.AddSingleton(BusinessClock.System);
         builder.Services.AddFlowstateStorage(options.Database);
         builder.Services.AddFlowstateGraphQL();
+        builder.Services.AddFlowstateTelemetry(options);
         builder.Services.AddHostedService<RepairSweeper>();
         builder.Services.AddSingleton<RepairSweeper>();
         builder.Services.AddHostedService<DemoLoader>();
@@ -54,6 +55,7 @@ public static class SiloHosting
     public static ISiloBuilder ConfigureFlowstateSilo(this ISiloBuilder silo, FlowstateOptions options)
     {
         silo.Configure<ClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ServiceId; });
+        silo.Configure<SiloOptions>(o => o.SiloName = options.SiloName!);
         if (options.Clustering == "AdoNet")
         {
             silo.UseAdoNetClustering(o => { o.Invariant = Invariant; o.ConnectionString = options.Database; });
@@ -80,6 +82,7 @@ public static class SiloHosting
             .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
         silo.UseAdoNetReminderService(o => { o.Invariant = Invariant; o.ConnectionString = connectionString; });
         silo.AddIncomingGrainCallFilter<StorageExceptionFilter>();
+        silo.Services.AddFlowstateMetrics();
         return silo;
     }
 
@@ -143,9 +146,10 @@ public static class SiloHosting
             Share = (http, request) => SubscriptionSharing.Of(request, $"{options.DefaultOrg}\n{http.User.Identity?.Name}",
                 http.RequestServices.GetRequiredService<IGraphQLTextSerializer>()),
         });
-        app.MapGet("/metrics/subscriptions", (EventHub hub, SubscriptionMetrics feeds, SharedSubscriptions shared) => Results.Json(new
+        app.MapFlowstateMetrics();
+        app.MapGet("/metrics/subscriptions", (EventHub hub, FlowstateMetrics feeds, SharedSubscriptions shared) => Results.Json(new
         {
-            webSocket = new { connections = GraphQLWebSocketEndpoint.ActiveConnections, operations = GraphQLWebSocketEndpoint.ActiveSubscriptions },
+            webSocket = new { connections = feeds.WebSocketConnections, operations = feeds.WebSocketOperations },
             streams = new { subscriptions = hub.StreamSubscriptions, listeners = hub.Listeners },
             shared = new { groups = shared.Groups },
             feeds = new { active = feeds.Feeds, liveRowFeeds = feeds.LiveRowFeeds },

@@ -34,6 +34,9 @@ public sealed class FlowstateOptions
     /// <summary>The IP this silo advertises to others (POD_IP on Kubernetes); AdoNet clustering only.</summary>
     public string? AdvertisedIp { get; set; }
 
+    /// <summary>This silo's name in the membership table and in metrics (POD_NAME on Kubernetes); default: host name and silo port.</summary>
+    public string? SiloName { get; set; }
+
     /// <summary>Seconds between crash-repair sweeps of un-pushed grain changes.</summary>
     public int RepairSweepSeconds { get; set; } = 300;
 
@@ -70,6 +73,8 @@ public sealed class FlowstateOptions
         if (configuration["FLOWSTATE_DB"] is { Length: > 0 } db) options.Database = db;
         if (configuration["FLOWSTATE_DEMO"] is { Length: > 0 } demo) options.Demo = demo is not ("0" or "false" or "no");
         if (configuration["POD_IP"] is { Length: > 0 } podIp) options.AdvertisedIp ??= podIp;
+        if (configuration["POD_NAME"] is { Length: > 0 } podName) options.SiloName ??= podName;
+        options.SiloName ??= $"{Environment.MachineName}-{options.SiloPort}";
         var errors = options.Validate().ToList();
         if (errors.Count > 0) throw new InvalidOperationException("Flowstate cannot start:\n  - " + string.Join("\n  - ", errors));
         options.Database = WithPoolLimit(options.Database);
