@@ -103,6 +103,9 @@ public sealed class FlowstateMetrics : IDisposable
         if (value > 0) counter.Add(value, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("outcome", outcome));
     }
 
+    /// <summary>True for this instance's meter (several silos, or tests, may share one process).</summary>
+    public bool Owns(Meter meter) => ReferenceEquals(meter, _meter);
+
     public void Dispose() => _meter.Dispose();
 }
 

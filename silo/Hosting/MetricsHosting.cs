@@ -38,5 +38,10 @@ public static class MetricsHosting
         return services;
     }
 
-    public static IEndpointConventionBuilder MapFlowstateMetrics(this WebApplication app) => app.MapPrometheusScrapingEndpoint(Path);
+    public static IEndpointConventionBuilder MapFlowstateMetrics(this WebApplication app)
+    {
+        // Created now rather than on first use, so the levels it observes are in the very first scrape.
+        app.Services.GetRequiredService<FlowstateMetrics>();
+        return app.MapPrometheusScrapingEndpoint(Path);
+    }
 }

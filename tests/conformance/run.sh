@@ -82,7 +82,7 @@ fi
 exec 9>&-
 
 set +e
-(cd "$HERE" && FLOWSTATE_URL="$BASE/graphql" node --test --test-concurrency=1 --test-reporter=tap http-audits.test.mjs ws.test.mjs subscriptions.test.mjs graphiql.test.mjs) \
+(cd "$HERE" && FLOWSTATE_URL="$BASE/graphql" node --test --test-concurrency=1 --test-reporter=tap http-audits.test.mjs ws.test.mjs subscriptions.test.mjs metrics.test.mjs graphiql.test.mjs) \
   | tee "$RESULTS/conformance.tap"
 node_status=${PIPESTATUS[0]}
 set -e
