@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Flowstate.GraphQL.Transport;
@@ -125,6 +126,10 @@ public static class GraphQLWebSocketEndpoint
         {
             var writer = WriteLoopAsync(_cts.Token);
             var watchdog = WatchdogAsync(_cts.Token);
+            // A stopping silo says goodbye (1001 Going Away) so clients reconnect elsewhere and resume
+            // from their cursor, instead of being cut off when the host's drain time runs out.
+            using var stopping = ctx.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping
+                .Register(() => Close((int)WebSocketCloseStatus.EndpointUnavailable, "Server shutting down"));
             try { await ReadLoopAsync(_cts.Token); }
             catch (Exception ex) when (ex is OperationCanceledException or WebSocketException) { }
             finally

@@ -26,6 +26,7 @@ public static class SiloHosting
     public static WebApplicationBuilder AddFlowstate(this WebApplicationBuilder builder, FlowstateOptions options)
     {
         builder.WebHost.UseUrls(options.Http);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownSeconds));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(BusinessClock.System);
         builder.Services.AddFlowstateStorage(options.Database);
@@ -35,6 +36,7 @@ public static class SiloHosting
         builder.Services.AddSingleton<RepairSweeper>();
         builder.Services.AddHostedService<DemoLoader>();
         builder.UseOrleans(silo => silo.ConfigureFlowstateSilo(options));
+        builder.Services.AddHostedService<GracefulShutdown>();   // after Orleans, so it stops first
         return builder;
     }
 
@@ -61,6 +63,7 @@ public static class SiloHosting
             silo.UseAdoNetClustering(o => { o.Invariant = Invariant; o.ConnectionString = options.Database; });
             var ip = options.AdvertisedIp is null ? null : IPAddress.Parse(options.AdvertisedIp);
             silo.ConfigureEndpoints(ip ?? IPAddress.Loopback, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: ip is not null);
+            silo.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(options.MembershipProbeSeconds));
         }
         else
         {
@@ -156,8 +159,11 @@ public static class SiloHosting
         }));
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", async (NpgsqlDataSource db, IClusterClient client, CancellationToken ct) =>
+        app.MapGet("/readyz", async (NpgsqlDataSource db, IClusterClient client, IHostApplicationLifetime lifetime, CancellationToken ct) =>
         {
+            // A draining silo asks for no new work: load balancers take it out while it finishes what it has.
+            if (lifetime.ApplicationStopping.IsCancellationRequested)
+                return Results.Text("not ready: stopping", statusCode: StatusCodes.Status503ServiceUnavailable);
             try
             {
                 await using var cmd = db.CreateCommand("select 1");

@@ -37,6 +37,20 @@ public sealed class FlowstateOptions
     /// <summary>This silo's name in the membership table and in metrics (POD_NAME on Kubernetes); default: host name and silo port.</summary>
     public string? SiloName { get; set; }
 
+    /// <summary>
+    /// How long a stopping silo may drain (SIGTERM, Ctrl-C): in-flight requests finish, grains
+    /// deactivate, the silo leaves the membership table. Keep it below Kubernetes'
+    /// terminationGracePeriodSeconds.
+    /// </summary>
+    public int ShutdownSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// AdoNet clustering: seconds between membership probes of other silos (also each probe's
+    /// timeout). A silo that misses three is suspected, and declared dead once two others agree.
+    /// Orleans' default is 5; `./flowstate cluster` uses 2.
+    /// </summary>
+    public int MembershipProbeSeconds { get; set; } = 5;
+
     /// <summary>Seconds between crash-repair sweeps of un-pushed grain changes.</summary>
     public int RepairSweepSeconds { get; set; } = 300;
 
@@ -61,6 +75,10 @@ public sealed class FlowstateOptions
             yield return "Flowstate:SiloPort and Flowstate:GatewayPort must be TCP ports (1-65535).";
         if (AdvertisedIp is not null && !IPAddress.TryParse(AdvertisedIp, out _))
             yield return $"Flowstate:AdvertisedIp must be an IP address; got '{AdvertisedIp}'.";
+        if (ShutdownSeconds is < 1 or > 600)
+            yield return $"Flowstate:ShutdownSeconds must be 1-600; got {ShutdownSeconds}.";
+        if (MembershipProbeSeconds is < 1 or > 60)
+            yield return $"Flowstate:MembershipProbeSeconds must be 1-60; got {MembershipProbeSeconds}.";
         if (RepairSweepSeconds < 10)
             yield return "Flowstate:RepairSweepSeconds must be at least 10.";
     }
