@@ -16,12 +16,7 @@ set +e
 (cd "$HERE" && node --test --test-reporter=tap manifests.test.mjs) >"$RESULTS/manifests.tap"
 status=$?
 set -e
-read -r PASS FAIL SKIP < <(awk '
-  /^# pass [0-9]+$/      { pass = $3; seen = 1 }
-  /^# fail [0-9]+$/      { fail += $3 }
-  /^# cancelled [0-9]+$/ { fail += $3 }
-  /^# (skipped|todo) [0-9]+$/ { skip += $3 }
-  END { if (!seen) print 0, 1, 0; else print pass + 0, fail + 0, skip + 0 }' "$RESULTS/manifests.tap")
+read -r PASS FAIL SKIP < <(awk -f "$HERE/../../tests/tap-counts.awk" "$RESULTS/manifests.tap")
 if [ "$status" -ne 0 ] && [ "$FAIL" -eq 0 ]; then FAIL=1; fi
 [ "$FAIL" -eq 0 ] || grep -B2 -A12 '^ *not ok' "$RESULTS/manifests.tap" >&2 || true
 echo "$PASS $FAIL $SKIP" >"$RESULTS/manifests.txt"
