@@ -66,6 +66,7 @@ public abstract class DurableGrain<TState> : Grain, IDurableGrain, IIncomingGrai
     private int _failedAttempts;
     private long? _intent;      // generation of this grain's journal row while it holds one
     private long _writes;       // state writes by this activation (tells a failure before the write from one after)
+    private int _counted;       // pending pushes this activation has added to the silo's outbox-backlog metric
 
     protected DurableGrain(IPersistentState<TState> storage, Durability durability)
     {
@@ -82,7 +83,23 @@ public abstract class DurableGrain<TState> : Grain, IDurableGrain, IIncomingGrai
         // Pushes a previous activation wrote but could not deliver. From a timer, never inline: a
         // target may call back into this grain, and no call is delivered before activation completes.
         if (State.Outbox.HasPending) ScheduleRetry(TimeSpan.Zero);
+        CountBacklog();
         return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _durability.Metrics.OutboxChanged(GrainKind, -_counted);
+        _counted = 0;
+        return Task.CompletedTask;
+    }
+
+    private string GrainKind => this.GetGrainId().Type.ToString()!;
+
+    private void CountBacklog()
+    {
+        _durability.Metrics.OutboxChanged(GrainKind, State.Outbox.Pending.Count - _counted);
+        _counted = State.Outbox.Pending.Count;
     }
 
     /// <summary>Owes <paramref name="target"/> version <paramref name="version"/> of this grain's data (sent by the next commit).</summary>
@@ -102,6 +119,7 @@ public abstract class DurableGrain<TState> : Grain, IDurableGrain, IIncomingGrai
         await _storage.WriteStateAsync();
         _writes++;
         OnStored();
+        CountBacklog();
         if (await DeliverAsync() is { } failure && failOnUndelivered) ExceptionDispatchInfo.Throw(failure);
     }
 
@@ -110,14 +128,14 @@ public abstract class DurableGrain<TState> : Grain, IDurableGrain, IIncomingGrai
 
     public async Task ResendAsync()
     {
-        if (await DeliverAsync() is { } failure) ExceptionDispatchInfo.Throw(failure);
+        if (await DeliverAsync(resending: true) is { } failure) ExceptionDispatchInfo.Throw(failure);
     }
 
     public Task<IReadOnlyDictionary<string, long>> GetPendingAsync() =>
         Task.FromResult<IReadOnlyDictionary<string, long>>(new Dictionary<string, long>(State.Outbox.Pending));
 
-    /// <summary>Sends every owed push; the first failure, or null when the outbox is empty.</summary>
-    private async Task<Exception?> DeliverAsync()
+    /// <summary>Sends every owed push; the first failure, or null when the outbox is empty. Re-sends (not a commit's own pushes) are counted.</summary>
+    private async Task<Exception?> DeliverAsync(bool resending = false)
     {
         var outbox = State.Outbox;
         Exception? failure = null;
@@ -132,10 +150,12 @@ public abstract class DurableGrain<TState> : Grain, IDurableGrain, IIncomingGrai
                 {
                     await SendAsync(target);
                     outbox.Acknowledge(target, version);
+                    if (resending) _durability.Metrics.RepairResent(GrainKind, 1);
                 }
                 catch (Exception e) { failure ??= e; }
             }
         }));
+        CountBacklog();
         if (outbox.HasPending)
         {
             _failedAttempts++;
@@ -161,7 +181,7 @@ public abstract class DurableGrain<TState> : Grain, IDurableGrain, IIncomingGrai
         {
             _retry?.Dispose();
             _retry = null;
-            await DeliverAsync();
+            await DeliverAsync(resending: true);
         }, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan));
     }
 
@@ -181,10 +201,11 @@ public abstract class DurableGrain<TState> : Grain, IDurableGrain, IIncomingGrai
     }
 }
 
-/// <summary>What every durable grain is given: the silo's journal, the timing, and logging.</summary>
-public sealed class Durability(IntentJournal journal, DurableOptions options, ILoggerFactory logs)
+/// <summary>What every durable grain is given: the silo's journal, the timing, metrics and logging.</summary>
+public sealed class Durability(IntentJournal journal, DurableOptions options, FlowstateMetrics metrics, ILoggerFactory logs)
 {
     public IntentJournal Journal { get; } = journal;
     public DurableOptions Options { get; } = options;
+    public FlowstateMetrics Metrics { get; } = metrics;
     public ILoggerFactory Logs { get; } = logs;
 }
