@@ -8,7 +8,9 @@ namespace Flowstate.Durable;
 /// The silo's side of <c>durable_intents</c> (<c>silo/Sql/130-durable-journal.sql</c>): which grains
 /// may hold a push their target has not acknowledged. Records and forgets are group-committed, so
 /// many grains share one statement; a record is committed before the state write it announces, a
-/// forget is sent in the background once the pushes are acknowledged.
+/// forget is sent in the background once the pushes are acknowledged. Every statement that writes
+/// several rows locks them in one order (grain type, then key, byte order), so the records and
+/// forgets of one silo, and those of several silos, never deadlock each other.
 /// </summary>
 public sealed class IntentJournal
 {
@@ -57,12 +59,13 @@ public sealed class IntentJournal
 
     private async Task WriteRecordsAsync(IReadOnlyList<Recording> batch)
     {
-        // One row per grain, in key order, so that concurrent batches of several silos lock rows in one order.
+        // One row per grain (a statement may touch a row once).
         var keys = batch.Select(r => (Type: r.Grain.Type.ToString()!, Key: r.Grain.Key.ToString()!)).Distinct()
             .OrderBy(k => k.Type, StringComparer.Ordinal).ThenBy(k => k.Key, StringComparer.Ordinal).ToList();
         await using var cmd = _db.CreateCommand("""
             insert into durable_intents as i (grain_type, grain_key, org, due_at)
             select t, k, o, clock_timestamp() + $4 from unnest($1::text[], $2::text[], $3::text[]) as u(t, k, o)
+            order by t collate "C", k collate "C"
             on conflict (grain_type, grain_key) do update
                 set generation = i.generation + 1, recorded_at = clock_timestamp(), due_at = excluded.due_at
             returning grain_type, grain_key, generation
@@ -80,8 +83,11 @@ public sealed class IntentJournal
     private async Task DeleteAsync(IReadOnlyList<Intent> intents)
     {
         await using var cmd = _db.CreateCommand("""
-            delete from durable_intents i using unnest($1::text[], $2::text[], $3::bigint[]) as f(t, k, g)
-            where i.grain_type = f.t and i.grain_key = f.k and i.generation = f.g
+            delete from durable_intents i using (
+                select d.grain_type, d.grain_key from durable_intents d
+                join unnest($1::text[], $2::text[], $3::bigint[]) as f(t, k, g) on d.grain_type = f.t and d.grain_key = f.k and d.generation = f.g
+                order by d.grain_type collate "C", d.grain_key collate "C" for update of d) doomed
+            where i.grain_type = doomed.grain_type and i.grain_key = doomed.grain_key
             """);
         cmd.Parameters.AddWithValue(intents.Select(i => i.GrainType).ToArray());
         cmd.Parameters.AddWithValue(intents.Select(i => i.GrainKey).ToArray());
@@ -118,10 +124,12 @@ public sealed class IntentJournal
     {
         if (failed.Count == 0) return;
         await using var cmd = _db.CreateCommand("""
-            update durable_intents i set attempts = i.attempts + 1, last_error = f.e,
+            update durable_intents i set attempts = i.attempts + 1, last_error = failed.e,
                 due_at = clock_timestamp() + least($5 * power(2, i.attempts), $6)
-            from unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) as f(t, k, g, e)
-            where i.grain_type = f.t and i.grain_key = f.k and i.generation = f.g
+            from (select d.grain_type, d.grain_key, f.e from durable_intents d
+                  join unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) as f(t, k, g, e) on d.grain_type = f.t and d.grain_key = f.k and d.generation = f.g
+                  order by d.grain_type collate "C", d.grain_key collate "C" for update of d) failed
+            where i.grain_type = failed.grain_type and i.grain_key = failed.grain_key
             """);
         cmd.Parameters.AddWithValue(failed.Select(f => f.Intent.GrainType).ToArray());
         cmd.Parameters.AddWithValue(failed.Select(f => f.Intent.GrainKey).ToArray());
