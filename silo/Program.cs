@@ -1,8 +1,15 @@
+using Flowstate.GraphQL.Schema;
 using Flowstate.Silo.Hosting;
 using Flowstate.Silo.Options;
 
-// Verbs: (none) or "serve" runs the silo; "migrate" applies the schema scripts and exits.
+// Verbs: (none) or "serve" runs the silo; "migrate" applies the schema scripts and exits;
+// "schema" prints the GraphQL SDL (no database needed: the web build checks its operations against it).
 var verb = args.FirstOrDefault(a => !a.StartsWith('-')) ?? "serve";
+if (verb == "schema")
+{
+    Console.Write(FlowstateSchema.PrintSdl());
+    return 0;
+}
 // The content root is the build output, so appsettings.json (logging levels, defaults) applies
 // from whatever directory the silo is started in (./flowstate runs it from the repository root).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -26,7 +33,7 @@ switch (verb)
         await app.RunAsync();
         return 0;
     default:
-        Console.Error.WriteLine($"Unknown verb '{verb}'. Use: serve | migrate");
+        Console.Error.WriteLine($"Unknown verb '{verb}'. Use: serve | migrate | schema");
         return 2;
 }
 
