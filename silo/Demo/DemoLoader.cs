@@ -53,7 +53,7 @@ public sealed class DemoLoader(IGrainFactory grains, FlowstateOptions options, I
             await UntilAnsweredAsync(() => ingestion.IngestSessionsAsync(chunk), ct);
         }
         foreach (var (providerId, rows) in demo.BillingPulls)
-            foreach (var chunk in rows.Chunk(2000))
+            foreach (var chunk in rows.Chunk(500))
                 await UntilAnsweredAsync(() => ingestion.IngestBillingRowsAsync(providerId, chunk), ct);
         logger.LogInformation("Demo org {Org} loaded: {People} people, {Sessions} sessions, {Rows} billing rows in {Seconds:0.0}s",
             options.DefaultOrg, demo.Workforce.People.Count, demo.Sessions.Count, demo.BillingPulls.Sum(p => p.Rows.Count),
@@ -62,14 +62,14 @@ public sealed class DemoLoader(IGrainFactory grains, FlowstateOptions options, I
 
     /// <summary>
     /// Ingestion is idempotent, so a batch whose answer timed out (a busy machine can take longer than
-    /// Orleans' 30 s response timeout for 2,000 rows) is simply sent again; the retry waits behind it.
+    /// Orleans' 30 s response timeout for a batch) is simply sent again.
     /// </summary>
     private async Task UntilAnsweredAsync<T>(Func<Task<T>> ingest, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             try { await ingest(); return; }
-            catch (TimeoutException) when (attempt < 5 && !ct.IsCancellationRequested)
+            catch (TimeoutException) when (attempt < 10 && !ct.IsCancellationRequested)
             {
                 logger.LogWarning("A demo batch timed out (attempt {Attempt}); sending it again", attempt);
             }
