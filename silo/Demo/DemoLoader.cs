@@ -27,6 +27,7 @@ public sealed class DemoLoader(IGrainFactory grains, FlowstateOptions options, I
         Console.WriteLine($"""
 
             Flowstate is running.
+              Web app:   {root}/
               GraphQL:   {root}/graphql   (POST/GET; open it in a browser for the IDE)
               Dashboard: {root}/dashboard/
               Health:    {root}/healthz  {root}/readyz

@@ -26,8 +26,8 @@ test.beforeAll(async () => {
 const pages = [
   ['inbox', () => `/reconciliation/${month}?status=all`, p => p.getByRole('button', { name: /^Unreconciled \d/ })],
   ['attribution', () => '/attribution', p => p.getByTestId('total')],
-  ['attribution-usage', () => '/attribution?tab=usage', p => p.getByText('Top spenders')],
-  ['attribution-adoption', () => '/attribution?tab=adoption', p => p.getByText('Telemetry coverage by team')],
+  ['attribution-usage', () => '/attribution?tab=usage', p => p.locator('figcaption', { hasText: 'Top spenders' })],
+  ['attribution-adoption', () => '/attribution?tab=adoption', p => p.locator('figcaption', { hasText: 'Telemetry coverage by team' })],
   ['session', () => `/attribution/sessions/${encodeURIComponent(sessionId)}`, p => p.getByRole('heading', { name: 'Cost and tokens' })],
   ['my-usage', () => `/me?person=${personId}`, p => p.getByRole('tab', { name: /^Unmatched/ })],
   ['providers', () => '/providers', p => p.getByRole('heading', { name: 'Monitoring gaps' })],

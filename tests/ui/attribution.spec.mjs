@@ -47,13 +47,14 @@ test('drills org → cost centre → team → person → session, and back up th
   await expect(page.getByRole('heading', { level: 1 })).toContainText(sessionId);
   const detail = (await api('query($id: ID!) { session(id: $id) { person { name } model costUsd } }', { id: sessionId })).session;
   await expect(page.getByText(detail.model, { exact: true })).toBeVisible();
-  await expect(page.getByText(money(detail.costUsd), { exact: true })).toBeVisible();
+  await expect(page.getByRole('definition').filter({ has: page.locator('xpath=self::dd[preceding-sibling::dt[1][.="Observed cost"]]') })).toHaveText(money(detail.costUsd));
   expect(detail.person.name).toBe(person.scope.name);
   await expect(crumbs).toContainText(`Session ${sessionId}`);
 
-  await crumbs.getByRole('link', { name: team.scope.name, exact: true }).click();
+  // A team may share its cost centre's name (Engineering in Engineering): the team is the deeper link.
+  await crumbs.getByRole('link', { name: team.scope.name, exact: true }).last().click();
   await expect(page.getByRole('heading', { level: 1 })).toContainText(team.scope.name);
-  await crumbs.getByRole('link', { name: centre.scope.name, exact: true }).click();
+  await crumbs.getByRole('link', { name: centre.scope.name, exact: true }).first().click();
   await expect(page.getByRole('heading', { level: 1 })).toContainText(centre.scope.name);
   await crumbs.getByRole('link', { name: org.scope.name, exact: true }).click();
   await expect(page.getByTestId('total')).toHaveText(money(org.total));
@@ -126,12 +127,13 @@ test('the sessions table pages and sorts on the server', async ({ page }) => {
     await expect.poll(() => sessionIds(page)).toEqual((await apiSessionIds({ field, direction: flipped })).ids);
   }
 
+  // The sort now in force is the last one clicked: oldest first.
   await page.getByRole('group', { name: 'Session filters' }).getByLabel('Provider').selectOption({ label: 'Cursor' });
-  const cursor = await apiSessionIds({ field: 'STARTED_AT', direction: 'DESC' }, null, { providerId: 'cursor' });
+  const cursor = await apiSessionIds({ field: 'STARTED_AT', direction: 'ASC' }, null, { providerId: 'cursor' });
   await expect.poll(() => sessionIds(page)).toEqual(cursor.ids);
   await page.getByRole('group', { name: 'Session filters' }).getByLabel('Provider').selectOption({ label: 'All' });
   await page.getByRole('checkbox', { name: 'Unmatched only' }).check();
-  const unmatched = await apiSessionIds({ field: 'STARTED_AT', direction: 'DESC' }, null, { unmatchedOnly: true });
+  const unmatched = await apiSessionIds({ field: 'STARTED_AT', direction: 'ASC' }, null, { unmatchedOnly: true });
   await expect.poll(() => sessionIds(page)).toEqual(unmatched.ids);
   await expect(page).toHaveURL(/unmatched=1/);
 });

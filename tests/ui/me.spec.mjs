@@ -24,7 +24,7 @@ test('marking an unmatched session with a project moves its spend', async ({ pag
   }
   await picker.fill(project.name.slice(0, 4).toLowerCase());
   await page.getByRole('option', { name: project.name }).click();
-  await expect(page.getByText(`Marked: ${project.name}`)).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: `${session.id} is now marked ${project.name}` })).toBeVisible();
   await expect(page.getByRole('tab', { name: `Unmatched (${before.unmatchedCount - 1})` })).toBeVisible();
 
   const moved = (await api('query($id: ID!) { session(id: $id) { project { id } projectSource } }', { id: session.id })).session;

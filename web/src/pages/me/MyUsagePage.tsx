@@ -48,6 +48,7 @@ function Usage({ personId, params, setParams, showProjects }: {
   const [, mark] = useMutation(MarkSessionProject);
   const [problems, setProblems] = useState<Record<string, Problem | undefined>>({});
   const [marked, setMarked] = useState<Record<string, string>>({});
+  const [announcement, setAnnouncement] = useState('');
   const usage = useSticky(data?.myUsage);
   const projects = projectData?.projects ?? [];
   const providerName = (id: string) => providerData?.providers.find(p => p.id === id)?.name ?? id;
@@ -56,7 +57,10 @@ function Usage({ personId, params, setParams, showProjects }: {
     setProblems(p => ({ ...p, [session.id]: undefined }));
     const result = await mark({ input: { sessionId: session.id, projectId: project.id } });
     if (result.error) setProblems(p => ({ ...p, [session.id]: problemOf(result.error!) }));
-    else setMarked(m => ({ ...m, [session.id]: project.name }));
+    else {
+      setMarked(m => ({ ...m, [session.id]: project.name }));
+      setAnnouncement(`Session ${session.id} is now marked ${project.name}: its spend moved to the project.`);
+    }
   }
 
   const columns = useMemo(() => [
@@ -70,7 +74,7 @@ function Usage({ personId, params, setParams, showProjects }: {
       id: 'project', header: 'Project',
       cell: c => {
         const s = c.row.original;
-        if (marked[s.id]) return <span role="status">Marked: {marked[s.id]}</span>;
+        if (marked[s.id]) return <>Marked: {marked[s.id]}</>;
         if (s.project) return s.project.name;
         return <ProjectPicker label={`Project for session ${s.id}`} projects={projects} onPick={p => void pick(s, p)} />;
       },
@@ -103,6 +107,7 @@ function Usage({ personId, params, setParams, showProjects }: {
         <div className="kpi"><dt>Sessions</dt><dd>{count(usage.sessionCount)}</dd></div>
         <div className="kpi"><dt>Unmatched sessions</dt><dd>{count(usage.unmatchedCount)}</dd></div>
       </dl>
+      <p role="status" className={announcement ? 'banner banner-ok' : 'sr-only'}>{announcement}</p>
       {showProjects && <MyProjects personId={personId} range={range.value} />}
 
       <Ariakit.TabProvider selectedId={unmatched ? 'unmatched' : 'all'}

@@ -72,17 +72,26 @@ export function ReconciliationPage({ month }: { month: string }) {
     column.accessor('externalId', {
       header: 'Row',
       meta: { rowHeader: true },
-      cell: c => <><span className="strong">{providerName(c.row.original.providerId)}</span><br /><span className="muted mono">{c.getValue()}</span></>,
+      cell: c => (
+        <>
+          <span className="strong">{providerName(c.row.original.providerId)}</span><br />
+          <span className="muted mono">{c.getValue()}</span><br />
+          <button type="button" className="btn btn-quiet" aria-expanded={c.row.getIsExpanded()} aria-controls={`trail-${c.row.original.id}`}
+                  onClick={c.row.getToggleExpandedHandler()}>
+            Audit trail ({c.row.original.auditTrail.length})
+          </button>
+        </>
+      ),
     }),
     column.display({
       id: 'subject', header: 'Subject',
       cell: c => {
         const r = c.row.original;
-        return r.subject ? <>{r.subject.name}{r.subject.email && <><br /><span className="muted">{r.subject.email}</span></>}</>
+        return r.subject ? <>{r.subject.name}{r.subject.email && <><br /><span className="muted email">{r.subject.email}</span></>}</>
           : r.account ? <>Account <span className="mono">{r.account}</span></> : <span className="muted">{r.subjectKey ?? 'unknown'}</span>;
       },
     }),
-    column.accessor('usageDate', { header: 'Usage date', cell: c => day(c.getValue()) }),
+    column.accessor('usageDate', { header: 'Usage date', cell: c => <span className="nowrap">{day(c.getValue())}</span> }),
     column.accessor('totalCostUsd', { header: 'Billed', meta: { numeric: true }, cell: c => money(c.getValue()) }),
     column.accessor('observedCostUsd', { header: 'Observed', meta: { numeric: true }, cell: c => money(c.getValue()) }),
     column.accessor('delta', {
@@ -111,10 +120,6 @@ export function ReconciliationPage({ month }: { month: string }) {
               </Ariakit.MenuProvider>
             )}
             {offers('REOPEN') && <button type="button" className="btn" disabled={!!busy} onClick={() => setDialog({ row: r, action: 'REOPEN' })}>Reopen</button>}
-            <button type="button" className="btn btn-quiet" aria-expanded={c.row.getIsExpanded()} aria-controls={`trail-${r.id}`}
-                    onClick={c.row.getToggleExpandedHandler()}>
-              Audit trail ({r.auditTrail.length})
-            </button>
           </div>
         );
       },
@@ -124,7 +129,7 @@ export function ReconciliationPage({ month }: { month: string }) {
 
   const table = useReactTable({
     data: rows, columns, state: { expanded }, onExpandedChange: setExpanded,
-    getRowId: r => r.id, getRowCanExpand: () => true,
+    getRowId: r => r.id, getRowCanExpand: () => true, enableSorting: false,
     getCoreRowModel: getCoreRowModel(), getExpandedRowModel: getExpandedRowModel(), manualPagination: true,
   });
 
