@@ -68,7 +68,7 @@ var rowsPerSecond = await Throughput(rowBatches, 4, b => Gql("mutation($i: Inges
 //    in what else runs on the machine weighs on both alike.
 var probeRows = Enumerable.Range(0, 200).Select(i => new { externalId = $"probe{i}", subject = "p0", usageDate = "2026-11-02", totalCostUsd = "5" }).ToArray();
 await Gql("mutation($i: IngestBillingRowsInput!) { ingestBillingRows(input: $i) { accepted } }", new { i = new { providerId = "bench", rows = probeRows } });
-var feeds = app.Services.GetRequiredService<SubscriptionMetrics>();
+var feeds = app.Services.GetRequiredService<FlowstateMetrics>();
 var hub = app.Services.GetRequiredService<EventHub>();
 var wsUri = new Uri(options.Http.Replace("http", "ws") + "/graphql");
 var probeWrittenOff = new bool[probeRows.Length];
@@ -90,9 +90,9 @@ for (var round = 0; round < rounds; round++)
             "subscription { rowStatusChanged(period: \"2026-11\") { cursor version toStatus row { id } } }"))));
     // Identical live subscriptions share one feed and one execution per event (SharedSubscriptions), so "live" is:
     // every operation registered and the shared feed past its start.
-    for (var waited = Stopwatch.StartNew(); GraphQLWebSocketEndpoint.ActiveSubscriptions < subscriberCount || feeds.LiveRowFeeds < 1; await Task.Delay(50))
+    for (var waited = Stopwatch.StartNew(); feeds.WebSocketOperations < subscriberCount || feeds.LiveRowFeeds < 1; await Task.Delay(50))
         if (waited.Elapsed > TimeSpan.FromSeconds(60) || subscribers.Any(s => s.Error is not null))
-            throw new InvalidOperationException($"{GraphQLWebSocketEndpoint.ActiveSubscriptions} of {subscriberCount} subscriptions registered; first failure: {subscribers.FirstOrDefault(s => s.Error is not null)?.Error}");
+            throw new InvalidOperationException($"{feeds.WebSocketOperations} of {subscriberCount} subscriptions registered; first failure: {subscribers.FirstOrDefault(s => s.Error is not null)?.Error}");
     connectSeconds = Math.Max(connectSeconds, connectWatch.Elapsed.TotalSeconds);
     (streamSubscriptions, sharedFeeds) = (hub.StreamSubscriptions, feeds.Feeds);
 

@@ -3,8 +3,11 @@ using Flowstate.Silo.Hosting;
 using Flowstate.Silo.Options;
 
 // Verbs: (none) or "serve" runs the silo; "migrate" applies the schema scripts and exits;
-// "schema" prints the GraphQL SDL (no database needed: the web build checks its operations against it).
+// "cluster [N]" runs N silos as one local cluster; "probe [url]" asks a running silo for /healthz
+// (the container's health check); "schema" prints the GraphQL SDL (no database needed: the web
+// build checks its operations against it).
 var verb = args.FirstOrDefault(a => !a.StartsWith('-')) ?? "serve";
+if (verb == "probe") return await HealthProbe.RunAsync(args.Skip(1).FirstOrDefault());
 if (verb == "schema")
 {
     Console.Write(FlowstateSchema.PrintSdl());
@@ -14,7 +17,7 @@ if (verb == "schema")
 // from whatever directory the silo is started in (./flowstate runs it from the repository root).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
-    Args = args.Where(a => a != verb).ToArray(),
+    Args = args.Where(a => a != verb && (a.StartsWith('-') || a.Contains('='))).ToArray(),
     ContentRootPath = AppContext.BaseDirectory,
 });
 FlowstateOptions options;
@@ -27,13 +30,22 @@ switch (verb)
         await SchemaMigrator.EnsureDatabaseAsync(options.Database);
         foreach (var script in await SchemaMigrator.ApplyAsync(options.Database)) Console.WriteLine($"applied {script}");
         return 0;
+    case "cluster":
+        // cluster [N]: N silo processes of this binary on one database, silo i on every port + i.
+        var count = args.Skip(1).FirstOrDefault(a => !a.StartsWith('-')) is { } n ? int.Parse(n) : 3;
+        if (count is < 1 or > 9) { Console.Error.WriteLine("cluster N: N must be 1-9."); return 2; }
+        return await LocalCluster.RunAsync(new LocalClusterOptions
+        {
+            Database = options.Database, Http = new Uri(options.Http), SiloPort = options.SiloPort, GatewayPort = options.GatewayPort,
+            ClusterId = options.ClusterId, Demo = options.Demo,
+        }, count, TimeSpan.FromSeconds(options.ShutdownSeconds + 15));
     case "serve":
         var app = builder.AddFlowstate(options).Build();
         app.MapFlowstate(options);
         await app.RunAsync();
         return 0;
     default:
-        Console.Error.WriteLine($"Unknown verb '{verb}'. Use: serve | migrate | schema");
+        Console.Error.WriteLine($"Unknown verb '{verb}'. Use: serve | migrate | cluster [N] | probe [url] | schema");
         return 2;
 }
 

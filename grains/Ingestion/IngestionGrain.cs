@@ -15,7 +15,7 @@ namespace Flowstate.Ingestion;
 /// changes nothing twice.
 /// </summary>
 [StatelessWorker, GrainType("ingestion")]
-public sealed class IngestionGrain(SessionStore sessionStore, BusinessClock clock) : Grain, IIngestionGrain
+public sealed class IngestionGrain(SessionStore sessionStore, BusinessClock clock, FlowstateMetrics metrics) : Grain, IIngestionGrain
 {
     /// <summary>Grain calls in flight at once per batch: enough to overlap storage writes, bounded to protect the silo.</summary>
     private const int Parallelism = 64;
@@ -62,6 +62,7 @@ public sealed class IngestionGrain(SessionStore sessionStore, BusinessClock cloc
         var duplicates = outcomes.Count(o => o.Outcome is IngestOutcome.Unchanged or IngestOutcome.Locked);
 
         var result = new IngestResult(accepted, duplicates, rejected.OrderBy(r => r.Index).ToList());
+        metrics.Ingested("billing_row", result.Accepted, result.Duplicates, result.Rejected.Count);
         await provider.RecordBillingPullAsync(Run(result));
         await GrainFactory.GetGrain<IDeferralClockGrain>(Org).StartAsync();
         return result;
@@ -122,6 +123,7 @@ public sealed class IngestionGrain(SessionStore sessionStore, BusinessClock cloc
 
         var fresh = recorded.Where(r => r.Key.CountsTowardObserved).Sum(r => r.Result.NewSessionIds.Count);
         var result = new IngestResult(fresh, records.Count - fresh, rejected.OrderBy(r => r.Index).ToList());
+        metrics.Ingested("session", result.Accepted, result.Duplicates, result.Rejected.Count);
         foreach (var id in records.Select(r => r.Record.Request.ProviderId!).Distinct())
             await GrainFactory.GetGrain<IProviderGrain>(GrainKeys.Join(Org, id)).RecordTelemetryAsync(Run(result));
         return result;

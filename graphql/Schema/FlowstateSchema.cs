@@ -41,7 +41,7 @@ public static class GraphQLServiceCollectionExtensions
     public static IServiceCollection AddFlowstateGraphQL(this IServiceCollection services) => services
         .AddSingleton<EventHub>()
         .AddSingleton<SharedSubscriptions>()
-        .AddSingleton<SubscriptionMetrics>()
+        .AddFlowstateMetrics()
         .AddSingleton(new SubscriptionOptions())
         .AddGraphQL(b => b
             .AddSchema<FlowstateSchema>()

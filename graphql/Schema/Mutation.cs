@@ -6,6 +6,7 @@ using Flowstate.Reconciliation;
 using Flowstate.Workforce;
 using GraphQL;
 using GraphQL.Types;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Flowstate.GraphQL.Schema;
 
@@ -27,7 +28,18 @@ public sealed class Mutation : ObjectGraphType
                 if (!GrainKeys.TryParseRowId(rowId, out _, out _))
                     throw FlowstateException.NotFound($"No billing row with id '{rowId}'.");
                 var command = new RowCommand(input.Enum("action", RowAction.Confirm), input.String("note"), input.Int("expectedVersion"), c.Caller().Actor);
-                return await c.Grains().GetGrain<IBillingRowGrain>(GrainKeys.Row(c.Caller().Org, rowId)).ApplyActionAsync(command);
+                var metrics = c.RequestServices!.GetRequiredService<FlowstateMetrics>();
+                try
+                {
+                    var result = await c.Grains().GetGrain<IBillingRowGrain>(GrainKeys.Row(c.Caller().Org, rowId)).ApplyActionAsync(command);
+                    metrics.RowAction(command.Action.ToString(), "applied");
+                    return result;
+                }
+                catch (Exception e)
+                {
+                    metrics.RowAction(command.Action.ToString(), (e as FlowstateException)?.Code ?? "INTERNAL");
+                    throw;
+                }
             });
 
         Field<NonNullGraphType<IngestPayloadType>>("ingestBillingRows")

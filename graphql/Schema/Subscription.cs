@@ -33,7 +33,7 @@ public sealed class Subscription : ObjectGraphType
                 var after = c.GetArgument<string?>("after") is { } a ? RowCursor.Decode(a) : (long?)null;
                 var services = c.RequestServices!;
                 return new RowStatusFeed(services.GetRequiredService<EventHub>(), services.GetRequiredService<IRowEventLog>(),
-                    services.GetRequiredService<SubscriptionOptions>(), services.GetRequiredService<SubscriptionMetrics>(),
+                    services.GetRequiredService<SubscriptionOptions>(), services.GetRequiredService<FlowstateMetrics>(),
                     c.Caller().Org, after, period, c.GetArgument<string?>("provider"));
             });
 
@@ -45,7 +45,7 @@ public sealed class Subscription : ObjectGraphType
                 var period = Period.Parse(c.GetArgument<string>("period"));
                 var services = c.RequestServices!;
                 return new PeriodSummaryFeed(services.GetRequiredService<EventHub>(), c.Grains(),
-                    services.GetRequiredService<SubscriptionMetrics>(), c.Caller().Org, period);
+                    services.GetRequiredService<FlowstateMetrics>(), c.Caller().Org, period);
             });
     }
 }

@@ -19,23 +19,6 @@ public sealed class SubscriptionOptions
 
 }
 
-/// <summary>Counts of subscription feeds on this silo (see <c>/metrics/subscriptions</c>).</summary>
-public sealed class SubscriptionMetrics
-{
-    private int _feeds, _live;
-
-    /// <summary>Feeds (GraphQL subscriptions of either kind) running now.</summary>
-    public int Feeds => Volatile.Read(ref _feeds);
-
-    /// <summary>rowStatusChanged feeds past their replay, delivering live changes.</summary>
-    public int LiveRowFeeds => Volatile.Read(ref _live);
-
-    internal void FeedStarted() => Interlocked.Increment(ref _feeds);
-    internal void FeedEnded() => Interlocked.Decrement(ref _feeds);
-    internal void WentLive() => Interlocked.Increment(ref _live);
-    internal void LeftLive() => Interlocked.Decrement(ref _live);
-}
-
 /// <summary>The opaque cursor of a row status change: its seq in the org's event log.</summary>
 public static class RowCursor
 {
@@ -73,13 +56,13 @@ public sealed record RowChange(string Org, RowStatusChanged Change);
 /// delivery happens under the lock with seq = last + 1, which is what makes it ordered and once.
 /// </para>
 /// </summary>
-public sealed class RowStatusFeed(EventHub hub, IRowEventLog log, SubscriptionOptions options, SubscriptionMetrics metrics,
+public sealed class RowStatusFeed(EventHub hub, IRowEventLog log, SubscriptionOptions options, FlowstateMetrics metrics,
                                   string org, long? after, Period? period, string? provider) : IObservable<object?>
 {
     private EventHub Hub => hub;
     private IRowEventLog Log => log;
     private SubscriptionOptions Options => options;
-    private SubscriptionMetrics Metrics => metrics;
+    private FlowstateMetrics Metrics => metrics;
     private string Org => org;
     private long? After => after;
     private Period? PeriodFilter => period;
@@ -226,7 +209,7 @@ public sealed class RowStatusFeed(EventHub hub, IRowEventLog log, SubscriptionOp
 /// One <c>periodSummaryChanged</c> subscription: the period's summary as it is when the
 /// subscription starts, then the new summary after every durable change of the period.
 /// </summary>
-public sealed class PeriodSummaryFeed(EventHub hub, IGrainFactory grains, SubscriptionMetrics metrics, string org, Period period)
+public sealed class PeriodSummaryFeed(EventHub hub, IGrainFactory grains, FlowstateMetrics metrics, string org, Period period)
     : IObservable<object?>
 {
     public IDisposable Subscribe(IObserver<object?> observer)

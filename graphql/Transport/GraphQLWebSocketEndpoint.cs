@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Flowstate.GraphQL.Transport;
@@ -57,14 +58,6 @@ public sealed class GraphQLWebSocketOptions
 public static class GraphQLWebSocketEndpoint
 {
     public const string SubProtocol = "graphql-transport-ws";
-    private static int s_active, s_connections;
-
-    /// <summary>Operations currently registered on any connection: queries in flight plus live subscriptions.</summary>
-    public static int ActiveSubscriptions => Volatile.Read(ref s_active);
-
-    /// <summary>Open graphql-transport-ws connections.</summary>
-    public static int ActiveConnections => Volatile.Read(ref s_connections);
-
     /// <summary>Handles WebSocket upgrades on <paramref name="path"/>; the caller must add <c>app.UseWebSockets()</c>.</summary>
     public static IEndpointRouteBuilder MapGraphQLWebSocket(this IEndpointRouteBuilder app, string path = "/graphql",
         Action<ExecutionOptions, HttpContext>? configure = null, GraphQLWebSocketOptions? options = null)
@@ -106,12 +99,15 @@ public static class GraphQLWebSocketEndpoint
             catch (Exception ex) when (ex is WebSocketException or OperationCanceledException) { }
             return;
         }
-        Interlocked.Increment(ref s_connections);
-        try { await new Connection(ctx, socket, configure, options).RunAsync(); }
-        finally { Interlocked.Decrement(ref s_connections); }
+        // Counted in the silo's metrics (open connections, and operations in Operation): see FlowstateMetrics.
+        var metrics = ctx.RequestServices.GetRequiredService<FlowstateMetrics>();
+        metrics.WebSocketConnected();
+        try { await new Connection(ctx, socket, configure, options, metrics).RunAsync(); }
+        finally { metrics.WebSocketDisconnected(); }
     }
 
-    private sealed class Connection(HttpContext ctx, WebSocket socket, Action<ExecutionOptions, HttpContext>? configure, GraphQLWebSocketOptions options)
+    private sealed class Connection(HttpContext ctx, WebSocket socket, Action<ExecutionOptions, HttpContext>? configure, GraphQLWebSocketOptions options,
+                                     FlowstateMetrics metrics)
     {
         private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(3);
         private readonly IGraphQLTextSerializer _serializer = ctx.RequestServices.GetRequiredService<IGraphQLTextSerializer>();
@@ -130,6 +126,10 @@ public static class GraphQLWebSocketEndpoint
         {
             var writer = WriteLoopAsync(_cts.Token);
             var watchdog = WatchdogAsync(_cts.Token);
+            // A stopping silo says goodbye (1001 Going Away) so clients reconnect elsewhere and resume
+            // from their cursor, instead of being cut off when the host's drain time runs out.
+            using var stopping = ctx.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping
+                .Register(() => Close((int)WebSocketCloseStatus.EndpointUnavailable, "Server shutting down"));
             try { await ReadLoopAsync(_cts.Token); }
             catch (Exception ex) when (ex is OperationCanceledException or WebSocketException) { }
             finally
@@ -308,7 +308,7 @@ public static class GraphQLWebSocketEndpoint
                 Send(id, "error", new ExecutionErrors { new ExecutionError("Too many active operations on this connection.") });
                 return;
             }
-            var operation = new Operation(_cts.Token);
+            var operation = new Operation(_cts.Token, metrics);
             if (!_operations.TryAdd(id, operation))
             {
                 operation.Dispose();
@@ -468,11 +468,14 @@ public static class GraphQLWebSocketEndpoint
         private IDisposable? _subscription;
         private bool _disposed;
 
-        public Operation(CancellationToken connectionToken)
+        private readonly FlowstateMetrics _metrics;
+
+        public Operation(CancellationToken connectionToken, FlowstateMetrics metrics)
         {
             _cts = CancellationTokenSource.CreateLinkedTokenSource(connectionToken);
             Token = _cts.Token;
-            Interlocked.Increment(ref s_active);
+            _metrics = metrics;
+            metrics.OperationStarted();
         }
 
         public CancellationToken Token { get; }
@@ -504,7 +507,7 @@ public static class GraphQLWebSocketEndpoint
             _cts.Cancel();
             _cts.Dispose();
             subscription?.Dispose();
-            Interlocked.Decrement(ref s_active);
+            _metrics.OperationEnded();
         }
     }
 }

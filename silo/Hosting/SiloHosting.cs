@@ -26,14 +26,17 @@ public static class SiloHosting
     public static WebApplicationBuilder AddFlowstate(this WebApplicationBuilder builder, FlowstateOptions options)
     {
         builder.WebHost.UseUrls(options.Http);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownSeconds));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(BusinessClock.System);
         builder.Services.AddFlowstateStorage(options.Database);
         builder.Services.AddFlowstateGraphQL();
+        builder.Services.AddFlowstateTelemetry(options);
         builder.Services.AddHostedService<RepairSweeper>();
         builder.Services.AddSingleton<RepairSweeper>();
         builder.Services.AddHostedService<DemoLoader>();
         builder.UseOrleans(silo => silo.ConfigureFlowstateSilo(options));
+        builder.Services.AddHostedService<GracefulShutdown>();   // after Orleans, so it stops first
         return builder;
     }
 
@@ -54,11 +57,13 @@ public static class SiloHosting
     public static ISiloBuilder ConfigureFlowstateSilo(this ISiloBuilder silo, FlowstateOptions options)
     {
         silo.Configure<ClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ServiceId; });
+        silo.Configure<SiloOptions>(o => o.SiloName = options.SiloName!);
         if (options.Clustering == "AdoNet")
         {
             silo.UseAdoNetClustering(o => { o.Invariant = Invariant; o.ConnectionString = options.Database; });
             var ip = options.AdvertisedIp is null ? null : IPAddress.Parse(options.AdvertisedIp);
             silo.ConfigureEndpoints(ip ?? IPAddress.Loopback, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: ip is not null);
+            silo.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(options.MembershipProbeSeconds));
         }
         else
         {
@@ -80,6 +85,7 @@ public static class SiloHosting
             .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
         silo.UseAdoNetReminderService(o => { o.Invariant = Invariant; o.ConnectionString = connectionString; });
         silo.AddIncomingGrainCallFilter<StorageExceptionFilter>();
+        silo.Services.AddFlowstateMetrics();
         return silo;
     }
 
@@ -144,17 +150,21 @@ public static class SiloHosting
             Share = (http, request) => SubscriptionSharing.Of(request, $"{options.DefaultOrg}\n{http.User.Identity?.Name}",
                 http.RequestServices.GetRequiredService<IGraphQLTextSerializer>()),
         });
-        app.MapGet("/metrics/subscriptions", (EventHub hub, SubscriptionMetrics feeds, SharedSubscriptions shared) => Results.Json(new
+        app.MapFlowstateMetrics();
+        app.MapGet("/metrics/subscriptions", (EventHub hub, FlowstateMetrics feeds, SharedSubscriptions shared) => Results.Json(new
         {
-            webSocket = new { connections = GraphQLWebSocketEndpoint.ActiveConnections, operations = GraphQLWebSocketEndpoint.ActiveSubscriptions },
+            webSocket = new { connections = feeds.WebSocketConnections, operations = feeds.WebSocketOperations },
             streams = new { subscriptions = hub.StreamSubscriptions, listeners = hub.Listeners },
             shared = new { groups = shared.Groups },
             feeds = new { active = feeds.Feeds, liveRowFeeds = feeds.LiveRowFeeds },
         }));
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", async (NpgsqlDataSource db, IClusterClient client, CancellationToken ct) =>
+        app.MapGet("/readyz", async (NpgsqlDataSource db, IClusterClient client, IHostApplicationLifetime lifetime, CancellationToken ct) =>
         {
+            // A draining silo asks for no new work: load balancers take it out while it finishes what it has.
+            if (lifetime.ApplicationStopping.IsCancellationRequested)
+                return Results.Text("not ready: stopping", statusCode: StatusCodes.Status503ServiceUnavailable);
             try
             {
                 await using var cmd = db.CreateCommand("select 1");

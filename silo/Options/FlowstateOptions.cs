@@ -34,6 +34,23 @@ public sealed class FlowstateOptions
     /// <summary>The IP this silo advertises to others (POD_IP on Kubernetes); AdoNet clustering only.</summary>
     public string? AdvertisedIp { get; set; }
 
+    /// <summary>This silo's name in the membership table and in metrics (POD_NAME on Kubernetes); default: host name and silo port.</summary>
+    public string? SiloName { get; set; }
+
+    /// <summary>
+    /// How long a stopping silo may drain (SIGTERM, Ctrl-C): in-flight requests finish, grains
+    /// deactivate, the silo leaves the membership table. Keep it below Kubernetes'
+    /// terminationGracePeriodSeconds.
+    /// </summary>
+    public int ShutdownSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// AdoNet clustering: seconds between membership probes of other silos (also each probe's
+    /// timeout). A silo that misses three is suspected, and declared dead once two others agree.
+    /// Orleans' default is 5; `./flowstate cluster` uses 2.
+    /// </summary>
+    public int MembershipProbeSeconds { get; set; } = 5;
+
     /// <summary>Seconds between crash-repair sweeps of un-pushed grain changes.</summary>
     public int RepairSweepSeconds { get; set; } = 300;
 
@@ -58,6 +75,10 @@ public sealed class FlowstateOptions
             yield return "Flowstate:SiloPort and Flowstate:GatewayPort must be TCP ports (1-65535).";
         if (AdvertisedIp is not null && !IPAddress.TryParse(AdvertisedIp, out _))
             yield return $"Flowstate:AdvertisedIp must be an IP address; got '{AdvertisedIp}'.";
+        if (ShutdownSeconds is < 1 or > 600)
+            yield return $"Flowstate:ShutdownSeconds must be 1-600; got {ShutdownSeconds}.";
+        if (MembershipProbeSeconds is < 1 or > 60)
+            yield return $"Flowstate:MembershipProbeSeconds must be 1-60; got {MembershipProbeSeconds}.";
         if (RepairSweepSeconds < 10)
             yield return "Flowstate:RepairSweepSeconds must be at least 10.";
     }
@@ -70,6 +91,8 @@ public sealed class FlowstateOptions
         if (configuration["FLOWSTATE_DB"] is { Length: > 0 } db) options.Database = db;
         if (configuration["FLOWSTATE_DEMO"] is { Length: > 0 } demo) options.Demo = demo is not ("0" or "false" or "no");
         if (configuration["POD_IP"] is { Length: > 0 } podIp) options.AdvertisedIp ??= podIp;
+        if (configuration["POD_NAME"] is { Length: > 0 } podName) options.SiloName ??= podName;
+        options.SiloName ??= $"{Environment.MachineName}-{options.SiloPort}";
         var errors = options.Validate().ToList();
         if (errors.Count > 0) throw new InvalidOperationException("Flowstate cannot start:\n  - " + string.Join("\n  - ", errors));
         options.Database = WithPoolLimit(options.Database);

@@ -32,7 +32,7 @@ public sealed class RowEventTests(TwoSiloCluster fixture)
         """;
 
     private EventHub Hub => _cluster.GraphQLServices.GetRequiredService<EventHub>();
-    private SubscriptionMetrics Metrics => _cluster.GraphQLServices.GetRequiredService<SubscriptionMetrics>();
+    private FlowstateMetrics Metrics => _cluster.GraphQLServices.GetRequiredService<FlowstateMetrics>();
 
     private async Task<List<(long Seq, string RowId, int Version, int? From, int To, int? Action, string Period)>> LogAsync(string org)
     {

@@ -82,18 +82,12 @@ fi
 exec 9>&-
 
 set +e
-(cd "$HERE" && FLOWSTATE_URL="$BASE/graphql" node --test --test-concurrency=1 --test-reporter=tap http-audits.test.mjs ws.test.mjs subscriptions.test.mjs graphiql.test.mjs) \
+(cd "$HERE" && FLOWSTATE_URL="$BASE/graphql" node --test --test-concurrency=1 --test-reporter=tap http-audits.test.mjs ws.test.mjs subscriptions.test.mjs metrics.test.mjs graphiql.test.mjs) \
   | tee "$RESULTS/conformance.tap"
 node_status=${PIPESTATUS[0]}
 set -e
 
-# Node's TAP summary: unindented "# pass N", "# fail N", "# cancelled N", "# skipped N", "# todo N".
-read -r PASS FAIL SKIP < <(awk '
-  /^# pass [0-9]+$/      { pass = $3; seen = 1 }
-  /^# fail [0-9]+$/      { fail += $3 }
-  /^# cancelled [0-9]+$/ { fail += $3 }
-  /^# (skipped|todo) [0-9]+$/ { skip += $3 }
-  END { if (!seen) print 0, 1, 0; else print pass + 0, fail + 0, skip + 0 }' "$RESULTS/conformance.tap")
+read -r PASS FAIL SKIP < <(awk -f "$HERE/../tap-counts.awk" "$RESULTS/conformance.tap")
 if [ "$node_status" -ne 0 ] && [ "$FAIL" -eq 0 ]; then FAIL=1; fi
 echo "$PASS $FAIL $SKIP" >"$SUMMARY"
 echo "conformance: $PASS passed, $FAIL failed, $SKIP skipped in $((SECONDS - START)) s" >&2

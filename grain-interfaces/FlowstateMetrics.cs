@@ -1,0 +1,121 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Flowstate;
+
+/// <summary>
+/// Flowstate's own instruments, all on the one <see cref="Meter"/> named <see cref="MeterName"/>
+/// that the host exports at <c>/metrics</c> (Prometheus text, through OpenTelemetry). One instance
+/// per silo, injected wherever something is counted: add an instrument here rather than a meter or
+/// a static counter of your own. Levels (connections, feeds, backlog) are also kept as plain numbers
+/// so the host can show them as JSON (<c>/metrics/subscriptions</c>) and tests can read them.
+/// </summary>
+public sealed class FlowstateMetrics : IDisposable
+{
+    public const string MeterName = "Flowstate";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _actions, _ingested, _pullRuns, _resends;
+    private readonly UpDownCounter<long> _outbox;
+    private int _connections, _operations, _feeds, _liveRowFeeds;
+    private long _outboxBacklog;
+
+    public FlowstateMetrics(IMeterFactory meters)
+    {
+        _meter = meters.Create(MeterName);
+        _actions = _meter.CreateCounter<long>("flowstate.row_actions", "{action}",
+            "Row actions (CONFIRM, WRITE_OFF, DEFER, REOPEN) by outcome: applied, or the error code that refused them.");
+        _ingested = _meter.CreateCounter<long>("flowstate.ingested_items", "{item}",
+            "Ingested billing rows and sessions by outcome: accepted, duplicate or rejected.");
+        _pullRuns = _meter.CreateCounter<long>("flowstate.pull_runs", "{run}", "Provider billing pulls by provider and outcome.");
+        _resends = _meter.CreateCounter<long>("flowstate.repair_resends", "{push}",
+            "Pending pushes re-sent after a crash or a failed push, by the kind of grain that owed them.");
+        _outbox = _meter.CreateUpDownCounter<long>("flowstate.outbox_backlog", "{push}",
+            "Pushes stored as pending and not yet acknowledged by their target, by the kind of grain that owes them.");
+        _meter.CreateObservableUpDownCounter("flowstate.websocket_connections", () => (long)Volatile.Read(ref _connections), "{connection}",
+            "Open graphql-transport-ws connections.");
+        _meter.CreateObservableUpDownCounter("flowstate.websocket_operations", () => (long)Volatile.Read(ref _operations), "{operation}",
+            "Operations registered on WebSocket connections: queries in flight plus live subscriptions.");
+        _meter.CreateObservableUpDownCounter("flowstate.subscription_feeds", () => new[]
+        {
+            new Measurement<long>(Volatile.Read(ref _feeds), new KeyValuePair<string, object?>("state", "running")),
+            new Measurement<long>(Volatile.Read(ref _liveRowFeeds), new KeyValuePair<string, object?>("state", "live_row")),
+        }, "{feed}", "Subscription feeds on this silo: running (either kind), and rowStatusChanged feeds past their replay (live_row).");
+    }
+
+    /// <summary>Open graphql-transport-ws connections on this silo.</summary>
+    public int WebSocketConnections => Volatile.Read(ref _connections);
+
+    /// <summary>Operations registered on this silo's WebSocket connections (queries in flight plus live subscriptions).</summary>
+    public int WebSocketOperations => Volatile.Read(ref _operations);
+
+    /// <summary>Subscription feeds (GraphQL subscriptions of either kind) running on this silo.</summary>
+    public int Feeds => Volatile.Read(ref _feeds);
+
+    /// <summary>rowStatusChanged feeds past their replay, delivering live changes.</summary>
+    public int LiveRowFeeds => Volatile.Read(ref _liveRowFeeds);
+
+    /// <summary>Pending pushes held by this silo's grains and not yet acknowledged.</summary>
+    public long OutboxBacklog => Volatile.Read(ref _outboxBacklog);
+
+    /// <summary>A row action ended: <paramref name="outcome"/> is <c>applied</c> or the error code that refused it.</summary>
+    public void RowAction(string action, string outcome) =>
+        _actions.Add(1, new KeyValuePair<string, object?>("action", action), new KeyValuePair<string, object?>("outcome", outcome));
+
+    /// <summary>An ingested batch of <paramref name="kind"/> (<c>billing_row</c>, <c>session</c>, …) was answered.</summary>
+    public void Ingested(string kind, int accepted, int duplicates, int rejected)
+    {
+        Add(_ingested, accepted, kind, "accepted");
+        Add(_ingested, duplicates, kind, "duplicate");
+        Add(_ingested, rejected, kind, "rejected");
+    }
+
+    /// <summary>A billing pull of <paramref name="provider"/> finished (<paramref name="outcome"/>: <c>succeeded</c>, <c>failed</c>, …).</summary>
+    public void PullRun(string provider, string outcome) =>
+        _pullRuns.Add(1, new KeyValuePair<string, object?>("provider", provider), new KeyValuePair<string, object?>("outcome", outcome));
+
+    /// <summary>A grain of kind <paramref name="grain"/> stored (positive) or was acknowledged for (negative) pending pushes.</summary>
+    public void OutboxChanged(string grain, int delta)
+    {
+        if (delta == 0) return;
+        Interlocked.Add(ref _outboxBacklog, delta);
+        _outbox.Add(delta, new KeyValuePair<string, object?>("grain", grain));
+    }
+
+    /// <summary>A grain of kind <paramref name="grain"/> re-sent <paramref name="pushes"/> pending pushes (on activation or from its reminder).</summary>
+    public void RepairResent(string grain, int pushes)
+    {
+        if (pushes > 0) _resends.Add(pushes, new KeyValuePair<string, object?>("grain", grain));
+    }
+
+    public void WebSocketConnected() => Interlocked.Increment(ref _connections);
+    public void WebSocketDisconnected() => Interlocked.Decrement(ref _connections);
+    public void OperationStarted() => Interlocked.Increment(ref _operations);
+    public void OperationEnded() => Interlocked.Decrement(ref _operations);
+    public void FeedStarted() => Interlocked.Increment(ref _feeds);
+    public void FeedEnded() => Interlocked.Decrement(ref _feeds);
+    public void WentLive() => Interlocked.Increment(ref _liveRowFeeds);
+    public void LeftLive() => Interlocked.Decrement(ref _liveRowFeeds);
+
+    private static void Add(Counter<long> counter, int value, string kind, string outcome)
+    {
+        if (value > 0) counter.Add(value, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("outcome", outcome));
+    }
+
+    /// <summary>True for this instance's meter (several silos, or tests, may share one process).</summary>
+    public bool Owns(Meter meter) => ReferenceEquals(meter, _meter);
+
+    public void Dispose() => _meter.Dispose();
+}
+
+public static class FlowstateMetricsServiceCollectionExtensions
+{
+    /// <summary>Registers the one <see cref="FlowstateMetrics"/> of this service provider (idempotent).</summary>
+    public static IServiceCollection AddFlowstateMetrics(this IServiceCollection services)
+    {
+        services.AddMetrics();
+        services.TryAddSingleton<FlowstateMetrics>();
+        return services;
+    }
+}
