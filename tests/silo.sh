@@ -66,3 +66,16 @@ wait_for_demo() {
   tail -n 40 "$1" >&2
   return 1
 }
+
+# mint_tokens: development tokens of the demo org from the silo's `token` verb, when it has one
+# (a silo that signs requests in): FLOWSTATE_TOKEN (admin) and FLOWSTATE_TOKEN_<ROLE> for the roles the
+# UI tests act as. A silo without sign-in has no such verb, and the tests act anonymously.
+mint_tokens() {
+  local mint=(env DOTNET_ENVIRONMENT="${DOTNET_ENVIRONMENT:-Development}" dotnet "$SILO_DLL" token --org demo)
+  if FLOWSTATE_TOKEN="$("${mint[@]}" --sub ui-admin --name 'UI admin' --roles admin 2>/dev/null)" && [ -n "$FLOWSTATE_TOKEN" ]; then
+    FLOWSTATE_TOKEN_ENGINEER="$("${mint[@]}" --sub ui-engineer --name 'UI engineer' --roles engineer --person p0003 2>/dev/null)"
+    export FLOWSTATE_TOKEN FLOWSTATE_TOKEN_ENGINEER
+  else
+    unset FLOWSTATE_TOKEN FLOWSTATE_TOKEN_ENGINEER
+  fi
+}

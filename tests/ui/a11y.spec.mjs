@@ -2,7 +2,7 @@
 // and a screenshot of each at 1280 and 390 px under .flowstate/test-results/ui/.
 import { expect, test } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { api, monthWithRows, screenshotBothWidths } from './helpers.mjs';
+import { api, monthWithRows, screenshotBothWidths, open } from './helpers.mjs';
 
 async function expectNoSeriousViolations(page, name) {
   for (const width of [1280, 390]) {
@@ -35,7 +35,7 @@ const pages = [
 
 for (const [name, url, ready] of pages) {
   test(`${name}: no serious or critical axe violations; screenshots at 1280 and 390 px`, async ({ page }) => {
-    await page.goto(url());
+    await open(page, url());
     await expect(ready(page)).toBeVisible();
     await page.waitForLoadState('networkidle').catch(() => undefined);
     await expectNoSeriousViolations(page, name);
@@ -44,7 +44,7 @@ for (const [name, url, ready] of pages) {
 }
 
 test('the write-off dialog: no serious or critical axe violations; screenshots', async ({ page }) => {
-  await page.goto(`/reconciliation/${month}`);
+  await open(page, `/reconciliation/${month}`);
   await page.getByRole('button', { name: 'Mark' }).first().click();
   await page.getByRole('menuitem', { name: 'Write off…' }).click();
   await expect(page.getByRole('dialog', { name: 'Write off row' })).toBeVisible();
@@ -55,7 +55,7 @@ test('the write-off dialog: no serious or critical axe violations; screenshots',
 });
 
 test('everything in the inbox is reachable by keyboard: chips, Mark menu, dialog, and focus back on the row', async ({ page }) => {
-  await page.goto(`/reconciliation/${month}`);
+  await open(page, `/reconciliation/${month}`);
   await expect(page.getByRole('button', { name: /^Unreconciled \d/ })).toBeVisible();
   await page.getByRole('button', { name: /^Suggested \d/ }).focus();
   await page.keyboard.press('Enter');

@@ -1,7 +1,7 @@
 // The attribution dashboard: drill-down with breadcrumbs, range and cost mode against the API, and
 // the sessions table's server-side paging, sorting and filters.
 import { expect, test } from '@playwright/test';
-import { api, money } from './helpers.mjs';
+import { api, money, open } from './helpers.mjs';
 
 const attribution = (scope, range = 'LAST_30_DAYS', costMode = 'INCREMENTAL') => api(`query($s: ScopeInput, $r: DateRange!, $m: CostMode!) {
   attribution(scope: $s, range: $r, costMode: $m) { scope { name } total byProvider { key name amount } children { scope { level id name } amount } } }`,
@@ -20,7 +20,7 @@ test('drills org → cost centre → team → person → session, and back up th
   const person = inTeam.children.find(c => c.scope.level === 'PERSON' && Number(c.amount) > 0);
   expect(person, 'the demo team has a member of its own with spend').toBeTruthy();
 
-  await page.goto('/attribution');
+  await open(page, '/attribution');
   await expect(page.getByRole('heading', { level: 1 })).toContainText(org.scope.name);
   await expect(page.getByTestId('total')).toHaveText(money(org.total));
 
@@ -69,7 +69,7 @@ test('drills org → cost centre → team → person → session, and back up th
 });
 
 test('range and cost mode switch the figures to what attribution answers', async ({ page }) => {
-  await page.goto('/attribution');
+  await open(page, '/attribution');
   for (const [label, range, modeLabel, mode] of [
     ['7d', 'LAST_7_DAYS', 'Market', 'MARKET'], ['QTD', 'QUARTER_TO_DATE', 'Incremental', 'INCREMENTAL'], ['1Y', 'LAST_YEAR', 'Market', 'MARKET'],
   ]) {
@@ -86,7 +86,7 @@ test('range and cost mode switch the figures to what attribution answers', async
   await expect(page.getByRole('tabpanel')).toContainText('Top spenders');
   await page.getByRole('tab', { name: 'Adoption' }).click();
   await expect(page.getByRole('tabpanel')).toContainText('Telemetry coverage by team');
-  await page.reload();
+  await open(page, page.url().replace(/#.*/, ''));
   await expect(page.getByRole('tab', { name: 'Adoption' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByRole('radio', { name: /^1Y/ })).toBeChecked();
 });
@@ -103,7 +103,7 @@ const apiSessionIds = async (orderBy, after = null, filter = null) => {
 };
 
 test('the sessions table pages and sorts on the server', async ({ page }) => {
-  await page.goto('/attribution');
+  await open(page, '/attribution');
   const newest = await apiSessionIds({ field: 'STARTED_AT', direction: 'DESC' });
   await expect.poll(() => sessionIds(page)).toEqual(newest.ids);
   await expect(page.getByRole('navigation', { name: 'Session pages' })).toContainText(`1–25 of ${newest.total.toLocaleString('en-US')}`);

@@ -13,4 +13,5 @@ source "$HERE/../silo.sh"
 HTTP_PORT_FROM=5581 start_silo "$RESULTS/bench-ui-silo.log" FLOWSTATE_DEMO=1
 echo "bench ui: silo on $BASE; loading the demo org" >&2
 wait_for_demo "$RESULTS/bench-ui-silo.log"
+mint_tokens
 (cd "$HERE" && FLOWSTATE_URL="$BASE" WEB_ROOT="$(dirname "$SILO_DLL")/wwwroot" node bench.mjs "$@")

@@ -3,13 +3,22 @@ import { mkdirSync } from 'node:fs';
 import { expect } from '@playwright/test';
 
 export const base = process.env.FLOWSTATE_URL ?? 'http://127.0.0.1:5250';
+/** An admin token of the demo org when the silo signs requests in (run.sh mints it), else none. */
+export const token = process.env.FLOWSTATE_TOKEN || '';
+/** A token for another role (FLOWSTATE_TOKEN_<ROLE>, minted by run.sh), or '' on a server without sign-in. */
+export const tokenFor = role => process.env[`FLOWSTATE_TOKEN_${role.toUpperCase()}`] || '';
+
+/** Opens a view of the app signed in with `as` (the admin token by default), through the sign-in link. */
+export function open(page, path, as = token) {
+  return page.goto(as ? `${path}#token=${encodeURIComponent(as)}` : path);
+}
 export const shots = `${process.env.UI_RESULTS ?? '../../.flowstate/test-results'}/ui`;
 mkdirSync(shots, { recursive: true });
 
 /** A GraphQL call straight to the API (what the page should agree with). */
 export async function api(query, variables = {}) {
   const res = await fetch(`${base}/graphql`, {
-    method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' },
+    method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   const body = await res.json();

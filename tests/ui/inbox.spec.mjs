@@ -1,7 +1,7 @@
 // The reconciliation inbox: chips, row actions with their dialogs, the summary row against the API,
 // failures beside the row, live updates from another browser, and the empty states.
 import { expect, test } from '@playwright/test';
-import { api, expectSummaryMatchesApi, inbox, monthWithRows, rowOf, statusLabel } from './helpers.mjs';
+import { api, expectSummaryMatchesApi, inbox, monthWithRows, rowOf, statusLabel, open } from './helpers.mjs';
 
 test.describe.configure({ mode: 'serial' });
 let month;
@@ -13,7 +13,7 @@ const rowsOf = (period, statuses, first = 50) => api(`query($p: String!, $s: [Ro
 
 test('opens on unreconciled, with six chips named with their bucket and count', async ({ page }) => {
   const { buckets } = (await inbox(month)).reconciliation;
-  await page.goto(`/reconciliation/${month}`);
+  await open(page, `/reconciliation/${month}`);
   for (const b of buckets) {
     const chip = page.getByRole('button', { name: `${statusLabel[b.status]} ${b.count}`, exact: true });
     await expect(chip).toBeVisible();
@@ -35,7 +35,7 @@ test('opens on unreconciled, with six chips named with their bucket and count', 
 
 test('Match confirms a row; the row re-renders, keeps focus, and the summary and chips follow the API', async ({ page }) => {
   const target = (await rowsOf(month, ['SUGGESTED'])).edges[0].node;
-  await page.goto(`/reconciliation/${month}?status=SUGGESTED`);
+  await open(page, `/reconciliation/${month}?status=SUGGESTED`);
   const row = rowOf(page, target.externalId);
   await row.getByRole('button', { name: 'Match' }).click();
   await expect(row.locator('.badge')).toHaveText('Confirmed');
@@ -50,7 +50,7 @@ test('Match confirms a row; the row re-renders, keeps focus, and the summary and
 
 test('Mark → Write off needs a note, then writes the row off; Reopen takes it back with a reason', async ({ page }) => {
   const target = (await rowsOf(month, ['UNRECONCILED'])).edges[0].node;
-  await page.goto(`/reconciliation/${month}`);
+  await open(page, `/reconciliation/${month}`);
   const row = rowOf(page, target.externalId);
   await row.getByRole('button', { name: 'Mark' }).click();
   await page.getByRole('menuitem', { name: 'Write off…' }).click();
@@ -87,7 +87,7 @@ test('Mark → Write off needs a note, then writes the row off; Reopen takes it 
 
 test('Mark → Defer moves the row on to the next month', async ({ page }) => {
   const target = (await rowsOf(month, ['UNRECONCILED'])).edges[1].node;
-  await page.goto(`/reconciliation/${month}`);
+  await open(page, `/reconciliation/${month}`);
   const row = rowOf(page, target.externalId);
   await row.getByRole('button', { name: 'Mark' }).click();
   await page.getByRole('menuitem', { name: /^Defer/ }).click();
@@ -107,7 +107,7 @@ test('a change someone else made is refused as a version conflict: the row reloa
     ws.onMessage(m => server.send(m));
     server.onMessage(m => { if (!holdEvents || !String(m).includes('"next"')) ws.send(m); });
   });
-  await page.goto(`/reconciliation/${month}?status=SUGGESTED`);
+  await open(page, `/reconciliation/${month}?status=SUGGESTED`);
   const row = rowOf(page, target.externalId);
   await expect(row.getByRole('button', { name: 'Match' })).toBeVisible();
   holdEvents = true;
@@ -124,13 +124,13 @@ test('a change someone else made is refused as a version conflict: the row reloa
 
 test('a change made in another browser arrives live: the row, the chips and the summary', async ({ page, browser }) => {
   const target = (await rowsOf(month, ['SUGGESTED'])).edges[0].node;
-  await page.goto(`/reconciliation/${month}?status=SUGGESTED`);
+  await open(page, `/reconciliation/${month}?status=SUGGESTED`);
   const watched = rowOf(page, target.externalId);
   await expect(watched.locator('.badge')).toHaveText('Suggested');
 
   const other = await browser.newContext();
   const otherPage = await other.newPage();
-  await otherPage.goto(`/reconciliation/${month}?status=SUGGESTED`);
+  await open(otherPage, `/reconciliation/${month}?status=SUGGESTED`);
   await rowOf(otherPage, target.externalId).getByRole('button', { name: 'Match' }).click();
   await expect(rowOf(otherPage, target.externalId).locator('.badge')).toHaveText('Confirmed');
   await other.close();
@@ -143,7 +143,7 @@ test('a change made in another browser arrives live: the row, the chips and the 
 
 test('while the API is unreachable a banner says so and retries; a half-typed note is kept', async ({ page, context }) => {
   const target = (await rowsOf(month, ['UNRECONCILED'])).edges[0].node;
-  await page.goto(`/reconciliation/${month}`);
+  await open(page, `/reconciliation/${month}`);
   const row = rowOf(page, target.externalId);
   await row.getByRole('button', { name: 'Mark' }).click();
   await page.getByRole('menuitem', { name: 'Write off…' }).click();
@@ -175,12 +175,12 @@ test('the empty state tells a cleared bucket from a month whose bill has not arr
   const { buckets } = (await inbox(month)).reconciliation;
   const emptyBucket = buckets.find(b => b.count === 0);
   if (emptyBucket) {
-    await page.goto(`/reconciliation/${month}?status=${emptyBucket.status}`);
+    await open(page, `/reconciliation/${month}?status=${emptyBucket.status}`);
     await expect(page.getByRole('heading', { name: 'All clear' })).toBeVisible();
   }
   const [y, m] = month.split('-').map(Number);
   const later = new Date(Date.UTC(y, m + 1, 1)).toISOString().slice(0, 7); // two months on: no bill yet
-  await page.goto(`/reconciliation/${later}`);
+  await open(page, `/reconciliation/${later}`);
   await expect(page.getByRole('heading', { name: /No bill for .* yet/ })).toBeVisible();
   await page.getByRole('link', { name: 'See providers and their billing pulls' }).click();
   await expect(page).toHaveURL(/\/providers$/);

@@ -1,7 +1,7 @@
 // My AI Usage: an unmatched session marked with a project through the searchable picker; the
 // person's unmatched count and the project's attribution move at once.
 import { expect, test } from '@playwright/test';
-import { api, money } from './helpers.mjs';
+import { api, money, open } from './helpers.mjs';
 
 const projectTotal = projectId => api(`query($s: ScopeInput) { attribution(scope: $s, costMode: MARKET) { total } }`, { s: { projectId } })
   .then(d => Number(d.attribution.total));
@@ -14,7 +14,7 @@ test('marking an unmatched session with a project moves its spend', async ({ pag
   const { myUsage: before } = await api('query($p: ID!) { myUsage(personId: $p) { unmatchedCount } }', { p: session.person.id });
   const projectBefore = await projectTotal(project.id);
 
-  await page.goto(`/me?person=${session.person.id}&tab=unmatched`);
+  await open(page, `/me?person=${session.person.id}&tab=unmatched`);
   await expect(page.getByRole('heading', { level: 1 })).toContainText(session.person.name);
   await expect(page.getByRole('tab', { name: `Unmatched (${before.unmatchedCount})` })).toHaveAttribute('aria-selected', 'true');
   let picker = page.getByRole('combobox', { name: `Project for session ${session.id}` });
@@ -31,7 +31,7 @@ test('marking an unmatched session with a project moves its spend', async ({ pag
   expect(moved).toEqual({ project: { id: project.id }, projectSource: 'MARKED' });
   await expect.poll(() => projectTotal(project.id)).toBeCloseTo(projectBefore + Number(session.marketCostUsd), 6);
 
-  await page.goto(`/attribution?project=${project.id}&mode=market`);
+  await open(page, `/attribution?project=${project.id}&mode=market`);
   const { attribution } = await api('query($s: ScopeInput) { attribution(scope: $s, costMode: MARKET) { total } }', { s: { projectId: project.id } });
   await expect(page.getByTestId('total')).toHaveText(money(attribution.total));
 });

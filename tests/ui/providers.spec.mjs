@@ -1,12 +1,12 @@
 // Providers: every provider's coverage state and last runs, the monitoring gaps, the four states explained.
 import { expect, test } from '@playwright/test';
-import { api } from './helpers.mjs';
+import { api, open } from './helpers.mjs';
 
 const label = { BILLING_AND_TELEMETRY: 'Billing and telemetry', BILLING_ONLY: 'Billing only', TELEMETRY_ONLY: 'Telemetry only', NOT_MONITORED: 'Not monitored' };
 
 test('shows each provider with its coverage, its gaps, and what the four coverage states mean', async ({ page }) => {
   const { providers } = await api('{ providers { id name coverage lastBillingPull { at } } }');
-  await page.goto('/providers');
+  await open(page, '/providers');
   const table = page.getByRole('region', { name: 'Providers' });
   for (const p of providers) {
     const row = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(p.name.replace(/[()&]/g, '.')) }) });

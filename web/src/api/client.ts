@@ -7,6 +7,7 @@ import { cacheExchange, type Cache } from '@urql/exchange-graphcache';
 import { retryExchange } from '@urql/exchange-retry';
 import { createClient as createWsClient } from 'graphql-ws';
 import { connection, trackedFetch } from './connection';
+import { socketAuth } from '../app/auth';
 
 type Listener = () => void;
 const reconnectListeners = new Set<Listener>();
@@ -24,6 +25,7 @@ export const ws = createWsClient({
   url: wsUrl,
   lazy: true,
   lazyCloseTimeout: 3_000,
+  connectionParams: socketAuth,
   retryAttempts: Number.POSITIVE_INFINITY,
   shouldRetry: () => true,
   retryWait: async retries => { await new Promise(r => setTimeout(r, Math.min(500 * 2 ** retries, 5_000))); },

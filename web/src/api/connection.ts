@@ -2,6 +2,7 @@
 // (app/ConnectionBanner) shows "can't reach Flowstate" while it is down, and queries retry on their
 // own (retryExchange) until it answers again.
 import { useSyncExternalStore } from 'react';
+import { authHeaders } from '../app/auth';
 
 export type ConnectionState = { reachable: boolean; since: number; signedOut: boolean };
 
@@ -34,7 +35,7 @@ export function useConnection(): ConnectionState {
 export async function trackedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(input, { ...init, credentials: 'same-origin' });
+    response = await fetch(input, { ...init, credentials: 'same-origin', headers: { ...(init?.headers as Record<string, string>), ...authHeaders() } });
   } catch (e) {
     connection.unreachable();
     throw e;

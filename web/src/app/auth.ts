@@ -2,6 +2,8 @@
 // the URL fragment (/#token=…), which never reaches the server. The page removes it at once and
 // trades it for an HttpOnly session cookie (POST /auth/session); from then on the browser's cookie
 // authenticates every /graphql request and the WebSocket. No token is kept where a script can read it.
+// A server without browser sessions (no /auth/session) gets the token as a bearer header from this
+// page's memory only, never from storage: it lasts until the page is reloaded.
 export type Role = 'admin' | 'finance' | 'manager' | 'engineer' | 'integrator' | 'ops' | 'ingest';
 
 export type Viewer = {
@@ -18,6 +20,30 @@ export type Viewer = {
 export type SignIn =
   | { kind: 'signed-in'; viewer: Viewer }
   | { kind: 'signed-out'; reason: 'no-session' | 'link-rejected' | 'unreachable' };
+
+let bearer: string | null = null;
+
+/** Authorization for requests, when the token is held in memory (a server without browser sessions). */
+export const authHeaders = (): Record<string, string> => (bearer ? { Authorization: `Bearer ${bearer}` } : {});
+/** The graphql-transport-ws connection_init payload, likewise. */
+export const socketAuth = (): Record<string, string> | undefined => (bearer ? { authorization: `Bearer ${bearer}` } : undefined);
+
+/** The claims of a JWT, read for display only (the server validates the token on every request). */
+function claims(token: string): Record<string, unknown> {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(part), c => c.charCodeAt(0))));
+  } catch { return {}; }
+}
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v ? [v] : []);
+
+function viewerOf(body: Record<string, unknown>): Viewer {
+  return {
+    org: String(body.org ?? ''), sub: String(body.sub ?? ''), name: String(body.name ?? body.sub ?? 'signed in'),
+    roles: list(body.roles) as Role[], person: body.person ? String(body.person) : null, teams: list(body.teams), open: false,
+  };
+}
 
 /** Takes a token out of the URL fragment, if there is one, leaving the rest of the URL as it was. */
 export function takeFragmentToken(): string | null {
@@ -36,23 +62,24 @@ export async function signIn(): Promise<SignIn> {
         method: 'POST', credentials: 'same-origin', headers: { Authorization: `Bearer ${token}` },
       });
       if (exchanged.status === 401 || exchanged.status === 403) return { kind: 'signed-out', reason: 'link-rejected' };
+      if (exchanged.status === 404 || exchanged.status === 405) bearer = token;
     }
-    const me = await fetch('/auth/me', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
-    if (me.ok && me.headers.get('content-type')?.includes('json')) {
-      const body = await me.json();
-      return {
-        kind: 'signed-in',
-        viewer: {
-          org: body.org, sub: body.sub, name: body.name ?? body.sub, roles: body.roles ?? [],
-          person: body.person ?? null, teams: body.teams ?? [], open: false,
-        },
-      };
+    const me = await fetch('/auth/me', { credentials: 'same-origin', headers: { Accept: 'application/json', ...authHeaders() } });
+    if (me.ok && me.headers.get('content-type')?.includes('json')) return { kind: 'signed-in', viewer: viewerOf(await me.json()) };
+    if (me.status === 401) return { kind: 'signed-out', reason: bearer ? 'link-rejected' : 'no-session' };
+    // No /auth/me on this server: ask the API itself whether this caller (or anyone) may use it.
+    const probe = await fetch('/graphql', {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', Accept: 'application/json', ...authHeaders() },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    if (!probe.ok) {
+      bearer = null;
+      return { kind: 'signed-out', reason: token ? 'link-rejected' : 'no-session' };
     }
-    if (me.status === 404) {
-      // A server without authentication: every request acts anonymously in its one org.
-      return { kind: 'signed-in', viewer: { org: '', sub: 'anonymous', name: 'Anonymous', roles: ['admin'], person: null, teams: [], open: true } };
-    }
-    return { kind: 'signed-out', reason: 'no-session' };
+    // The token's own claims say who this is; without a token, every request acts anonymously in the one org.
+    if (bearer) return { kind: 'signed-in', viewer: viewerOf(claims(bearer)) };
+    return { kind: 'signed-in', viewer: { org: '', sub: 'anonymous', name: 'Anonymous', roles: ['admin'], person: null, teams: [], open: true } };
   } catch {
     return { kind: 'signed-out', reason: 'unreachable' };
   }
@@ -60,6 +87,7 @@ export async function signIn(): Promise<SignIn> {
 
 export async function signOut(): Promise<void> {
   await fetch('/auth/session', { method: 'DELETE', credentials: 'same-origin' }).catch(() => undefined);
+  bearer = null;
   location.assign('/');
 }
 
