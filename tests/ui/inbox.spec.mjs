@@ -11,6 +11,13 @@ const rowsOf = (period, statuses, first = 50) => api(`query($p: String!, $s: [Ro
   reconciliation(period: $p, statuses: $s, first: $f) { rows { totalCount edges { node { id externalId status version availableActions } } } } }`,
   { p: period, s: statuses, f: first }).then(d => d.reconciliation.rows);
 
+/** Mark → Write off… on a row: the write-off dialog. */
+async function openWriteOff(page, row) {
+  await row.getByRole('button', { name: 'Mark' }).click();
+  await page.getByRole('menuitem', { name: 'Write off…' }).click();
+  return page.getByRole('dialog', { name: 'Write off row' });
+}
+
 test('opens on unreconciled, with six chips named with their bucket and count', async ({ page }) => {
   const { buckets } = (await inbox(month)).reconciliation;
   await open(page, `/reconciliation/${month}`);
@@ -52,9 +59,7 @@ test('Mark → Write off needs a note, then writes the row off; Reopen takes it 
   const target = (await rowsOf(month, ['UNRECONCILED'])).edges[0].node;
   await open(page, `/reconciliation/${month}`);
   const row = rowOf(page, target.externalId);
-  await row.getByRole('button', { name: 'Mark' }).click();
-  await page.getByRole('menuitem', { name: 'Write off…' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Write off row' });
+  const dialog = await openWriteOff(page, row);
   const note = dialog.getByRole('textbox', { name: /Note/ });
   const submit = dialog.getByRole('button', { name: 'Write off' });
   await expect(note).toBeFocused();
@@ -145,9 +150,7 @@ test('while the API is unreachable a banner says so and retries; a half-typed no
   const target = (await rowsOf(month, ['UNRECONCILED'])).edges[0].node;
   await open(page, `/reconciliation/${month}`);
   const row = rowOf(page, target.externalId);
-  await row.getByRole('button', { name: 'Mark' }).click();
-  await page.getByRole('menuitem', { name: 'Write off…' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Write off row' });
+  const dialog = await openWriteOff(page, row);
   await dialog.getByRole('textbox', { name: /Note/ }).fill('Duplicate of an invoice line');
 
   await context.setOffline(true);
@@ -164,10 +167,9 @@ test('while the API is unreachable a banner says so and retries; a half-typed no
   await expect(page.getByText('Flowstate can’t be reached')).toBeHidden({ timeout: 30_000 });
   await expect(page.locator('tbody .badge', { hasText: 'Suggested' }).first()).toBeVisible();
   await page.getByRole('button', { name: /^Suggested / }).click();
-  await row.getByRole('button', { name: 'Mark' }).click();
-  await page.getByRole('menuitem', { name: 'Write off…' }).click();
-  await expect(page.getByRole('dialog', { name: 'Write off row' }).getByRole('textbox', { name: /Note/ })).toHaveValue('Duplicate of an invoice line');
-  await page.getByRole('dialog', { name: 'Write off row' }).getByRole('button', { name: 'Write off' }).click();
+  const again = await openWriteOff(page, row);
+  await expect(again.getByRole('textbox', { name: /Note/ })).toHaveValue('Duplicate of an invoice line');
+  await again.getByRole('button', { name: 'Write off' }).click();
   await expect(row.locator('.badge')).toHaveText('Written off');
 });
 

@@ -5,7 +5,8 @@ import { count, money, when } from '../../app/format';
 import { href, useSearchParams } from '../../app/url';
 import { useTitle } from '../../app/useTitle';
 import { Breadcrumbs } from './Breadcrumbs';
-import { AttributionQuery, ProviderListQuery, SessionQuery } from './operations';
+import { AttributionQuery, SessionQuery } from './operations';
+import { useProviderNames } from '../../api/providers';
 import { crumbScope, modeOf, rangeOf, scopeInput, scopeOf, scopeParams } from './scope';
 
 /** One session, reached from the sessions table; its breadcrumbs are the scope it was opened from. */
@@ -17,7 +18,7 @@ export default function SessionPage({ id }: { id: string }) {
     query: AttributionQuery,
     variables: { scope: scopeInput(scope), range: rangeOf(params).value, costMode: modeOf(params).value },
   });
-  const [{ data: providers }] = useQuery({ query: ProviderListQuery });
+  const { name: providerNameOf } = useProviderNames();
   const s = data?.session;
   useTitle(`Session ${id}`);
 
@@ -28,7 +29,7 @@ export default function SessionPage({ id }: { id: string }) {
     { key: 'session', label: `Session ${id}` },
   ];
   const back = href('/attribution', Object.fromEntries(params.entries()));
-  const providerName = providers?.providers.find(p => p.id === s?.providerId)?.name ?? s?.providerId;
+  const providerName = s ? providerNameOf(s.providerId) : '';
 
   return (
     <section className="page" aria-labelledby="session-title">

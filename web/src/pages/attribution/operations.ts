@@ -70,7 +70,3 @@ export const SessionQuery = graphql(`
     }
   }
 `);
-
-export const ProviderListQuery = graphql(`
-  query ProviderList { providers { id name } }
-`);

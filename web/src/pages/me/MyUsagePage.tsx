@@ -15,7 +15,7 @@ import { DataTable, Pager } from '../../ui/DataTable';
 import { NoAccess } from '../../ui/NoAccess';
 import { Segmented } from '../../ui/Segmented';
 import { rangeOf, ranges } from '../attribution/scope';
-import { ProviderListQuery } from '../attribution/operations';
+import { useProviderNames } from '../../api/providers';
 import { MarkSessionProject, MyProjectsSpendQuery, MyUsageQuery, PeoplePickerQuery, ProjectsQuery } from './operations';
 import { ProjectPicker } from './ProjectPicker';
 
@@ -44,14 +44,13 @@ function Usage({ personId, params, setParams, showProjects }: {
     variables: { personId, range: range.value, unmatchedOnly: unmatched, first: pageSize, after: stack.at(-1) ?? null },
   });
   const [{ data: projectData }] = useQuery({ query: ProjectsQuery });
-  const [{ data: providerData }] = useQuery({ query: ProviderListQuery });
+  const { providers: providerList, name: providerName } = useProviderNames();
   const [, mark] = useMutation(MarkSessionProject);
   const [problems, setProblems] = useState<Record<string, Problem | undefined>>({});
   const [marked, setMarked] = useState<Record<string, string>>({});
   const [announcement, setAnnouncement] = useState('');
   const usage = useSticky(data?.myUsage);
   const projects = projectData?.projects ?? [];
-  const providerName = (id: string) => providerData?.providers.find(p => p.id === id)?.name ?? id;
 
   async function pick(session: Row, project: { id: string; name: string }) {
     setProblems(p => ({ ...p, [session.id]: undefined }));
@@ -80,7 +79,7 @@ function Usage({ personId, params, setParams, showProjects }: {
       },
     }),
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  ], [projects, marked, providerData]);
+  ], [projects, marked, providerList]);
 
   const table = useReactTable({
     data: useMemo(() => usage?.sessions.edges.map(e => e.node) ?? [], [usage]),

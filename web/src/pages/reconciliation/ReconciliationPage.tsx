@@ -14,7 +14,8 @@ import { useTitle } from '../../app/useTitle';
 import { DataTable, Pager } from '../../ui/DataTable';
 import { NoAccess } from '../../ui/NoAccess';
 import { StatusBadge } from '../../ui/StatusBadge';
-import { BucketsQuery, InboxQuery, ProviderNamesQuery, RowChanges, SummaryChanges } from './operations';
+import { BucketsQuery, InboxQuery, RowChanges, SummaryChanges } from './operations';
+import { useProviderNames } from '../../api/providers';
 import { allStatuses, formatStatuses, parseStatuses, statusLabel, toggleStatus } from './buckets';
 import { NoteDialog, type NoteAction } from './NoteDialog';
 import { useRowActions } from './useRowActions';
@@ -36,8 +37,7 @@ export function ReconciliationPage({ month }: { month: string }) {
     query: InboxQuery,
     variables: { period: month, statuses, provider: provider ?? null, first: pageSize, after: stack.at(-1) ?? null },
   });
-  const [{ data: providerData }] = useQuery({ query: ProviderNamesQuery });
-  const providerName = useCallback((id: string) => providerData?.providers.find(p => p.id === id)?.name ?? id, [providerData]);
+  const { providers, name: providerName } = useProviderNames();
 
   // Chips are fetched again after every change of the month (ours, or another's seen on the summary
   // subscription); the summary row itself comes from the change's payload through the cache.
@@ -174,7 +174,7 @@ export function ReconciliationPage({ month }: { month: string }) {
         <label>Provider{' '}
           <select value={provider ?? ''} onChange={e => setParams({ provider: e.target.value || undefined, page: undefined })}>
             <option value="">All providers</option>
-            {providerData?.providers.map(p => <option key={p.id} value={p.id}>{p.name}</option>)}
+            {providers?.map(p => <option key={p.id} value={p.id}>{p.name}</option>)}
           </select>
         </label>
         {!canAct && <p className="muted">Read-only: your role can see the inbox but not act on rows.</p>}

@@ -42,10 +42,6 @@ export const RowQuery = graphql(`
   query InboxRowReload($id: ID!) { billingRow(id: $id) { ...InboxRow } }
 `);
 
-export const ProviderNamesQuery = graphql(`
-  query ProviderNames { providers { id name } }
-`);
-
 export const ApplyRowAction = graphql(`
   mutation ApplyRowAction($input: RowActionInput!) {
     applyRowAction(input: $input) {
