@@ -15,7 +15,7 @@ export function ProjectPicker({ label, projects, disabled, onPick }: {
   return (
     <Ariakit.ComboboxProvider value={value} setValue={setValue} resetValueOnHide>
       <Ariakit.Combobox className="combo" placeholder="Choose a project…" aria-label={label} disabled={disabled} autoSelect />
-      <Ariakit.ComboboxPopover className="combo-popover" gutter={4} sameWidth portal aria-label={`Projects for ${label.toLowerCase()}`}>
+      <Ariakit.ComboboxPopover className="combo-popover" gutter={4} sameWidth portal unmountOnHide aria-label={`Projects for ${label.toLowerCase()}`}>
         {matches.map(p => (
           <Ariakit.ComboboxItem key={p.id} className="combo-item" value={p.name} onClick={() => onPick(p)}>{p.name}</Ariakit.ComboboxItem>
         ))}

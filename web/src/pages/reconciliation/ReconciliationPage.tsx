@@ -113,7 +113,7 @@ export function ReconciliationPage({ month }: { month: string }) {
             {(offers('WRITE_OFF') || offers('DEFER')) && (
               <Ariakit.MenuProvider>
                 <Ariakit.MenuButton className="btn" disabled={!!busy}>Mark <Ariakit.MenuButtonArrow /></Ariakit.MenuButton>
-                <Ariakit.Menu portal gutter={4} className="menu">
+                <Ariakit.Menu portal unmountOnHide gutter={4} className="menu">
                   {offers('WRITE_OFF') && <Ariakit.MenuItem className="menu-item" onClick={() => setDialog({ row: r, action: 'WRITE_OFF' })}>Write off…</Ariakit.MenuItem>}
                   {offers('DEFER') && <Ariakit.MenuItem className="menu-item" onClick={() => void run(r, 'DEFER')}>Defer to {monthLabel(addMonths(r.period, 1))}</Ariakit.MenuItem>}
                 </Ariakit.Menu>
