@@ -15,7 +15,9 @@ using Npgsql;
 // Flowstate benchmark: each figure next to its ceiling, measured in one run on this machine.
 // Usage: ./flowstate bench [--seconds 15] [--rows 20000] [--sessions 100000] [--subscribers 1000] [--probe-rate 10] [--rounds 2]
 //        ./flowstate bench attribution [--people 5000] [--teams 300] [--sessions 1000000]   (see AttributionBench)
+//        ./flowstate bench cluster [--seconds 15] [--rows 4000] [--clients 16]   (1 silo and 3 silos, SIGKILL recovery; see ClusterBench)
 if (args.FirstOrDefault() == "attribution") return await Flowstate.Bench.AttributionBench.RunAsync(args);
+if (args.FirstOrDefault() == "cluster") return await Flowstate.Bench.ClusterBench.RunAsync(args);
 var seconds = Arg("--seconds", 15);
 var rowCount = Arg("--rows", 20_000);
 var sessionCount = Arg("--sessions", 100_000);

@@ -86,7 +86,7 @@ public sealed class ProcessKillTests : IAsyncLifetime
 
     private async Task<Process> StartSiloAsync()
     {
-        var dll = SiloDll();
+        var dll = SiloBinary.Path;
         var start = new ProcessStartInfo("dotnet", $"\"{dll}\" serve") { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["FLOWSTATE_DB"] = _db.ConnectionString;
         start.Environment["FLOWSTATE_HTTP"] = $"http://127.0.0.1:{_port}";
@@ -118,18 +118,5 @@ public sealed class ProcessKillTests : IAsyncLifetime
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         if (body["errors"] is not null) throw new InvalidOperationException(body["errors"]!.ToJsonString());
         return body["data"];
-    }
-
-    /// <summary>The silo built beside this test assembly (same configuration).</summary>
-    private static string SiloDll()
-    {
-        var here = AppContext.BaseDirectory; // tests/bin/<Config>/net10.0/
-        var config = new DirectoryInfo(here).Parent!.Name;
-        for (var dir = new DirectoryInfo(here); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "silo", "bin", config, "net10.0", "Flowstate.Silo.dll");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException("Build the solution first: silo/bin/<Config>/net10.0/Flowstate.Silo.dll not found.");
     }
 }
