@@ -1,4 +1,10 @@
 # syntax=docker/dockerfile:1
+# The web app's packages (Vite 8 needs Node 20.19 or later; Ubuntu 24.04 ships 18).
+FROM node:22-bookworm-slim AS web-deps
+WORKDIR /src/web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+
 # The Flowstate silo image: `docker build -t flowstate .` at the repository root (see README "Deploying").
 # The same image runs the silos (`serve`, the default) and the schema job (`migrate`).
 
@@ -23,13 +29,22 @@ COPY grain-interfaces/ grain-interfaces/
 COPY grains/ grains/
 COPY graphql/ graphql/
 COPY silo/ silo/
-RUN dotnet publish silo/Flowstate.Silo.csproj -c Release --no-restore -o /app
+# The web app is built in its own stage (-p:BuildWeb=false here), against the schema this silo prints.
+RUN dotnet publish silo/Flowstate.Silo.csproj -c Release --no-restore -o /app -p:BuildWeb=false \
+ && dotnet /app/Flowstate.Silo.dll schema > /src/schema.graphql
+
+# The web app (web/): typed operations checked against the silo's schema, then the Vite build.
+FROM web-deps AS web
+COPY web/ ./
+COPY --from=build /src/schema.graphql ./schema.graphql
+RUN npm run build
 
 # Run: the ASP.NET Core runtime on Ubuntu Chiseled (no shell, no package manager), as the
 # image's non-root user. Kubernetes mounts a writable /tmp; everything else can stay read-only.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled AS runtime
 WORKDIR /app
 COPY --from=build /app ./
+COPY --from=web /src/web/dist ./wwwroot
 ENV FLOWSTATE_HTTP=http://0.0.0.0:8080 \
     FLOWSTATE_DEMO=0 \
     DOTNET_CLI_TELEMETRY_OPTOUT=1

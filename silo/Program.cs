@@ -1,11 +1,18 @@
+using Flowstate.GraphQL.Schema;
 using Flowstate.Silo.Hosting;
 using Flowstate.Silo.Options;
 
 // Verbs: (none) or "serve" runs the silo; "migrate" applies the schema scripts and exits;
 // "cluster [N]" runs N silos as one local cluster; "probe [url]" asks a running silo for /healthz
-// (the container's health check).
+// (the container's health check); "schema" prints the GraphQL SDL (no database needed: the web
+// build checks its operations against it).
 var verb = args.FirstOrDefault(a => !a.StartsWith('-')) ?? "serve";
 if (verb == "probe") return await HealthProbe.RunAsync(args.Skip(1).FirstOrDefault());
+if (verb == "schema")
+{
+    Console.Write(FlowstateSchema.PrintSdl());
+    return 0;
+}
 // The content root is the build output, so appsettings.json (logging levels, defaults) applies
 // from whatever directory the silo is started in (./flowstate runs it from the repository root).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -38,7 +45,7 @@ switch (verb)
         await app.RunAsync();
         return 0;
     default:
-        Console.Error.WriteLine($"Unknown verb '{verb}'. Use: serve | migrate | cluster [N] | probe [url]");
+        Console.Error.WriteLine($"Unknown verb '{verb}'. Use: serve | migrate | cluster [N] | probe [url] | schema");
         return 2;
 }
 

@@ -28,6 +28,9 @@ public interface IOrgGrain : IDurableGrain
 
     [Alias("GetCounts"), AlwaysInterleave] Task<WorkforceCounts> GetCountsAsync();
 
+    /// <summary>The org's projects, by name (what a person picks from to mark a session).</summary>
+    [Alias("GetProjects"), AlwaysInterleave] Task<IReadOnlyList<Project>> GetProjectsAsync();
+
     /// <summary>Remembers that sessions with this working context belong to the project (NOT_FOUND for an unknown project).</summary>
     [Alias("LearnProject")] Task LearnProjectAsync(string contextKey, string projectId);
 

@@ -91,6 +91,9 @@ public sealed class OrgGrain(
 
     public Task<WorkforceCounts> GetCountsAsync() => Task.FromResult(Counts());
 
+    public Task<IReadOnlyList<Project>> GetProjectsAsync() => Task.FromResult<IReadOnlyList<Project>>(
+        _model.Snapshot.Projects.Values.OrderBy(p => p.Name, StringComparer.OrdinalIgnoreCase).ThenBy(p => p.Id, StringComparer.Ordinal).ToList());
+
     public async Task AddProviderAsync(string providerId)
     {
         if (S.ProviderIds.Contains(providerId)) return;

@@ -3,6 +3,7 @@ using Flowstate.GraphQL.Transport;
 using Flowstate.GraphQL.Types;
 using GraphQL;
 using GraphQL.Types;
+using GraphQL.Utilities;
 using GraphQL.Validation.Complexity;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,6 +19,19 @@ public sealed class FlowstateSchema : global::GraphQL.Types.Schema
         RegisterTypeMapping(typeof(decimal), typeof(DecimalScalar));
         RegisterTypeMapping(typeof(DateOnly), typeof(DateScalar));
         RegisterTypeMapping(typeof(DateTimeOffset), typeof(DateTimeScalar));
+    }
+
+    /// <summary>
+    /// The schema in SDL, with descriptions: what <c>./flowstate schema</c> prints and what the web
+    /// app's GraphQL operations are type-checked against. Built from the same registrations as the
+    /// host's schema, without a cluster or a database.
+    /// </summary>
+    public static string PrintSdl()
+    {
+        using var services = new ServiceCollection().AddFlowstateGraphQL().BuildServiceProvider();
+        var schema = services.GetRequiredService<FlowstateSchema>();
+        schema.Initialize();
+        return schema.Print(new PrintOptions { IncludeDescriptions = true, IncludeDeprecationReasons = true });
     }
 }
 

@@ -88,6 +88,11 @@ public sealed class Query : ObjectGraphType
                 return new MyUsage(view, range);
             });
 
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ProjectRefType>>>>("projects")
+            .Description("The org's projects by name: what a session can be marked with (markSessionProject).")
+            .ResolveAsync(async c => (await c.Grains().GetGrain<IOrgGrain>(c.Caller().Org).GetProjectsAsync())
+                .Select(p => new SessionProject(p.Id, p.Name)).ToList());
+
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ProviderType>>>>("providers")
             .Description("Configured providers with coverage state, last pull and its errors.")
             .ResolveAsync(async c =>

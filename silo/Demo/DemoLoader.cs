@@ -27,6 +27,7 @@ public sealed class DemoLoader(IGrainFactory grains, FlowstateOptions options, I
         Console.WriteLine($"""
 
             Flowstate is running.
+              Web app:   {root}/
               GraphQL:   {root}/graphql   (POST/GET; open it in a browser for the IDE)
               Dashboard: {root}/dashboard/
               Health:    {root}/healthz  {root}/readyz
@@ -50,14 +51,30 @@ public sealed class DemoLoader(IGrainFactory grains, FlowstateOptions options, I
         foreach (var chunk in demo.Sessions.Chunk(2000))
         {
             ct.ThrowIfCancellationRequested();
-            await ingestion.IngestSessionsAsync(chunk);
+            await UntilAnsweredAsync(() => ingestion.IngestSessionsAsync(chunk), ct);
         }
         foreach (var (providerId, rows) in demo.BillingPulls)
-            foreach (var chunk in rows.Chunk(2000))
-                await ingestion.IngestBillingRowsAsync(providerId, chunk);
+            foreach (var chunk in rows.Chunk(500))
+                await UntilAnsweredAsync(() => ingestion.IngestBillingRowsAsync(providerId, chunk), ct);
         logger.LogInformation("Demo org {Org} loaded: {People} people, {Sessions} sessions, {Rows} billing rows in {Seconds:0.0}s",
             options.DefaultOrg, demo.Workforce.People.Count, demo.Sessions.Count, demo.BillingPulls.Sum(p => p.Rows.Count),
             TimeProvider.System.GetElapsedTime(started).TotalSeconds);
+    }
+
+    /// <summary>
+    /// Ingestion is idempotent, so a batch whose answer timed out (a busy machine can take longer than
+    /// Orleans' 30 s response timeout for a batch) is simply sent again.
+    /// </summary>
+    private async Task UntilAnsweredAsync<T>(Func<Task<T>> ingest, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try { await ingest(); return; }
+            catch (TimeoutException) when (attempt < 10 && !ct.IsCancellationRequested)
+            {
+                logger.LogWarning("A demo batch timed out (attempt {Attempt}); sending it again", attempt);
+            }
+        }
     }
 
     private async Task<bool> WaitForStartAsync(CancellationToken ct)

@@ -146,6 +146,7 @@ public static class SiloHosting
                 return ctx.Response.SendFileAsync(Path.Combine(ide, "index.html"), ctx.RequestAborted);
             };
         }
+        app.MapWebApp(Path.Combine(AppContext.BaseDirectory, "wwwroot"));
         app.MapGraphQLHttp("/graphql", browserPage, Configure);
         app.MapGraphQLWebSocket("/graphql", configure: Configure, options: new GraphQLWebSocketOptions
         {

@@ -28,17 +28,9 @@ if [ ! -f "$HERE/node_modules/.package-lock.json" ] || [ "$HERE/package-lock.jso
   (cd "$HERE" && npm ci --no-audit --no-fund) || fail "npm ci failed."
 fi
 
-# Prints the first port from $1 upward that can be bound on 127.0.0.1.
-free_port() {
-  local port
-  for port in $(seq "$1" $(($1 + 200))); do
-    if node -e 'require("net").createServer().once("error", () => process.exit(1))
-                  .listen(+process.argv[1], "127.0.0.1", function () { this.close(); })' "$port"; then
-      echo "$port"; return
-    fi
-  done
-  return 1
-}
+# free_port: shared with the other suites that drive a real silo.
+# shellcheck source=../silo.sh
+source "$HERE/../silo.sh"
 # Concurrent runs on one host take turns from picking ports until their silo is ready, so that
 # none picks a port another's silo is about to bind (and then audits that silo instead of its own).
 if command -v flock >/dev/null; then

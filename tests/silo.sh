@@ -1,0 +1,81 @@
+# Shared by the suites that drive a real silo (tests/ui/run.sh): free ports, start, wait, stop.
+# Source it; needs SILO_DLL and RESULTS set, node and curl on PATH.
+
+# Prints the first port from $1 upward that can be bound on 127.0.0.1.
+free_port() {
+  local port
+  for port in $(seq "$1" $(($1 + 200))); do
+    if node -e 'require("net").createServer().once("error", () => process.exit(1))
+                  .listen(+process.argv[1], "127.0.0.1", function () { this.close(); })' "$port"; then
+      echo "$port"; return
+    fi
+  done
+  return 1
+}
+
+# start_silo <log file> [VAR=value ...]: a silo on free ports, its URL in BASE and pid in SILO_PID.
+# Concurrent runs on one host take turns picking ports until their silo is ready (flock on fd 9).
+start_silo() {
+  local log="$1"; shift
+  if command -v flock >/dev/null; then
+    exec 9>"${TMPDIR:-/tmp}/flowstate-conformance.lock"
+    flock 9
+  fi
+  local port silo_port gateway_port
+  port="$(free_port "${HTTP_PORT_FROM:-5181}")" || { echo "no free HTTP port" >&2; return 1; }
+  silo_port="$(free_port 21181)" || { echo "no free silo port" >&2; return 1; }
+  gateway_port="$(free_port $((silo_port + 1)))" || { echo "no free gateway port" >&2; return 1; }
+  BASE="http://127.0.0.1:$port"
+  env FLOWSTATE_HTTP="$BASE" Flowstate__SiloPort="$silo_port" Flowstate__GatewayPort="$gateway_port" "$@" \
+    dotnet "$SILO_DLL" serve >"$log" 2>&1 9>&- &
+  SILO_PID=$!
+  trap stop_silo EXIT
+  trap 'exit 130' INT TERM
+  local ready=0 from=$SECONDS
+  while [ $((SECONDS - from)) -lt 60 ]; do
+    kill -0 "$SILO_PID" 2>/dev/null || break
+    if curl -fsS -o /dev/null --max-time 2 "$BASE/readyz" 2>/dev/null; then ready=1; break; fi
+    sleep 0.5
+  done
+  exec 9>&-
+  if [ "$ready" != 1 ]; then
+    tail -n 30 "$log" >&2 || true
+    echo "the silo did not become ready on $BASE (log above)" >&2
+    return 1
+  fi
+}
+
+stop_silo() {
+  [ -n "${SILO_PID:-}" ] || return 0
+  kill -0 "$SILO_PID" 2>/dev/null || return 0
+  kill "$SILO_PID" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$SILO_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$SILO_PID" 2>/dev/null || true
+  wait "$SILO_PID" 2>/dev/null || true
+}
+
+# wait_for_demo <log file>: the demo org loads in the background after start; waits until it is all in.
+wait_for_demo() {
+  local from=$SECONDS
+  while [ $((SECONDS - from)) -lt 300 ]; do
+    if grep -q "Demo org .* loaded" "$1"; then return 0; fi
+    if grep -q "Loading the demo data failed" "$1"; then break; fi
+    kill -0 "$SILO_PID" 2>/dev/null || break
+    sleep 1
+  done
+  tail -n 40 "$1" >&2
+  return 1
+}
+
+# mint_tokens: development tokens of the demo org from the silo's `token` verb, when it has one
+# (a silo that signs requests in): FLOWSTATE_TOKEN (admin) and FLOWSTATE_TOKEN_<ROLE> for the roles the
+# UI tests act as. A silo without sign-in has no such verb, and the tests act anonymously.
+mint_tokens() {
+  local mint=(env DOTNET_ENVIRONMENT="${DOTNET_ENVIRONMENT:-Development}" dotnet "$SILO_DLL" token --org demo)
+  if FLOWSTATE_TOKEN="$("${mint[@]}" --sub ui-admin --name 'UI admin' --roles admin 2>/dev/null)" && [ -n "$FLOWSTATE_TOKEN" ]; then
+    FLOWSTATE_TOKEN_ENGINEER="$("${mint[@]}" --sub ui-engineer --name 'UI engineer' --roles engineer --person p0003 2>/dev/null)"
+    export FLOWSTATE_TOKEN FLOWSTATE_TOKEN_ENGINEER
+  else
+    unset FLOWSTATE_TOKEN FLOWSTATE_TOKEN_ENGINEER
+  fi
+}

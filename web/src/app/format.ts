@@ -1,0 +1,36 @@
+// Display formats. Money arrives as exact decimal strings and is formatted from the string
+// (Intl formats a numeric string without going through a float).
+const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+const usdCompact = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: 1 });
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+const percent = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 });
+const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+const date = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
+const monthName = new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+type Numeric = string | number;
+const n = (v: Numeric) => v as unknown as number; // Intl accepts exact decimal strings
+
+export const money = (v: Numeric | null | undefined) => (v === null || v === undefined ? '—' : usd.format(n(v)));
+export const moneyCompact = (v: Numeric) => usdCompact.format(n(v));
+export const count = (v: number) => integer.format(v);
+export const countCompact = (v: number) => compact.format(v);
+export const ratio = (v: number | null | undefined) => (v === null || v === undefined ? '—' : percent.format(v));
+export const when = (iso: string) => `${dateTime.format(new Date(iso))} UTC`;
+export const day = (isoDate: string) => date.format(new Date(`${isoDate}T00:00:00Z`));
+export const monthLabel = (month: string) => monthName.format(new Date(`${month}-01T00:00:00Z`));
+
+/** YYYY-MM of today (UTC, like the API's periods). */
+export const currentMonth = () => new Date().toISOString().slice(0, 7);
+
+export function addMonths(month: string, delta: number): string {
+  const [y, m] = month.split('-').map(Number);
+  const d = new Date(Date.UTC(y, m - 1 + delta, 1));
+  return d.toISOString().slice(0, 7);
+}
+
+export const isMonth = (s: string | undefined): s is string => !!s && /^\d{4}-(0[1-9]|1[0-2])$/.test(s);
+
+export const titleCase = (constant: string) =>
+  constant.toLowerCase().split('_').map((w, i) => (i === 0 ? w[0].toUpperCase() + w.slice(1) : w)).join(' ');

@@ -1,0 +1,5 @@
+import { useEffect } from 'react';
+
+export function useTitle(title: string) {
+  useEffect(() => { document.title = `${title} · Flowstate`; }, [title]);
+}
