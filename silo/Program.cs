@@ -1,11 +1,13 @@
 using Flowstate.GraphQL.Schema;
 using Flowstate.Silo.Hosting;
+using Flowstate.Silo.Identity;
 using Flowstate.Silo.Options;
+using Microsoft.Extensions.Options;
 
 // Verbs: (none) or "serve" runs the silo; "migrate" applies the schema scripts and exits;
 // "cluster [N]" runs N silos as one local cluster; "probe [url]" asks a running silo for /healthz
 // (the container's health check); "schema" prints the GraphQL SDL (no database needed: the web
-// build checks its operations against it).
+// build checks its operations against it); "token …" prints a development token (see TokenVerb).
 var verb = args.FirstOrDefault(a => !a.StartsWith('-')) ?? "serve";
 if (verb == "probe") return await HealthProbe.RunAsync(args.Skip(1).FirstOrDefault());
 if (verb == "schema")
@@ -17,7 +19,8 @@ if (verb == "schema")
 // from whatever directory the silo is started in (./flowstate runs it from the repository root).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
-    Args = args.Where(a => a != verb && (a.StartsWith('-') || a.Contains('='))).ToArray(),
+    // The token verb's options are its own, not configuration.
+    Args = verb == "token" ? [] : args.Where(a => a != verb && (a.StartsWith('-') || a.Contains('='))).ToArray(),
     ContentRootPath = AppContext.BaseDirectory,
 });
 FlowstateOptions options;
@@ -26,6 +29,9 @@ catch (InvalidOperationException e) { Console.Error.WriteLine(e.Message); return
 
 switch (verb)
 {
+    case "token":
+        var identity = builder.Configuration.GetSection(IdentityOptions.Section).Get<IdentityOptions>() ?? new IdentityOptions();
+        return await TokenVerb.RunAsync(args.SkipWhile(a => a != "token").Skip(1).ToList(), options.Database, identity, builder.Environment.IsDevelopment());
     case "migrate":
         await SchemaMigrator.EnsureDatabaseAsync(options.Database);
         foreach (var script in await SchemaMigrator.ApplyAsync(options.Database)) Console.WriteLine($"applied {script}");
@@ -42,10 +48,16 @@ switch (verb)
     case "serve":
         var app = builder.AddFlowstate(options).Build();
         app.MapFlowstate(options);
-        await app.RunAsync();
+        try { await app.RunAsync(); }
+        catch (OptionsValidationException e)
+        {
+            // A setting validated at start (ValidateOnStart) is missing or bad: say which, without a stack trace.
+            Console.Error.WriteLine("Flowstate cannot start:\n  - " + string.Join("\n  - ", e.Failures));
+            return 2;
+        }
         return 0;
     default:
-        Console.Error.WriteLine($"Unknown verb '{verb}'. Use: serve | migrate | cluster [N] | probe [url] | schema");
+        Console.Error.WriteLine($"Unknown verb '{verb}'. Use: serve | migrate | cluster [N] | probe [url] | schema | {TokenVerb.Usage}");
         return 2;
 }
 

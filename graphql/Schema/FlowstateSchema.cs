@@ -47,6 +47,7 @@ public static class GraphQLServiceCollectionExtensions
             .AddSchema<FlowstateSchema>()
             .AddSystemTextJson()
             .AddGraphTypes(typeof(FlowstateSchema).Assembly)
+            .AddValidationRule<AccessValidationRule>(useForCachedDocuments: true)
             .AddComplexityAnalyzer(c =>
             {
                 c.MaxDepth = 15;

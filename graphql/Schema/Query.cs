@@ -76,15 +76,17 @@ public sealed class Query : ObjectGraphType
                 .GetAsync(c.GetArgument<string>("id"), Selections.Has(c, "incrementalCostUsd")));
 
         Field<NonNullGraphType<MyUsageType>>("myUsage")
-            .Description("My AI Usage: one person's spend and sessions. The person is an argument until authentication exists.")
-            .Argument<NonNullGraphType<IdGraphType>>("personId")
+            .Description("My AI Usage: one person's spend and sessions; without personId, the caller's own person. " +
+                         "An engineer sees only their own (another person is FORBIDDEN).")
+            .Argument<IdGraphType>("personId")
             .Argument<DateRangeEnum>("range", a => a.DefaultValue = DateRange.Last30Days)
             .Argument<DateScalar>("asOf")
             .ResolveAsync(async c =>
             {
                 var range = c.GetArgument<DateRange>("range");
-                var view = await c.Grains().GetGrain<ISessionQueryGrain>(c.Caller().Org)
-                    .GetMyUsageAsync(c.GetArgument<string>("personId"), range, OptionalArgument<DateOnly>(c, "asOf"));
+                var caller = c.Caller();
+                var view = await c.Grains().GetGrain<ISessionQueryGrain>(caller.Org)
+                    .GetMyUsageAsync(UsagePerson(caller, c.GetArgument<string?>("personId")), range, OptionalArgument<DateOnly>(c, "asOf"));
                 return new MyUsage(view, range);
             });
 
@@ -102,6 +104,20 @@ public sealed class Query : ObjectGraphType
                 var views = await Task.WhenAll(ids.Select(id => c.Grains().GetGrain<IProviderGrain>(GrainKeys.Join(org, id)).GetAsync()));
                 return views.OfType<ProviderView>().OrderBy(v => v.Config.Id, StringComparer.Ordinal).ToList();
             });
+    }
+
+    /// <summary>
+    /// Whose usage myUsage shows: the person asked for, else the caller's own. Only the roles that
+    /// read others' spend (admin, finance, manager) may ask for someone else.
+    /// </summary>
+    public static string UsagePerson(FlowstateUserContext caller, string? personId)
+    {
+        var readsOthers = caller.IsInRole(Roles.Admin) || caller.IsInRole(Roles.Finance) || caller.IsInRole(Roles.Manager);
+        if (personId is null)
+            return caller.Person ?? throw FlowstateException.InvalidInput("personId is required: your token names no person.");
+        if (personId != caller.Person && !readsOthers)
+            throw new FlowstateException(ErrorCodes.Forbidden, "You may only see your own usage.");
+        return personId;
     }
 
     /// <summary>The <c>scope</c> argument; ids are checked against the workforce by the grain (NOT_FOUND).</summary>

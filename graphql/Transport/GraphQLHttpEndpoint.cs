@@ -5,6 +5,7 @@ using GraphQL.Types;
 using GraphQLParser;
 using GraphQLParser.AST;
 using GraphQLParser.Exceptions;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -27,13 +28,15 @@ public static class GraphQLHttpEndpoint
         this IEndpointRouteBuilder app,
         string path = "/graphql",
         Func<HttpContext, Task>? browserPage = null,
-        Action<ExecutionOptions, HttpContext>? configure = null)
+        Action<ExecutionOptions, HttpContext>? configure = null,
+        Func<HttpContext, bool>? isAuthenticated = null)
     {
-        app.MapMethods(path, [HttpMethods.Get, HttpMethods.Post], ctx => HandleAsync(ctx, browserPage, configure));
+        app.MapMethods(path, [HttpMethods.Get, HttpMethods.Post], ctx => HandleAsync(ctx, browserPage, configure, isAuthenticated));
         return app;
     }
 
-    private static async Task HandleAsync(HttpContext ctx, Func<HttpContext, Task>? browserPage, Action<ExecutionOptions, HttpContext>? configure)
+    private static async Task HandleAsync(HttpContext ctx, Func<HttpContext, Task>? browserPage, Action<ExecutionOptions, HttpContext>? configure,
+                                          Func<HttpContext, bool>? isAuthenticated)
     {
         var http = ctx.Request;
         var isGet = HttpMethods.IsGet(http.Method);
@@ -50,6 +53,14 @@ public static class GraphQLHttpEndpoint
         {
             await WriteAsync(ctx, serializer, Json, StatusCodes.Status406NotAcceptable,
                 new ExecutionResult(new ExecutionError($"Accept must allow {GraphQLResponseJson} or {Json}.")));
+            return;
+        }
+        // Nothing of the request is read for a caller without verified credentials: 401, with the scheme's challenge.
+        if (isAuthenticated is not null && !isAuthenticated(ctx))
+        {
+            await ctx.ChallengeAsync();
+            await WriteAsync(ctx, serializer, mediaType, StatusCodes.Status401Unauthorized, new ExecutionResult(
+                new ExecutionError("Sign in: send a valid token as 'Authorization: Bearer <token>'.") { Code = ErrorCodes.Unauthenticated }));
             return;
         }
 

@@ -12,6 +12,9 @@ namespace Flowstate.Silo.Demo;
 public sealed class DemoLoader(IGrainFactory grains, FlowstateOptions options, IHostApplicationLifetime lifetime, ILogger<DemoLoader> logger)
     : BackgroundService
 {
+    /// <summary>The org the demo data loads into (sign in to it with `./flowstate token --org demo`).</summary>
+    public const string Org = "demo";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!await WaitForStartAsync(stoppingToken)) return;
@@ -36,18 +39,18 @@ public sealed class DemoLoader(IGrainFactory grains, FlowstateOptions options, I
 
     private async Task LoadAsync(CancellationToken ct)
     {
-        var org = grains.GetGrain<IOrgGrain>(options.DefaultOrg);
+        var org = grains.GetGrain<IOrgGrain>(Org);
         if ((await org.GetCountsAsync()).People > 0)
         {
-            logger.LogInformation("Org {Org} already has data; demo data not loaded again", options.DefaultOrg);
+            logger.LogInformation("Org {Org} already has data; demo data not loaded again", Org);
             return;
         }
         var started = TimeProvider.System.GetTimestamp();
         var demo = DemoDataset.Generate(DateOnly.FromDateTime(DateTime.UtcNow));
         await org.UpsertWorkforceAsync(demo.Workforce);
         foreach (var p in demo.Providers)
-            await grains.GetGrain<IProviderGrain>(GrainKeys.Join(options.DefaultOrg, p.Id)).ConfigureAsync(p);
-        var ingestion = grains.GetGrain<IIngestionGrain>(options.DefaultOrg);
+            await grains.GetGrain<IProviderGrain>(GrainKeys.Join(Org, p.Id)).ConfigureAsync(p);
+        var ingestion = grains.GetGrain<IIngestionGrain>(Org);
         foreach (var chunk in demo.Sessions.Chunk(2000))
         {
             ct.ThrowIfCancellationRequested();
@@ -57,7 +60,7 @@ public sealed class DemoLoader(IGrainFactory grains, FlowstateOptions options, I
             foreach (var chunk in rows.Chunk(500))
                 await UntilAnsweredAsync(() => ingestion.IngestBillingRowsAsync(providerId, chunk), ct);
         logger.LogInformation("Demo org {Org} loaded: {People} people, {Sessions} sessions, {Rows} billing rows in {Seconds:0.0}s",
-            options.DefaultOrg, demo.Workforce.People.Count, demo.Sessions.Count, demo.BillingPulls.Sum(p => p.Rows.Count),
+            Org, demo.Workforce.People.Count, demo.Sessions.Count, demo.BillingPulls.Sum(p => p.Rows.Count),
             TimeProvider.System.GetElapsedTime(started).TotalSeconds);
     }
 

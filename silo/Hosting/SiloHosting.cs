@@ -5,6 +5,7 @@ using Flowstate.GraphQL.Subscriptions;
 using Flowstate.GraphQL.Transport;
 using Flowstate.GraphQL.Types;
 using Flowstate.Silo.Demo;
+using Flowstate.Silo.Identity;
 using Flowstate.Silo.Options;
 using Flowstate.Durable;
 using Flowstate.Reconciliation;
@@ -32,6 +33,7 @@ public static class SiloHosting
         builder.Services.AddSingleton(BusinessClock.System);
         builder.Services.AddFlowstateStorage(options.Database, new DurableOptions { ReplayAfter = TimeSpan.FromSeconds(options.ReplayAfterSeconds) });
         builder.Services.AddFlowstateGraphQL();
+        builder.Services.AddFlowstateIdentity(builder.Configuration);
         builder.Services.AddFlowstateTelemetry(options);
         builder.Services.AddHostedService<DemoLoader>();
         builder.UseOrleans(silo => silo.ConfigureFlowstateSilo(options));
@@ -116,22 +118,33 @@ public static class SiloHosting
     }
 
     /// <summary>
-    /// The WebSocket connect hook until authentication exists: every connection acts as the anonymous
-    /// caller in the default org, so one that presents credentials (an <c>authorization</c> or
-    /// <c>token</c> in its connection_init payload) is refused with 4403 rather than silently served
-    /// as someone it did not ask to be.
+    /// The WebSocket connect hook: the connection_init payload's <c>authorization</c> ("Bearer …")
+    /// is validated by the same JWT bearer handler as HTTP, and the connection then acts as that
+    /// caller; without one, credentials the upgrade request itself carried are used. Anything
+    /// else refuses the connection (4403).
     /// </summary>
-    internal static ValueTask<bool> AcceptWithoutCredentials(HttpContext http, IReadOnlyDictionary<string, object?>? payload) =>
-        ValueTask.FromResult(payload is null || !payload.Keys.Any(k =>
-            k.Equals("authorization", StringComparison.OrdinalIgnoreCase) || k.Equals("token", StringComparison.OrdinalIgnoreCase)));
+    internal static async ValueTask<bool> AuthenticateConnection(HttpContext http, IReadOnlyDictionary<string, object?>? payload)
+    {
+        var authorization = payload?.FirstOrDefault(p => p.Key.Equals("authorization", StringComparison.OrdinalIgnoreCase)).Value;
+        if (authorization is not null)
+        {
+            if (authorization is not string value) return false;
+            var principal = await http.RequestServices.GetRequiredService<CallerAuthenticator>().AuthenticateAsync(http, value);
+            if (FlowstateUserContext.FromClaims(principal) is null) return false;
+            http.User = principal!;
+        }
+        return FlowstateUserContext.FromClaims(http.User) is not null;
+    }
 
     public static WebApplication MapFlowstate(this WebApplication app, FlowstateOptions options)
     {
-        void Configure(ExecutionOptions exec, HttpContext http)
+        static void Configure(ExecutionOptions exec, HttpContext http)
         {
-            exec.UserContext = new FlowstateUserContext { Org = options.DefaultOrg, Actor = http.User.Identity?.Name ?? "anonymous" };
+            // Null only for a caller the transports did not authenticate; the access rule then refuses every field.
+            exec.UserContext = FlowstateUserContext.FromClaims(http.User)!;
             exec.Timeout = TimeSpan.FromSeconds(30);
         }
+        app.UseAuthentication();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         // GraphiQL for browsers (GET with Accept: text/html and no query), from the files the build copied to ide/.
         var ide = Path.Combine(AppContext.BaseDirectory, "ide");
@@ -147,11 +160,11 @@ public static class SiloHosting
             };
         }
         app.MapWebApp(Path.Combine(AppContext.BaseDirectory, "wwwroot"));
-        app.MapGraphQLHttp("/graphql", browserPage, Configure);
+        app.MapGraphQLHttp("/graphql", browserPage, Configure, http => FlowstateUserContext.FromClaims(http.User) is not null);
         app.MapGraphQLWebSocket("/graphql", configure: Configure, options: new GraphQLWebSocketOptions
         {
-            OnConnect = AcceptWithoutCredentials,
-            Share = (http, request) => SubscriptionSharing.Of(request, $"{options.DefaultOrg}\n{http.User.Identity?.Name}",
+            OnConnect = AuthenticateConnection,
+            Share = (http, request) => SubscriptionSharing.Of(request, SharingKey(FlowstateUserContext.FromClaims(http.User)!),
                 http.RequestServices.GetRequiredService<IGraphQLTextSerializer>()),
         });
         app.MapFlowstateMetrics();
@@ -183,4 +196,8 @@ public static class SiloHosting
         });
         return app;
     }
+
+    /// <summary>Only callers of one org, subject and roles share a subscription's execution.</summary>
+    private static string SharingKey(FlowstateUserContext caller) =>
+        string.Join('\n', caller.Org, caller.Actor, string.Join(',', caller.Roles.Order(StringComparer.Ordinal)));
 }

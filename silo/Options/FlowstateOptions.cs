@@ -17,9 +17,6 @@ public sealed class FlowstateOptions
     /// <summary>FLOWSTATE_DB: Npgsql connection string of the PostgreSQL that holds all state.</summary>
     public string Database { get; set; } = "";
 
-    /// <summary>The org every request acts in until authentication exists.</summary>
-    public string DefaultOrg { get; set; } = "demo";
-
     /// <summary>FLOWSTATE_DEMO: load the demo org into an empty database at start.</summary>
     public bool Demo { get; set; } = true;
 
@@ -67,8 +64,6 @@ public sealed class FlowstateOptions
             catch (Exception e) { error = e.Message; }
             if (error is not null) yield return $"FLOWSTATE_DB (Flowstate:Database) is not a valid connection string: {error}";
         }
-        if (string.IsNullOrWhiteSpace(DefaultOrg) || DefaultOrg.Contains('/'))
-            yield return "Flowstate:DefaultOrg must be a non-empty org id without '/'.";
         if (Clustering is not ("Localhost" or "AdoNet"))
             yield return $"Flowstate:Clustering must be Localhost or AdoNet; got '{Clustering}'.";
         if (SiloPort is < 1 or > 65535 || GatewayPort is < 1 or > 65535)

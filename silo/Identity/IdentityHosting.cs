@@ -1,0 +1,105 @@
+using System.Security.Claims;
+using Flowstate.GraphQL.Types;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using Npgsql;
+
+namespace Flowstate.Silo.Identity;
+
+/// <summary>
+/// Authentication with ASP.NET Core's JWT bearer handler: against the OIDC authority when one is
+/// configured, else (Development only) against the development key in PostgreSQL. A token is
+/// accepted only when signed, unexpired, for this audience and issuer, and naming an org and a
+/// subject; anything else is unauthenticated (401), never anonymous.
+/// </summary>
+public static class IdentityHosting
+{
+    /// <summary>Where a WebSocket's connection_init token waits for the handler (see <see cref="CallerAuthenticator"/>).</summary>
+    internal const string PendingTokenKey = "flowstate.pending-token";
+
+    public static IServiceCollection AddFlowstateIdentity(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<IdentityOptions>().Bind(configuration.GetSection(IdentityOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IdentityOptions>, IdentityOptionsValidator>();
+        services.AddSingleton<DevelopmentTokenConfiguration>();
+        services.AddSingleton<CallerAuthenticator>();
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<IdentityOptions>, IServiceProvider>((jwt, identity, sp) => Configure(jwt, identity.Value, sp));
+        return services;
+    }
+
+    private static void Configure(JwtBearerOptions jwt, IdentityOptions identity, IServiceProvider services)
+    {
+        jwt.MapInboundClaims = false;   // keep the token's own claim names: sub, org, roles, person, teams
+        jwt.RefreshOnIssuerKeyNotFound = !identity.UsesDevelopmentKey;
+        jwt.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidateIssuer = true,
+            ValidateAudience = true,
+            ValidAudience = identity.Audience ?? IdentityOptions.DevelopmentAudience,
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ValidateIssuerSigningKey = true,
+            ClockSkew = TimeSpan.FromSeconds(identity.ClockSkewSeconds),
+            NameClaimType = FlowstateUserContext.Claims.Subject,
+            RoleClaimType = FlowstateUserContext.Claims.Roles,
+        };
+        if (identity.UsesDevelopmentKey)
+        {
+            jwt.ConfigurationManager = services.GetRequiredService<DevelopmentTokenConfiguration>();
+            jwt.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
+        }
+        else
+        {
+            jwt.Authority = identity.Authority;
+            jwt.Audience = identity.Audience;
+            jwt.RequireHttpsMetadata = identity.RequireHttpsMetadata;
+            jwt.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.EcdsaSha256];
+        }
+        jwt.Events = new JwtBearerEvents
+        {
+            OnMessageReceived = ctx =>
+            {
+                if (ctx.HttpContext.Items.TryGetValue(PendingTokenKey, out var pending)) ctx.Token = pending as string;
+                return Task.CompletedTask;
+            },
+            OnTokenValidated = ctx =>
+            {
+                // A signed token that names no valid org or subject acts as nobody: refused, not defaulted.
+                if (FlowstateUserContext.FromClaims(ctx.Principal) is null) ctx.Fail("The token must carry an 'org' and a 'sub' claim.");
+                return Task.CompletedTask;
+            },
+        };
+    }
+}
+
+/// <summary>
+/// Authenticates a credential that did not come in the request's headers (a WebSocket's
+/// connection_init <c>authorization</c>) through the same JWT bearer handler, with its own
+/// handler instance so the upgrade request's own (cached) result is not reused.
+/// </summary>
+public sealed class CallerAuthenticator
+{
+    public async Task<ClaimsPrincipal?> AuthenticateAsync(HttpContext http, string authorization)
+    {
+        const string prefix = "Bearer ";
+        if (!authorization.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return null;
+        await using var scope = http.RequestServices.CreateAsyncScope();
+        var handlers = scope.ServiceProvider.GetRequiredService<IAuthenticationHandlerProvider>();
+        http.Items[IdentityHosting.PendingTokenKey] = authorization[prefix.Length..].Trim();
+        try
+        {
+            var handler = await handlers.GetHandlerAsync(http, JwtBearerDefaults.AuthenticationScheme);
+            var result = handler is null ? null : await handler.AuthenticateAsync();
+            return result is { Succeeded: true } ? result.Principal : null;
+        }
+        finally
+        {
+            http.Items.Remove(IdentityHosting.PendingTokenKey);
+        }
+    }
+}
