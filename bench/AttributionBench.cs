@@ -202,8 +202,8 @@ public static class AttributionBench
 
         public static async Task<Silo> StartAsync(string db)
         {
-            var options = new FlowstateOptions { Http = "http://127.0.0.1:5191", Database = FlowstateOptions.WithPoolLimit(db), Demo = false, SiloPort = 11191, GatewayPort = 30191, DefaultOrg = Org };
-            var builder = WebApplication.CreateBuilder();
+            var options = new FlowstateOptions { Http = "http://127.0.0.1:5191", Database = FlowstateOptions.WithPoolLimit(db), Demo = false, SiloPort = 11191, GatewayPort = 30191 };
+            var builder = WebApplication.CreateBuilder(BenchIdentity.Development);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             var app = builder.AddFlowstate(options).Build();
             app.MapFlowstate(options);
@@ -211,7 +211,7 @@ public static class AttributionBench
             return new Silo
             {
                 _app = app,
-                _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 16 }) { BaseAddress = new Uri(options.Http) },
+                _http = await new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 16 }) { BaseAddress = new Uri(options.Http) }.SignInAsync(db, Org),
                 Grains = app.Services.GetRequiredService<IGrainFactory>(),
             };
         }

@@ -57,10 +57,11 @@ public static class ClusterBench
         {
             Database = db, Http = new Uri($"http://127.0.0.1:{Port}"), SiloPort = SiloPort, GatewayPort = GatewayPort, ClusterId = $"bench-{count}",
             Output = (i, line) => { log.Enqueue($"[silo {i}] {line}"); while (log.Count > 200) log.TryDequeue(out _); },
+            Environment = BenchIdentity.SiloEnvironment,
         }, count);
         Console.WriteLine($"{count} silo(s): starting");
         await cluster.StartAsync(TimeSpan.FromSeconds(180));
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { Timeout = TimeSpan.FromSeconds(30) };
+        using var http = await new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { Timeout = TimeSpan.FromSeconds(30) }.SignInAsync(db, "demo");
         var silos = cluster.Silos;
 
         await Gql(http, silos[0].Url, """mutation { configureProvider(input: { id: "bench", name: "Bench API", prices: [{ model: "m", inputPerMTokUsd: "3", outputPerMTokUsd: "15", effectiveFrom: "2020-01-01" }] }) { id } }""");

@@ -34,13 +34,15 @@ await SchemaMigrator.EnsureDatabaseAsync(db);
 await SchemaMigrator.ApplyAsync(db);
 
 var options = new FlowstateOptions { Http = "http://127.0.0.1:5190", Database = FlowstateOptions.WithPoolLimit(db, 64), Demo = false, SiloPort = 11190, GatewayPort = 30190 };
-var builder = WebApplication.CreateBuilder();
+var builder = WebApplication.CreateBuilder(Flowstate.Bench.BenchIdentity.Development);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 var app = builder.AddFlowstate(options).Build();
 app.MapFlowstate(options);
 await app.StartAsync();
 var grains = app.Services.GetRequiredService<IGrainFactory>();
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(options.Http) };
+var benchToken = await Flowstate.Bench.BenchIdentity.AdminTokenAsync(db, "demo");
+http.DefaultRequestHeaders.Authorization = new("Bearer", benchToken);
 
 Console.WriteLine($"Flowstate benchmark — {Environment.ProcessorCount} cores, PostgreSQL local, {Clients} concurrent clients, in-process silo");
 await Gql("""mutation { configureProvider(input: { id: "bench", name: "Bench API", prices: [{ model: "m", inputPerMTokUsd: "3", outputPerMTokUsd: "15", effectiveFrom: "2020-01-01" }] }) { id } }""");
@@ -89,7 +91,7 @@ for (var round = 0; round < rounds; round++)
     var subscribers = new List<BenchSubscriber>();
     foreach (var chunk in Enumerable.Range(0, subscriberCount).Chunk(50))
         subscribers.AddRange(await Task.WhenAll(chunk.Select(_ => BenchSubscriber.ConnectAsync(wsUri,
-            "subscription { rowStatusChanged(period: \"2026-11\") { cursor version toStatus row { id } } }"))));
+            "subscription { rowStatusChanged(period: \"2026-11\") { cursor version toStatus row { id } } }", benchToken))));
     // Identical live subscriptions share one feed and one execution per event (SharedSubscriptions), so "live" is:
     // every operation registered and the shared feed past its start.
     for (var waited = Stopwatch.StartNew(); feeds.WebSocketOperations < subscriberCount || feeds.LiveRowFeeds < 1; await Task.Delay(50))
@@ -262,13 +264,13 @@ sealed class BenchSubscriber : IAsyncDisposable
     public List<(string RowId, int Version, long At)> Arrivals { get; } = [];
     public string? Error { get; private set; }
 
-    public static async Task<BenchSubscriber> ConnectAsync(Uri uri, string query)
+    public static async Task<BenchSubscriber> ConnectAsync(Uri uri, string query, string token)
     {
         var s = new BenchSubscriber();
         s._socket.Options.AddSubProtocol("graphql-transport-ws");
         s._socket.Options.KeepAliveInterval = TimeSpan.Zero;
         await s._socket.ConnectAsync(uri, CancellationToken.None);
-        await s.SendAsync(new { type = "connection_init" });
+        await s.SendAsync(new { type = "connection_init", payload = new { authorization = $"Bearer {token}" } });
         var ack = await s.ReceiveAsync();
         if (ack?["type"]?.GetValue<string>() != "connection_ack") throw new InvalidOperationException($"expected connection_ack, got {ack}");
         await s.SendAsync(new { id = "1", type = "subscribe", payload = new { query } });

@@ -26,7 +26,7 @@ start_silo() {
   silo_port="$(free_port 21181)" || { echo "no free silo port" >&2; return 1; }
   gateway_port="$(free_port $((silo_port + 1)))" || { echo "no free gateway port" >&2; return 1; }
   BASE="http://127.0.0.1:$port"
-  env FLOWSTATE_HTTP="$BASE" Flowstate__SiloPort="$silo_port" Flowstate__GatewayPort="$gateway_port" "$@" \
+  env DOTNET_ENVIRONMENT="${DOTNET_ENVIRONMENT:-Development}" FLOWSTATE_HTTP="$BASE" Flowstate__SiloPort="$silo_port" Flowstate__GatewayPort="$gateway_port" "$@" \
     dotnet "$SILO_DLL" serve >"$log" 2>&1 9>&- &
   SILO_PID=$!
   trap stop_silo EXIT
@@ -67,15 +67,17 @@ wait_for_demo() {
   return 1
 }
 
-# mint_tokens: development tokens of the demo org from the silo's `token` verb, when it has one
-# (a silo that signs requests in): FLOWSTATE_TOKEN (admin) and FLOWSTATE_TOKEN_<ROLE> for the roles the
-# UI tests act as. A silo without sign-in has no such verb, and the tests act anonymously.
+# mint_token [--org ORG] [--roles r1,r2] [--sub S] [--person ID] [--teams t1,t2] [--ttl DURATION]: prints one development
+# token from the silo's `token` verb, signed with the development key of FLOWSTATE_DB (what a silo on that database in the
+# Development environment accepts). Defaults: org demo, roles admin.
+mint_token() {
+  DOTNET_ENVIRONMENT="${DOTNET_ENVIRONMENT:-Development}" dotnet "$SILO_DLL" token "$@"
+}
+
+# mint_tokens: tokens of the demo org for the UI tests: FLOWSTATE_TOKEN (admin) and FLOWSTATE_TOKEN_<ROLE> for the
+# other roles they act as.
 mint_tokens() {
-  local mint=(env DOTNET_ENVIRONMENT="${DOTNET_ENVIRONMENT:-Development}" dotnet "$SILO_DLL" token --org demo)
-  if FLOWSTATE_TOKEN="$("${mint[@]}" --sub ui-admin --name 'UI admin' --roles admin 2>/dev/null)" && [ -n "$FLOWSTATE_TOKEN" ]; then
-    FLOWSTATE_TOKEN_ENGINEER="$("${mint[@]}" --sub ui-engineer --name 'UI engineer' --roles engineer --person p0003 2>/dev/null)"
-    export FLOWSTATE_TOKEN FLOWSTATE_TOKEN_ENGINEER
-  else
-    unset FLOWSTATE_TOKEN FLOWSTATE_TOKEN_ENGINEER
-  fi
+  FLOWSTATE_TOKEN="$(mint_token --org demo --sub ui-admin --name 'UI admin' --roles admin)" || return 1
+  FLOWSTATE_TOKEN_ENGINEER="$(mint_token --org demo --sub ui-engineer --name 'UI engineer' --roles engineer --person p0003)" || return 1
+  export FLOWSTATE_TOKEN FLOWSTATE_TOKEN_ENGINEER
 }

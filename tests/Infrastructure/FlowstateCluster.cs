@@ -100,8 +100,18 @@ public sealed class FlowstateCluster : IAsyncLifetime
         }
     }
 
-    /// <summary>Runs a GraphQL operation through the real schema and returns the JSON response.</summary>
-    public async Task<JsonElement> GraphQLAsync(string org, string query, object? variables = null)
+    /// <summary>An admin of <paramref name="org"/>: what the tests act as unless they say otherwise.</summary>
+    public static FlowstateUserContext Admin(string org) => As(org, Roles.Admin);
+
+    /// <summary>A caller of <paramref name="org"/> with the given roles (sub <c>tester@org</c>).</summary>
+    public static FlowstateUserContext As(string org, params string[] roles) =>
+        new() { Org = org, Actor = "tester@" + org, Roles = roles.ToHashSet() };
+
+    /// <summary>Runs a GraphQL operation through the real schema as an admin of <paramref name="org"/> and returns the JSON response.</summary>
+    public Task<JsonElement> GraphQLAsync(string org, string query, object? variables = null) => GraphQLAsync(Admin(org), query, variables);
+
+    /// <summary>Runs a GraphQL operation through the real schema as <paramref name="caller"/> and returns the JSON response.</summary>
+    public async Task<JsonElement> GraphQLAsync(FlowstateUserContext caller, string query, object? variables = null)
     {
         var serializer = _graphql.GetRequiredService<IGraphQLTextSerializer>();
         var executer = _graphql.GetRequiredService<IDocumentExecuter<ISchema>>();
@@ -111,7 +121,7 @@ public sealed class FlowstateCluster : IAsyncLifetime
             Query = query,
             Variables = inputs,
             RequestServices = _graphql,
-            UserContext = new FlowstateUserContext { Org = org, Actor = "tester@" + org },
+            UserContext = caller,
         });
         return JsonDocument.Parse(serializer.Serialize(result)).RootElement.Clone();
     }
@@ -120,7 +130,9 @@ public sealed class FlowstateCluster : IAsyncLifetime
     /// Starts a GraphQL subscription through the real schema; its events arrive as JSON on the
     /// returned channel (a result with errors and no stream is written there too). Dispose to end it.
     /// </summary>
-    public async Task<Subscriber> SubscribeAsync(string org, string query, object? variables = null)
+    public Task<Subscriber> SubscribeAsync(string org, string query, object? variables = null) => SubscribeAsync(Admin(org), query, variables);
+
+    public async Task<Subscriber> SubscribeAsync(FlowstateUserContext caller, string query, object? variables = null)
     {
         var serializer = _graphql.GetRequiredService<IGraphQLTextSerializer>();
         var executer = _graphql.GetRequiredService<IDocumentExecuter<ISchema>>();
@@ -130,7 +142,7 @@ public sealed class FlowstateCluster : IAsyncLifetime
             Query = query,
             Variables = inputs,
             RequestServices = _graphql,
-            UserContext = new FlowstateUserContext { Org = org, Actor = "tester@" + org },
+            UserContext = caller,
         });
         var subscriber = new Subscriber(serializer);
         if (result.Streams is { Count: > 0 } streams) subscriber.Handle = streams.Values.First().Subscribe(subscriber);

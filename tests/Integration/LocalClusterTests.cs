@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Flowstate.Silo.Hosting;
 using Flowstate.Tests.Infrastructure;
@@ -22,6 +23,7 @@ public sealed class LocalClusterTests : IAsyncLifetime
     private LocalCluster _cluster = null!;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly ConcurrentQueue<string> _log = new();
+    private string _token = "";
 
     public async Task InitializeAsync()
     {
@@ -31,8 +33,10 @@ public sealed class LocalClusterTests : IAsyncLifetime
         {
             Database = _db.ConnectionString, Http = new Uri($"http://127.0.0.1:{http}"), SiloPort = silo, GatewayPort = gateway,
             ClusterId = "cluster-tests", SiloDll = SiloBinary.Path, Output = (i, line) => _log.Enqueue($"[silo {i}] {line}"),
-            Environment = new Dictionary<string, string> { ["Flowstate__ShutdownSeconds"] = "20", ["Flowstate__ReplayAfterSeconds"] = "2" },
+            Environment = new Dictionary<string, string>(TestTokens.SiloEnvironment) { ["Flowstate__ShutdownSeconds"] = "20", ["Flowstate__ReplayAfterSeconds"] = "2" },
         }, 3);
+        _token = await TestTokens.MintAsync(_db.ConnectionString, "cluster-tests");
+        _http.SignedIn(_token);
         await _cluster.StartAsync(Ready);
     }
 
@@ -114,7 +118,7 @@ public sealed class LocalClusterTests : IAsyncLifetime
         using var ws = new ClientWebSocket();
         ws.Options.AddSubProtocol("graphql-transport-ws");
         await ws.ConnectAsync(new Uri($"ws://{leaving.Url.Authority}/graphql"), CancellationToken.None);
-        await Send(ws, """{"type":"connection_init"}""");
+        await Send(ws, JsonSerializer.Serialize(new { type = "connection_init", payload = new { authorization = $"Bearer {_token}" } }));
         Assert.Contains("connection_ack", await Receive(ws));
         var outcomes = new ConcurrentBag<string>();
         using var loadStop = new CancellationTokenSource();

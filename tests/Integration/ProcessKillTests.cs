@@ -20,7 +20,11 @@ public sealed class ProcessKillTests : IAsyncLifetime
     private readonly int _port = 5300 + Random.Shared.Next(500);
     private readonly HttpClient _http = new();
 
-    public async Task InitializeAsync() => _db = await TestDatabase.CreateAsync();
+    public async Task InitializeAsync()
+    {
+        _db = await TestDatabase.CreateAsync();
+        _http.SignedIn(await TestTokens.MintAsync(_db.ConnectionString, "kill-test"));
+    }
 
     public async Task DisposeAsync()
     {
@@ -100,6 +104,7 @@ public sealed class ProcessKillTests : IAsyncLifetime
         start.Environment["Flowstate__SiloPort"] = (_port + 10000).ToString();
         start.Environment["Flowstate__GatewayPort"] = (_port + 20000).ToString();
         start.Environment["Flowstate__ReplayAfterSeconds"] = "2";
+        foreach (var (name, value) in TestTokens.SiloEnvironment) start.Environment[name] = value;
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };

@@ -1,6 +1,4 @@
 using Flowstate.GraphQL.Subscriptions;
-using Flowstate.Silo.Hosting;
-using Microsoft.AspNetCore.Http;
 
 namespace Flowstate.Tests.Unit;
 
@@ -20,14 +18,4 @@ public sealed class SubscriptionUnitTests
     [InlineData("MjAyNi0xMS0wM3xhL2I=")]    // an inbox cursor: "2026-11-03|a/b"
     public void RowCursor_RejectsWhatItDidNotIssue(string cursor) =>
         Assert.Equal(ErrorCodes.InvalidInput, Assert.Throws<FlowstateException>(() => RowCursor.Decode(cursor)).Code);
-
-    [Fact]
-    public async Task ConnectHook_AcceptsAnonymousPayloads_AndRefusesCredentialsItCannotVerify()
-    {
-        var http = new DefaultHttpContext();
-        Assert.True(await SiloHosting.AcceptWithoutCredentials(http, null));
-        Assert.True(await SiloHosting.AcceptWithoutCredentials(http, new Dictionary<string, object?> { ["client"] = "finance-ledger" }));
-        Assert.False(await SiloHosting.AcceptWithoutCredentials(http, new Dictionary<string, object?> { ["Authorization"] = "Bearer x" }));
-        Assert.False(await SiloHosting.AcceptWithoutCredentials(http, new Dictionary<string, object?> { ["token"] = "x" }));
-    }
 }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getIntrospectionQuery } from 'graphql';
 import { chromium } from 'playwright-core';
+import { signedFetch, token } from './auth.mjs';
 
 const url = process.env.FLOWSTATE_URL || 'http://127.0.0.1:5080/graphql';
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -24,16 +25,17 @@ describe('GraphiQL in headless Chromium', () => {
   });
   after(async () => { await browser?.close(); });
 
-  /** Opens the IDE in a fresh context (GraphiQL keeps its tabs in localStorage), recording requests and page errors. */
+  /** Opens the IDE signed in through its link, in a fresh context (GraphiQL keeps its tabs in localStorage), recording requests and page errors. */
   async function openIde() {
     const page = await (await browser.newContext()).newPage();
     const requests = [], errors = [];
     page.on('request', r => requests.push(r.url()));
     page.on('pageerror', e => errors.push(e));
-    const response = await page.goto(url, { waitUntil: 'load' });
+    const response = await page.goto(`${url}#token=${encodeURIComponent(token)}`, { waitUntil: 'load' });
     assert.equal(response.status(), 200);
     assert.match(response.headers()['content-type'], /^text\/html/);
     await page.waitForSelector('.graphiql-container .graphiql-query-editor .CodeMirror', { timeout: 20_000 });
+    assert.ok(!page.url().includes('token='), 'the page takes the token out of its URL');
     return { page, requests, errors };
   }
 
@@ -71,7 +73,7 @@ describe('GraphiQL in headless Chromium', () => {
   });
 
   test('the full introspection query GraphiQL sends for its docs is accepted', limit, async () => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' },
+    const res = await signedFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: getIntrospectionQuery() }) });
     const body = await res.json();
     assert.equal(body.errors, undefined, JSON.stringify(body.errors));

@@ -4,13 +4,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { serverAudits } from 'graphql-http';
+import { signedFetch } from './auth.mjs';
 
 const url = process.env.FLOWSTATE_URL || 'http://127.0.0.1:5080/graphql';
 const RESPONSE_JSON = 'application/graphql-response+json';
 const limit = { timeout: 30_000 }; // a hung request fails its test instead of the whole run
 
 describe('graphql-http server audits', () => {
-  for (const audit of serverAudits({ url, fetchFn: fetch })) {
+  for (const audit of serverAudits({ url, fetchFn: signedFetch })) {
     test(`${audit.id} ${audit.name}`, limit, async () => {
       const result = await audit.fn();
       assert.equal(result.status, 'ok',
@@ -21,7 +22,7 @@ describe('graphql-http server audits', () => {
 
 /** POSTs a GraphQL request and returns the HTTP status and the parsed body. */
 async function post(query, variables) {
-  const res = await fetch(url, {
+  const res = await signedFetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: RESPONSE_JSON },
     body: JSON.stringify({ query, variables }),
@@ -47,7 +48,7 @@ describe('Flowstate', () => {
   test('a mutation over GET is refused with 405', limit, async () => {
     const get = new URL(url);
     get.searchParams.set('query', 'mutation { applyRowAction(input: { rowId: "x/y", action: CONFIRM }) { row { id } } }');
-    const res = await fetch(get, { headers: { accept: RESPONSE_JSON } });
+    const res = await signedFetch(get, { headers: { accept: RESPONSE_JSON } });
     assert.equal(res.status, 405);
     assert.equal(res.headers.get('allow'), 'POST');
     await res.body?.cancel();

@@ -6,13 +6,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { connectionParams, signedFetch } from './auth.mjs';
 
 const httpUrl = process.env.FLOWSTATE_URL || 'http://127.0.0.1:5080/graphql';
 const metricsUrl = new URL('/metrics', httpUrl);
 const limit = { timeout: 60_000 };
 
 async function gql(query, variables) {
-  const res = await fetch(httpUrl, {
+  const res = await signedFetch(httpUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
     body: JSON.stringify({ query, variables }),
@@ -95,7 +96,7 @@ describe('/metrics', limit, () => {
 
   test('WebSocket connections and subscription feeds rise while a subscriber listens and fall when it leaves', limit, async () => {
     const base = await scrape();
-    const client = createClient({ url: httpUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
+    const client = createClient({ url: httpUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams });
     const stop = client.subscribe({ query: 'subscription { periodSummaryChanged(period: "2026-06") { billed } }' },
       { next: () => {}, error: () => {}, complete: () => {} });
     const level = (s, name, labels) => total(s, name, labels) - total(base, name, labels);

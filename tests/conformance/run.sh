@@ -43,6 +43,8 @@ SILO_PORT="$(free_port 21181)" || fail "no free silo port."
 GATEWAY_PORT="$(free_port $((SILO_PORT + 1)))" || fail "no free gateway port."
 BASE="http://127.0.0.1:$PORT"
 
+# Development: the silo validates the development tokens its token verb mints (auth.mjs).
+export DOTNET_ENVIRONMENT="${DOTNET_ENVIRONMENT:-Development}"
 FLOWSTATE_HTTP="$BASE" FLOWSTATE_DEMO=0 Flowstate__SiloPort="$SILO_PORT" Flowstate__GatewayPort="$GATEWAY_PORT" \
   dotnet "$SILO_DLL" serve >"$RESULTS/conformance-silo.log" 2>&1 9>&- &
 SILO_PID=$!
@@ -73,8 +75,12 @@ if [ "$ready" != 1 ]; then
 fi
 exec 9>&-
 
+# The tests sign in with tokens of the org "conformance" from the silo's token verb (auth.mjs).
+FLOWSTATE_TOKEN="$(mint_token --org conformance --sub conformance-admin --roles admin)" || fail "the silo's token verb failed."
+export FLOWSTATE_TOKEN SILO_DLL
+
 set +e
-(cd "$HERE" && FLOWSTATE_URL="$BASE/graphql" node --test --test-concurrency=1 --test-reporter=tap http-audits.test.mjs ws.test.mjs subscriptions.test.mjs metrics.test.mjs graphiql.test.mjs) \
+(cd "$HERE" && FLOWSTATE_URL="$BASE/graphql" node --test --test-concurrency=1 --test-reporter=tap auth.test.mjs http-audits.test.mjs ws.test.mjs subscriptions.test.mjs metrics.test.mjs graphiql.test.mjs) \
   | tee "$RESULTS/conformance.tap"
 node_status=${PIPESTATUS[0]}
 set -e

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { SUB, connectionParams, signedFetch } from './auth.mjs';
 
 const httpUrl = process.env.FLOWSTATE_URL || 'http://127.0.0.1:5080/graphql';
 const wsUrl = httpUrl.replace(/^http/, 'ws');
@@ -17,7 +18,7 @@ const ROW_FEED = `subscription($period: String, $provider: ID, $after: String) {
     cursor fromStatus toStatus action actor at row { id status providerId } } }`;
 
 async function gql(query, variables) {
-  const res = await fetch(httpUrl, {
+  const res = await signedFetch(httpUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
     body: JSON.stringify({ query, variables }),
@@ -82,7 +83,7 @@ function subscribe(client, query, variables) {
   };
 }
 
-const newClient = () => createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+const newClient = () => createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams });
 
 /** Subscribes to rowStatusChanged and waits until the server reports the feed live (past its replay). */
 async function liveRowFeed(client, variables) {
@@ -106,7 +107,7 @@ describe('subscriptions', () => {
     assert.equal(e.fromStatus, 'UNRECONCILED');
     assert.equal(e.toStatus, 'WRITTEN_OFF');
     assert.equal(e.action, 'WRITE_OFF');
-    assert.equal(e.actor, 'anonymous');
+    assert.equal(e.actor, SUB);   // the token's sub
     assert.deepEqual(e.row, { id: ids[0], status: 'WRITTEN_OFF', providerId: provider });
     assert.equal(typeof e.cursor, 'string');
 
@@ -186,7 +187,7 @@ describe('subscriptions', () => {
 });
 
 /** A raw protocol socket: resolves `closed` with the close code. */
-function rawSocket(payload) {
+function rawSocket(payload = connectionParams()) {
   const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
   const messages = [];
   const closed = new Promise((resolve, reject) => {

@@ -5,13 +5,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { connectionParams } from './auth.mjs';
 
 const wsUrl = (process.env.FLOWSTATE_URL || 'http://127.0.0.1:5080/graphql').replace(/^http/, 'ws');
 const limit = { timeout: 30_000 };
 
 /** Runs one operation through graphql-ws and collects its results until complete. */
 function run(payload) {
-  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
+  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams });
   return new Promise((resolve, reject) => {
     const results = [];
     client.subscribe(payload, { next: r => results.push(r), error: reject, complete: () => resolve(results) });
@@ -50,7 +51,7 @@ describe('graphql-transport-ws', () => {
   });
 
   test('4400 on a malformed frame', limit, async () => {
-    assert.equal(await closeCodeAfter([{ type: 'connection_init' }, '{not json']), 4400);
+    assert.equal(await closeCodeAfter([{ type: 'connection_init', payload: connectionParams() }, '{not json']), 4400);
   });
 
   test('4401 on subscribe before connection_ack', limit, async () => {
@@ -66,6 +67,7 @@ describe('graphql-transport-ws', () => {
   });
 
   test('4429 on a second connection_init', limit, async () => {
-    assert.equal(await closeCodeAfter([{ type: 'connection_init' }, { type: 'connection_init' }]), 4429);
+    const init = { type: 'connection_init', payload: connectionParams() };
+    assert.equal(await closeCodeAfter([init, init]), 4429);
   });
 });

@@ -32,8 +32,7 @@ echo "ui: silo pid $SILO_PID on $BASE (log: $RESULTS/ui-silo.log); loading the d
 loading_from=$SECONDS
 wait_for_demo "$RESULTS/ui-silo.log" || fail "the demo org did not load (log above)."
 echo "ui: demo loaded in $((SECONDS - loading_from)) s" >&2
-mint_tokens
-echo "ui: acting as ${FLOWSTATE_TOKEN:+a signed-in admin of the demo org}${FLOWSTATE_TOKEN:-anonymous (this silo has no sign-in)}" >&2
+mint_tokens || fail "the silo's token verb did not mint the UI tests' tokens."
 
 set +e
 (cd "$HERE" && FLOWSTATE_URL="$BASE" UI_RESULTS="$RESULTS" npx playwright test)
