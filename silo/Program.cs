@@ -48,13 +48,14 @@ switch (verb)
     case "serve":
         var app = builder.AddFlowstate(options).Build();
         app.MapFlowstate(options);
-        try { await app.RunAsync(); }
+        try { app.Services.GetRequiredService<IStartupValidator>().Validate(); }
         catch (OptionsValidationException e)
         {
             // A setting validated at start (ValidateOnStart) is missing or bad: say which, without a stack trace.
             Console.Error.WriteLine("Flowstate cannot start:\n  - " + string.Join("\n  - ", e.Failures));
             return 2;
         }
+        await app.RunAsync();
         return 0;
     default:
         Console.Error.WriteLine($"Unknown verb '{verb}'. Use: serve | migrate | cluster [N] | probe [url] | schema | {TokenVerb.Usage}");

@@ -18,9 +18,10 @@ public static class DevelopmentSigningKey
     public static async Task<SymmetricSecurityKey> GetOrCreateAsync(NpgsqlDataSource db, CancellationToken ct = default)
     {
         // Concurrent first uses race on the insert; "do nothing" lets exactly one key win and all read it back.
+        // One statement: the insert's own row when it won, else the row already there.
         await using var cmd = db.CreateCommand("""
-            insert into identity_signing_keys (kid, key) values ($1, $2) on conflict (kid) do nothing;
-            select key from identity_signing_keys where kid = $1;
+            with inserted as (insert into identity_signing_keys (kid, key) values ($1, $2) on conflict (kid) do nothing returning key)
+            select key from inserted union all select key from identity_signing_keys where kid = $1 limit 1
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = KeyId });
         cmd.Parameters.Add(new NpgsqlParameter { Value = RandomNumberGenerator.GetBytes(32) });
