@@ -22,13 +22,17 @@ public sealed partial class ReadmeExamplesTests(FlowstateCluster cluster)
         throw new FileNotFoundException("README.md next to Flowstate.sln");
     }
 
-    /// <summary>The README's GraphQL documents: fenced graphql blocks, and the query of each curl -d JSON body.</summary>
+    /// <summary>The README's GraphQL operations: each one of the fenced graphql blocks, and the query of each curl -d JSON body.</summary>
     public static List<string> Examples(string readme)
     {
-        var blocks = GraphQLBlock().Matches(readme).Select(m => m.Groups[1].Value).ToList();
+        var blocks = GraphQLBlock().Matches(readme).Select(m => m.Groups[1].Value).SelectMany(Operations);
         var curls = CurlBody().Matches(readme).Select(m => JsonDocument.Parse(m.Groups[1].Value).RootElement.GetProperty("query").GetString()!);
         return blocks.Concat(curls).ToList();
     }
+
+    /// <summary>A block may show several operations side by side; each runs on its own.</summary>
+    private static IEnumerable<string> Operations(string block) =>
+        GraphQLParser.Parser.Parse(block).Definitions.Select(d => block[d.Location.Start..d.Location.End]);
 
     [Fact]
     public void Readme_HasExamplesToRun() => Assert.True(Examples(ReadmeText()).Count >= 8);

@@ -105,7 +105,9 @@ public sealed class AttributionInvariantTests(FlowstateCluster cluster)
         foreach (var p in w.People) yield return new Scope(PersonId: p.Id);
         yield return new Scope(TeamId: w.Teams[0].Id, ProjectId: w.Projects[0].Id);
         yield return new Scope(CostCentreId: w.CostCentres[1].Id, ProjectId: w.Projects[1].Id);
-        yield return new Scope(CostCentreId: w.CostCentres[0].Id, TeamId: w.Teams[1].Id);
+        // A team with a cost centre it is in (one it is not in is INVALID_INPUT).
+        var placed = w.Teams.Skip(1).First(t => t.CostCentreId is not null);
+        yield return new Scope(CostCentreId: placed.CostCentreId, TeamId: placed.Id);
         yield return new Scope(TeamId: w.Teams[2].Id, PersonId: w.People[0].Id);
         yield return new Scope(CostCentreId: w.CostCentres[2].Id, PersonId: w.People[1].Id, ProjectId: w.Projects[2].Id);
     }
