@@ -97,6 +97,8 @@ public sealed class Query : ObjectGraphType
             .ResolveAsync(async c => (await c.Grains().GetGrain<IOrgGrain>(c.Caller().Org).GetProjectsAsync())
                 .Select(p => new SessionProject(p.Id, p.Name)).ToList());
 
+        AuditLogField.Add(this);
+
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ProviderType>>>>("providers")
             .Description("Configured providers with coverage state, last pull and its errors.")
             .ResolveAsync(async c =>
