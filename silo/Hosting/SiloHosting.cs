@@ -33,6 +33,7 @@ public static class SiloHosting
         builder.Services.AddFlowstateStorage(options.Database, new DurableOptions { ReplayAfter = TimeSpan.FromSeconds(options.ReplayAfterSeconds) });
         builder.Services.AddFlowstateGraphQL();
         builder.Services.AddFlowstateTelemetry(options);
+        builder.AddFlowstateOtlp(options);
         builder.Services.AddHostedService<DemoLoader>();
         builder.UseOrleans(silo => silo.ConfigureFlowstateSilo(options));
         builder.Services.AddHostedService<GracefulShutdown>();   // after Orleans, so it stops first
@@ -54,6 +55,10 @@ public static class SiloHosting
         services.AddSingleton<IRowEventLog>(sp => sp.GetRequiredService<RowEventStore>());
         services.AddSingleton<SessionQueries>();
         services.AddSingleton<RollupStore>();
+        services.AddSingleton<IngestLogStore>();
+        services.AddSingleton<Flowstate.Ingestion.IngestSignal>();
+        services.AddSingleton<Flowstate.Ingestion.IngestFold>();
+        services.AddHostedService(sp => sp.GetRequiredService<Flowstate.Ingestion.IngestFold>());
         return services;
     }
 
@@ -155,6 +160,7 @@ public static class SiloHosting
                 http.RequestServices.GetRequiredService<IGraphQLTextSerializer>()),
         });
         app.MapFlowstateMetrics();
+        app.MapFlowstateOtlp(options);
         app.MapGet("/metrics/subscriptions", (EventHub hub, FlowstateMetrics feeds, SharedSubscriptions shared) => Results.Json(new
         {
             webSocket = new { connections = feeds.WebSocketConnections, operations = feeds.WebSocketOperations },
