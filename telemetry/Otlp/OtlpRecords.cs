@@ -61,7 +61,7 @@ public static class OtlpRecords
             yield return new TelemetryRecord
             {
                 Index = index++, Signal = OtlpSignal.Span, Name = s.Name,
-                TimeUnixNano = s.EndTimeUnixNano, StartTimeUnixNano = s.StartTimeUnixNano,
+                TimeUnixNano = s.StartTimeUnixNano, StartTimeUnixNano = s.StartTimeUnixNano,
                 Attributes = new AttributeSet(s.Attributes, rs.Resource?.Attributes),
                 SpanId = s.SpanId.IsEmpty ? null : Convert.ToHexStringLower(s.SpanId.Span),
             };

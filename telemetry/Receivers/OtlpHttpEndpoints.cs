@@ -94,7 +94,9 @@ public static class OtlpHttpEndpoints
         if (json)
         {
             http.Response.ContentType = Json;
-            await http.Response.WriteAsync(JsonFormatter.Default.Format(message), http.RequestAborted);
+            // A full success is an empty response message: "{}" as OTLP writes it (the formatter writes "{ }").
+            var text = JsonFormatter.Default.Format(message);
+            await http.Response.WriteAsync(text == "{ }" ? "{}" : text, http.RequestAborted);
         }
         else
         {
