@@ -21,6 +21,7 @@ COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY grain-interfaces/Flowstate.Abstractions.csproj grain-interfaces/
 COPY grains/Flowstate.Grains.csproj grains/
 COPY graphql/Flowstate.GraphQL.csproj graphql/
+COPY demo/Flowstate.Demo.csproj demo/
 COPY silo/Flowstate.Silo.csproj silo/
 RUN dotnet restore silo/Flowstate.Silo.csproj
 COPY silo/ide/package.json silo/ide/package-lock.json silo/ide/
@@ -28,6 +29,7 @@ RUN cd silo/ide && npm ci --no-audit --no-fund --loglevel=error
 COPY grain-interfaces/ grain-interfaces/
 COPY grains/ grains/
 COPY graphql/ graphql/
+COPY demo/ demo/
 COPY silo/ silo/
 # The web app is built in its own stage (-p:BuildWeb=false here), against the schema this silo prints.
 RUN dotnet publish silo/Flowstate.Silo.csproj -c Release --no-restore -o /app -p:BuildWeb=false \

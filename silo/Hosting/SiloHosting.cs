@@ -4,7 +4,7 @@ using Flowstate.GraphQL.Schema;
 using Flowstate.GraphQL.Subscriptions;
 using Flowstate.GraphQL.Transport;
 using Flowstate.GraphQL.Types;
-using Flowstate.Silo.Demo;
+using Flowstate.Demo;
 using Flowstate.Silo.Options;
 using Flowstate.Durable;
 using Flowstate.Reconciliation;
@@ -34,7 +34,8 @@ public static class SiloHosting
         builder.Services.AddFlowstateGraphQL();
         builder.Services.AddFlowstateTelemetry(options);
         builder.AddFlowstateOtlp(options);
-        builder.Services.AddHostedService<DemoLoader>();
+        builder.Services.AddSingleton<DemoLoader>();
+        builder.Services.AddHostedService<StartupBanner>();
         builder.UseOrleans(silo => silo.ConfigureFlowstateSilo(options));
         builder.Services.AddHostedService<GracefulShutdown>();   // after Orleans, so it stops first
         return builder;

@@ -4,7 +4,7 @@ using Flowstate.Providers;
 using Flowstate.Reconciliation;
 using Flowstate.Workforce;
 
-namespace Flowstate.Silo.Demo;
+namespace Flowstate.Demo;
 
 // A believable demo org ("Acme", ~220 people, 8 AI providers, 90 days of sessions and bills).
 // Deterministic: one seeded System.Random drives everything, so the same (today, seed) always
