@@ -29,8 +29,14 @@ public sealed record ScopeNode([property: Id(0)] ScopeLevel Level, [property: Id
 [GenerateSerializer, Immutable, Alias("Flowstate.DateWindow")]
 public sealed record DateWindow([property: Id(0)] DateOnly Start, [property: Id(1)] DateOnly End);
 
+/// <summary>
+/// One bar of a chart. <see cref="Drillable"/>: the key is the id of a scope of the chart's kind
+/// (person, project, cost centre) and can be passed as that scope; false for remainders such as
+/// <c>unmatched</c>, <c>unallocated</c> or a subject outside the workforce, and for providers.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.Amount")]
-public sealed record Amount([property: Id(0)] string Key, [property: Id(1)] string Name, [property: Id(2)] decimal Value);
+public sealed record Amount([property: Id(0)] string Key, [property: Id(1)] string Name, [property: Id(2)] decimal Value,
+                            [property: Id(3)] bool Drillable = false);
 
 [GenerateSerializer, Immutable, Alias("Flowstate.ModelFrustration")]
 public sealed record ModelFrustration([property: Id(0)] string Model, [property: Id(1)] double? Frustration, [property: Id(2)] int Sessions);
@@ -69,7 +75,9 @@ public sealed record AttributionView(
     [property: Id(12)] IReadOnlyList<TeamCoverage> CoverageByTeam,
     [property: Id(13)] IReadOnlyList<ScopeAmount> Children,
     [property: Id(14)] double Sessions,
-    [property: Id(15)] double Tokens);
+    [property: Id(15)] double Tokens,
+    [property: Id(16)] int ChildCount = 0,
+    [property: Id(17)] IReadOnlyList<Amount>? ByModel = null);
 
 /// <summary>
 /// Answers the attribution surface for an org from its rollups. Key: the org. A stateless

@@ -6,7 +6,8 @@ public enum CostMode { Incremental = 0, Market = 1 }
 /// <summary>Date windows ending on (and including) an as-of day.</summary>
 public enum DateRange { Last7Days = 0, Last30Days = 1, QuarterToDate = 2, LastYear = 3 }
 
-public enum ScopeLevel { Org = 0, CostCentre = 1, Team = 2, Project = 3, Person = 4 }
+/// <summary>Levels of the drill-down; a person's next level is their sessions.</summary>
+public enum ScopeLevel { Org = 0, CostCentre = 1, Team = 2, Project = 3, Person = 4, Session = 5 }
 
 /// <summary>
 /// Additive measures of usage. Money is an exact decimal, so that spend split by FTE fractions

@@ -61,4 +61,19 @@ public interface IRowEventLog
 
     /// <summary>Up to <paramref name="max"/> changes with seq &gt; <paramref name="afterSeq"/>, in seq order.</summary>
     Task<IReadOnlyList<RowStatusChanged>> ReadAfterAsync(string org, long afterSeq, int max, CancellationToken ct = default);
+
+    /// <summary>
+    /// One page of the org's audit log: the changes matching the filter in seq order (newest first
+    /// when asked), strictly past the cursor's seq in that order; up to <c>First</c> + 1 entries, so
+    /// the caller can tell whether there is a next page.
+    /// </summary>
+    Task<IReadOnlyList<RowStatusChanged>> ReadPageAsync(string org, AuditQuery query, CancellationToken ct = default);
 }
+
+/// <summary>A filter on the audit log; null members do not filter. <c>From</c> is inclusive, <c>To</c> exclusive.</summary>
+public sealed record AuditFilter(
+    string? Actor = null, RowAction? Action = null, Period? Period = null, string? ProviderId = null, string? RowId = null,
+    DateTimeOffset? From = null, DateTimeOffset? To = null);
+
+/// <summary>A page request on the audit log: <c>AfterSeq</c> is the seq of the last entry of the previous page.</summary>
+public sealed record AuditQuery(AuditFilter Filter, int First, long? AfterSeq, bool NewestFirst);

@@ -58,14 +58,18 @@ public sealed record BillingRowView(
     public decimal Delta => Line.TotalCostUsd - ObservedCostUsd;
 }
 
-/// <summary>The money a period adds up to, recomputed on every change.</summary>
+/// <summary>
+/// The money a period adds up to, recomputed on every change: the whole org's, or (with
+/// <see cref="ProviderId"/>) one provider's rows and that provider's observed sessions.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.PeriodSummary")]
 public sealed record PeriodSummary(
     [property: Id(0)] Period Period,
     [property: Id(1)] decimal Billed,
     [property: Id(2)] decimal Observed,
     [property: Id(3)] decimal WrittenOff,
-    [property: Id(4)] int RowCount)
+    [property: Id(4)] int RowCount,
+    [property: Id(5)] string? ProviderId = null)
 {
     public decimal Residual => Billed - Observed - WrittenOff;
     public double? ResidualRatio => Billed == 0 ? null : (double)(Residual / Billed);

@@ -27,7 +27,7 @@ public sealed class AttributionGrain(BusinessClock clock) : Grain, IAttributionG
     public async Task<AttributionView> GetViewAsync(AttributionRequest request)
     {
         var model = await ModelAsync();
-        AttributionViews.Validate(model.Snapshot, request.Scope);
+        AttributionViews.Validate(model, request.Scope);
         request = request with { AsOf = request.AsOf ?? DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime) };
         var window = DateWindows.Of(request.Range, request.AsOf.Value);
         var (rollup, subject, filter) = AttributionViews.SourceOf(model, request.Scope);
@@ -40,15 +40,33 @@ public sealed class AttributionGrain(BusinessClock clock) : Grain, IAttributionG
         var fingerprint = $"{model.Version}|{versions}|{recentVersions}|{names.GetHashCode()}";
         if (_views.TryGet(request, out var cached) && cached.Fingerprint == fingerprint) return cached.View;
         var view = AttributionViews.Build(Org, model, request, window, slice, names, Discovery.Banner(model.Snapshot.People.Count, recentSlice));
+        if (request.Scope.PersonId is not null) view = await WithSessionsAsync(model, request, view);
         return _views.Set(request, (fingerprint, view)).View;
     }
 
-    /// <summary>The org's last three calendar months, for the discovery banner (whole months: read from the rollups' month totals).</summary>
+    /// <summary>A person's children are their sessions: the most expensive ones from the sessions table, and the rest summed.</summary>
+    private async Task<AttributionView> WithSessionsAsync(WorkforceModel model, AttributionRequest request, AttributionView view)
+    {
+        var page = await GrainFactory.GetGrain<ISessionQueryGrain>(Org).GetPageAsync(new SessionPageRequest(
+            request.Scope, request.Range, request.AsOf, SessionFilter.None, new SessionOrder(SessionSortField.Cost, SortDirection.Desc),
+            SessionChildren.Listed, null, IncludeTotalCount: true, IncludeIncremental: request.CostMode == CostMode.Incremental));
+        var count = page.TotalCount ?? page.Edges.Count;
+        return view with
+        {
+            Children = SessionChildren.Of(model, request.Scope, request.CostMode, view.Total, page.Edges.Select(e => e.Node).ToList(), count),
+            ChildCount = count,
+        };
+    }
+
+    /// <summary>
+    /// The org's last three calendar months up to the as-of day, for the discovery banner: what was
+    /// known on that day, so a view of an early date shows the banner a later backlog clears.
+    /// </summary>
     private Task<(RollupSlice Sum, string Versions)> RecentAsync(DateOnly asOf)
     {
         var last = Period.Of(asOf);
         var first = Enumerable.Range(0, 2).Aggregate(last, (m, _) => m.Month == 1 ? new Period(m.Year - 1, 12) : new Period(m.Year, m.Month - 1));
-        var window = new DateWindow(first.FirstDay, last.Next.FirstDay.AddDays(-1));
+        var window = new DateWindow(first.FirstDay, asOf);
         return SumAsync(DateWindows.Months(window).Select(m => (RollupKeys.Rollup(Org, RollupKeys.Org, m.Month), false, new SliceQuery(m.From, m.To, SliceFilter.None))));
     }
 

@@ -24,11 +24,13 @@ public sealed class SessionQueryGrain(SessionQueries queries, BusinessClock cloc
             throw FlowstateException.InvalidInput($"first must be between 1 and {SessionPageRequest.MaxFirst}; got {request.First}.");
         var after = request.After is null ? null : SessionCursor.Decode(request.After, request.Order);
         var model = await ModelAsync();
-        AttributionViews.Validate(model.Snapshot, request.Scope);
-        AttributionViews.Validate(model.Snapshot, new Scope(ProjectId: request.Filter.ProjectId, PersonId: request.Filter.PersonId));
+        AttributionViews.Validate(model, request.Scope);
+        AttributionViews.Validate(model, new Scope(ProjectId: request.Filter.ProjectId, PersonId: request.Filter.PersonId));
         var window = DateWindows.Of(request.Range, request.AsOf ?? DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
+        // Sessions are stored under canonical model names; a filter may use any alias.
+        var filter = request.Filter.Model is { } m ? request.Filter with { Model = ModelNames.Canonical(request.Filter.ProviderId, m) } : request.Filter;
         var selection = new SessionSelection(
-            Midnight(window.Start), Midnight(window.End.AddDays(1)), request.Filter,
+            Midnight(window.Start), Midnight(window.End.AddDays(1)), filter,
             request.Scope.ProjectId, request.Scope.PersonId, SessionScopes.Members(model, request.Scope, window));
 
         // The count is a second index scan over the window: run it beside the page, and only when selected.

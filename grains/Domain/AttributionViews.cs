@@ -11,9 +11,14 @@ public static class AttributionViews
 {
     private const string Unmatched = "unmatched", Unallocated = "unallocated";
 
-    /// <summary>Throws NOT_FOUND for the first id of the scope the workforce does not know.</summary>
-    public static void Validate(WorkforceSnapshot workforce, Scope scope)
+    /// <summary>
+    /// Throws NOT_FOUND for the first id of the scope the workforce does not know, and
+    /// INVALID_INPUT for a team combined with a cost centre none of its sub-tree belongs to (a
+    /// combination that can only ever be empty, not a scope with no spend yet).
+    /// </summary>
+    public static void Validate(WorkforceModel model, Scope scope)
     {
+        var workforce = model.Snapshot;
         static void Require(bool known, string kind, string? id)
         {
             if (!known) throw FlowstateException.NotFound($"No {kind} with id '{id}'.");
@@ -22,6 +27,9 @@ public static class AttributionViews
         if (scope.TeamId is { } team) Require(workforce.Teams.ContainsKey(team), "team", team);
         if (scope.ProjectId is { } project) Require(workforce.Projects.ContainsKey(project), "project", project);
         if (scope.PersonId is { } person) Require(workforce.People.ContainsKey(person), "person", person);
+        if (scope is { TeamId: { } t, CostCentreId: { } c } && !model.Subtree(t).Any(x => model.CostCentreOf(x) == c))
+            throw FlowstateException.InvalidInput(
+                $"Team '{t}' is in cost centre '{model.CostCentreOf(t) ?? "none"}', and none of its sub-teams is in '{c}': drop one of the two.");
     }
 
     /// <summary>
@@ -54,10 +62,12 @@ public static class AttributionViews
         var crumbs = Breadcrumbs(org, model, scope);
         return new AttributionView(
             crumbs[^1], crumbs, window, mode, banner, Cost(slice.Total),
-            Amounts(slice.ByProvider, id => providerNames.GetValueOrDefault(id) ?? id, mode),
-            Amounts(slice.ByProject, id => id == "" ? "Unmatched" : w.Projects.GetValueOrDefault(id)?.Name ?? id, mode, Unmatched),
-            Amounts(slice.ByCostCentre, id => id == "" ? "Unallocated" : w.CostCentres.GetValueOrDefault(id)?.Name ?? id, mode, Unallocated),
-            Amounts(bySubject, s => SubjectName(w, s), mode).Take(AttributionRequest.MaxTopSpenders).ToList(),
+            Amounts(slice.ByProvider, id => (id, providerNames.GetValueOrDefault(id) ?? id, false), mode),
+            Amounts(slice.ByProject, id => id == "" ? (Unmatched, "Unmatched", false)
+                : (id, w.Projects.GetValueOrDefault(id)?.Name ?? id, w.Projects.ContainsKey(id)), mode),
+            Amounts(slice.ByCostCentre, id => id == "" ? (Unallocated, "Unallocated", false)
+                : (id, w.CostCentres.GetValueOrDefault(id)?.Name ?? id, w.CostCentres.ContainsKey(id)), mode),
+            Amounts(bySubject, s => Spender(w, s), mode).Take(AttributionRequest.MaxTopSpenders).ToList(),
             slice.ByModel.Where(m => m.Value.HasSessions).OrderBy(m => m.Key, StringComparer.Ordinal)
                 .Select(m => new ModelFrustration(m.Key, m.Value.Frustration, (int)Math.Round(m.Value.Sessions, MidpointRounding.AwayFromZero))).ToList(),
             new Coverage(headcount.Count, headcount.Count(reporters.Contains)),
@@ -67,16 +77,19 @@ public static class AttributionViews
                 .Select(t => new TeamCoverage(new ScopeNode(ScopeLevel.Team, t.Team, w.Teams[t.Team].Name), new Coverage(t.Members.Count, t.Members.Count(reporters.Contains))))
                 .OrderBy(t => t.Team.Name, StringComparer.Ordinal).ToList(),
             Children(model, scope, slice, bySubject, mode),
-            slice.Total.Sessions, slice.Total.Tokens);
+            slice.Total.Sessions, slice.Total.Tokens,
+            ByModel: Amounts(slice.ByModel, id => (id, id, false), mode));
     }
 
-    private static List<Amount> Amounts(IReadOnlyDictionary<string, UsageMetrics> map, Func<string, string> name, CostMode mode, string emptyKey = "") =>
-        map.Select(e => new Amount(e.Key == "" ? emptyKey : e.Key, name(e.Key), e.Value.Cost(mode)))
+    /// <summary>A chart's bars: each dimension key becomes the public key, name and drillability <paramref name="describe"/> gives it.</summary>
+    private static List<Amount> Amounts(IReadOnlyDictionary<string, UsageMetrics> map, Func<string, (string Key, string Name, bool Drillable)> describe, CostMode mode) =>
+        map.Select(e => { var (key, name, drillable) = describe(e.Key); return new Amount(key, name, e.Value.Cost(mode), drillable); })
            .OrderByDescending(a => a.Value).ThenBy(a => a.Name, StringComparer.Ordinal).ToList();
 
-    private static string SubjectName(WorkforceSnapshot w, string subject) =>
-        SubjectKeys.PersonIdOf(subject) is { } id && w.People.TryGetValue(id, out var p) ? p.Name
-        : subject.Length > 2 ? $"{subject[2..]} (not in the workforce)" : subject;
+    /// <summary>A person of the workforce is keyed by their id (a person scope); anyone else keeps the subject key and cannot be drilled into.</summary>
+    private static (string Key, string Name, bool Drillable) Spender(WorkforceSnapshot w, string subject) =>
+        SubjectKeys.PersonIdOf(subject) is { } id && w.People.TryGetValue(id, out var p) ? (id, p.Name, true)
+        : (subject, subject.Length > 2 ? $"{subject[2..]} (not in the workforce)" : subject, false);
 
     /// <summary>People in the scope on a day: the org's, narrowed to a team's sub-tree and a cost centre's teams; a person is their own.</summary>
     public static HashSet<string> Headcount(WorkforceModel model, Scope scope, DateOnly day)

@@ -8,9 +8,9 @@ public readonly record struct SessionCost(decimal CostUsd, decimal MarketCostUsd
 /// <summary>Session pricing of DESIGN §2: the effective-dated list price, less the contracted discount.</summary>
 public static class Pricing
 {
-    /// <summary>The price of a model in force on a day, or null when none is configured.</summary>
+    /// <summary>The price of a model (under any of its names, see <see cref="ModelNames"/>) in force on a day, or null when none is configured.</summary>
     public static ModelPrice? PriceOn(IReadOnlyList<ModelPrice> prices, string model, DateOnly day) =>
-        prices.Where(p => string.Equals(p.Model, model, StringComparison.OrdinalIgnoreCase) && p.EffectiveFrom <= day)
+        prices.Where(p => ModelNames.Same(p.Model, model) && p.EffectiveFrom <= day)
               .MaxBy(p => p.EffectiveFrom);
 
     /// <summary>

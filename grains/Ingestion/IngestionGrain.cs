@@ -94,7 +94,8 @@ public sealed class IngestionGrain(SessionStore sessionStore, IngestLogStore ing
 
         var result = new IngestResult(accepted, duplicates, rejected.OrderBy(r => r.Index).ToList());
         metrics.Ingested("billing_row", result.Accepted, result.Duplicates, result.Rejected.Count);
-        await provider.RecordBillingPullAsync(Run(result));
+        // An empty batch is no billing pull: it must not make the provider look monitored.
+        if (rows.Count > 0) await provider.RecordBillingPullAsync(Run(result));
         await GrainFactory.GetGrain<IDeferralClockGrain>(Org).StartAsync();
         return result;
     }
@@ -113,9 +114,10 @@ public sealed class IngestionGrain(SessionStore sessionStore, IngestLogStore ing
         var records = new List<(int Index, SessionRecord Record)>();
         for (var i = 0; i < sessions.Count; i++)
         {
-            var s = sessions[i];
-            var error = SessionRules.Check(s, now, duplicated, providers);
+            var error = SessionRules.Check(sessions[i], now, duplicated, providers);
             if (error is not null) { rejected.Add(new IngestRejection(i, error.Value.Code, error.Value.Message)); continue; }
+            // One name per model from here on: sessions, rollups and prices all see the canonical one.
+            var s = sessions[i] with { Model = ModelNames.Canonical(sessions[i].ProviderId, sessions[i].Model!) };
             var config = providers[s.ProviderId!].Config;
             var day = DateOnly.FromDateTime(s.StartedAt!.Value.UtcDateTime);
             if (Pricing.Price(config.Plan, config.Prices, s.Model!, day, s.InputTokens, s.OutputTokens, s.CachedInputTokens, s.CostUsd) is not { } cost)
@@ -152,12 +154,28 @@ public sealed class IngestionGrain(SessionStore sessionStore, IngestLogStore ing
         var rows = recorded.SelectMany(r => r.Result.RowsToRematch).Distinct().ToList();
         await ForEachAsync(rows, async id => { await GrainFactory.GetGrain<IBillingRowGrain>(GrainKeys.Row(Org, id)).RematchAsync(); return 0; });
 
-        var fresh = recorded.Where(r => r.Key.CountsTowardObserved).Sum(r => r.Result.NewSessionIds.Count);
-        var result = new IngestResult(fresh, records.Count - fresh, rejected.OrderBy(r => r.Index).ToList());
+        var newIds = recorded.Where(r => r.Key.CountsTowardObserved).SelectMany(r => r.Result.NewSessionIds).ToHashSet(StringComparer.Ordinal);
+        var result = new IngestResult(newIds.Count, records.Count - newIds.Count, rejected.OrderBy(r => r.Index).ToList());
         metrics.Ingested("session", result.Accepted, result.Duplicates, result.Rejected.Count);
-        foreach (var id in records.Select(r => r.Record.Request.ProviderId!).Distinct())
-            await GrainFactory.GetGrain<IProviderGrain>(GrainKeys.Join(Org, id)).RecordTelemetryAsync(Run(result));
+        // Each provider records its own part of the batch, not the whole batch.
+        foreach (var (id, part) in PerProvider(sessions, records.Select(r => r.Record.Request), newIds, result.Rejected))
+            await GrainFactory.GetGrain<IProviderGrain>(GrainKeys.Join(Org, id)).RecordTelemetryAsync(Run(part));
         return result;
+    }
+
+    /// <summary>The batch's outcome split by the provider each session names; a rejection counts for the provider its session named, if known.</summary>
+    private IEnumerable<(string ProviderId, IngestResult Part)> PerProvider(IReadOnlyList<SessionRequest> sessions, IEnumerable<SessionRequest> recorded,
+        IReadOnlySet<string> newIds, IReadOnlyList<IngestRejection> rejected)
+    {
+        var byProvider = recorded.GroupBy(r => r.ProviderId!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var refusedBy = rejected.Where(r => sessions[r.Index].ProviderId is not null)
+            .GroupBy(r => sessions[r.Index].ProviderId!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        foreach (var id in byProvider.Keys.Union(refusedBy.Keys).Order(StringComparer.Ordinal))
+        {
+            var mine = byProvider.GetValueOrDefault(id) ?? [];
+            var accepted = mine.Count(r => newIds.Contains(r.Id!));
+            yield return (id, new IngestResult(accepted, mine.Count - accepted, refusedBy.GetValueOrDefault(id) ?? []));
+        }
     }
 
     private readonly record struct PartitionRef(string ProviderId, string SubjectKey, Period Month, bool CountsTowardObserved);

@@ -73,7 +73,7 @@ public sealed class ProviderGrain(
             Require(!string.IsNullOrWhiteSpace(p.Model), "Every price needs a model.");
             Require(p.InputPerMTokUsd >= 0 && p.OutputPerMTokUsd >= 0 && p.CachedInputPerMTokUsd >= 0, $"Prices of {p.Model} cannot be negative.");
         }
-        var dup = c.Prices.GroupBy(p => (p.Model.ToLowerInvariant(), p.EffectiveFrom)).FirstOrDefault(g => g.Count() > 1);
+        var dup = c.Prices.GroupBy(p => (Domain.ModelNames.Canonical(c.Id, p.Model).ToLowerInvariant(), p.EffectiveFrom)).FirstOrDefault(g => g.Count() > 1);
         Require(dup is null, $"Two prices for {dup?.Key.Item1} from {dup?.Key.EffectiveFrom:yyyy-MM-dd}.");
     }
 }

@@ -52,6 +52,8 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
     private readonly Dictionary<string, LedgerEntry> _rows = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ObservedContribution> _observed = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Provider, RowStatus Status), (int Count, decimal Amount)> _buckets = [];
+    /// <summary>Observed cost by provider (a partition's id starts with its provider), so a provider's view has its own summary.</summary>
+    private readonly Dictionary<string, decimal> _observedByProvider = new(StringComparer.Ordinal);
     private string _org = "";
     private Period _period;
     private decimal _observedTotal;
@@ -135,9 +137,12 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
             .Select(s => Bucket(s, query.ProviderId))
             .ToList();
         var total = buckets.Where(b => statuses.Contains(b.Status)).Sum(b => b.Count);
-        EmptyState? empty = total > 0 ? null : _rows.Count == 0 ? EmptyState.NoBillingPull : EmptyState.Cleared;
-        var deferredOut = _rows.Values.Where(e => e.MovedOutTo is not null).Select(e => e.RowId).Order(StringComparer.Ordinal).ToList();
-        return new InboxPage(Summary(), buckets, deferredOut, edges, page.Count > query.First, total, empty);
+        // "No bill yet" is about the rows in view: a provider with no row this month has not been pulled for it.
+        var arrived = query.ProviderId is null ? _rows.Count > 0 : _rows.Values.Any(e => e.ProviderId == query.ProviderId);
+        EmptyState? empty = total > 0 ? null : arrived ? EmptyState.Cleared : EmptyState.NoBillingPull;
+        var deferredOut = _rows.Values.Where(e => e.MovedOutTo is not null && (query.ProviderId is null || e.ProviderId == query.ProviderId))
+            .Select(e => e.RowId).Order(StringComparer.Ordinal).ToList();
+        return new InboxPage(Summary(query.ProviderId), buckets, deferredOut, edges, page.Count > query.First, total, empty);
     }
 
     private BucketCount Bucket(RowStatus status, string? providerId)
@@ -148,17 +153,20 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
         return new BucketCount(status, count, amount);
     }
 
-    private PeriodSummary Summary()
+    /// <summary>The period's summary, or one provider's part of it (its rows and its partitions' observed cost).</summary>
+    private PeriodSummary Summary(string? providerId = null)
     {
         decimal billed = 0, writtenOff = 0;
         var count = 0;
-        foreach (var ((_, status), (c, amount)) in _buckets)
+        foreach (var ((provider, status), (c, amount)) in _buckets)
         {
+            if (providerId is not null && provider != providerId) continue;
             billed += amount;
             count += c;
             if (status == RowStatus.WrittenOff) writtenOff += amount;
         }
-        return new PeriodSummary(_period, billed, _observedTotal, writtenOff, count);
+        var observed = providerId is null ? _observedTotal : _observedByProvider.GetValueOrDefault(providerId);
+        return new PeriodSummary(_period, billed, observed, writtenOff, count, providerId);
     }
 
     private void Apply(LedgerEntry entry)
@@ -179,10 +187,19 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
 
     private void ApplyObservedInMemory(ObservedContribution c)
     {
-        if (_observed.TryGetValue(c.PartitionId, out var old)) _observedTotal -= old.ObservedUsd;
+        var provider = ProviderOf(c.PartitionId);
+        if (_observed.TryGetValue(c.PartitionId, out var old))
+        {
+            _observedTotal -= old.ObservedUsd;
+            _observedByProvider[provider] -= old.ObservedUsd;
+        }
         _observed[c.PartitionId] = c;
         _observedTotal += c.ObservedUsd;
+        _observedByProvider[provider] = _observedByProvider.GetValueOrDefault(provider) + c.ObservedUsd;
     }
+
+    /// <summary>A partition id is <c>{provider}/{subject}/{yyyy-MM}</c>, each part escaped.</summary>
+    private static string ProviderOf(string partitionId) => Uri.UnescapeDataString(partitionId[..partitionId.IndexOf('/')]);
 
     private static string EncodeCursor(DateOnly day, string rowId) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes($"{day:yyyy-MM-dd}|{rowId}"));

@@ -31,12 +31,16 @@ public sealed class Query : ObjectGraphType
                 var after = c.GetArgument<string?>("after");
                 var grains = c.Grains();
                 var org = c.Caller().Org;
-                var page = await grains.GetGrain<IPeriodGrain>(GrainKeys.Join(org, period.ToString()))
-                    .GetInboxAsync(new InboxQuery(statuses, c.GetArgument<string?>("provider"), first, after));
-                var rows = await Rows.LoadAsync(grains, org, page.Edges.Select(e => e.RowId).Concat(page.DeferredOut));
-                var edges = page.Edges.Where(e => rows.ContainsKey(e.RowId)).Select(e => new RowEdge(e.Cursor, rows[e.RowId])).ToList();
-                var deferred = page.DeferredOut.Where(rows.ContainsKey).Select(id => rows[id]).ToList();
-                return new ReconciliationView(page, edges, deferred, after is not null);
+                var provider = c.GetArgument<string?>("provider");
+                var known = provider is null || provider.Length > GrainKeys.MaxIdLength
+                    ? Task.FromResult<ProviderView?>(null)
+                    : grains.GetGrain<IProviderGrain>(GrainKeys.Join(org, provider)).GetAsync();
+                var inbox = grains.GetGrain<IPeriodGrain>(GrainKeys.Join(org, period.ToString()))
+                    .GetInboxAsync(new InboxQuery(statuses, provider, first, after));
+                var page = await inbox;
+                if (provider is not null && await known is null)
+                    throw FlowstateException.NotFound($"No provider with id '{provider}'.");
+                return await ReconciliationView.LoadAsync(grains, org, period, new InboxQuery(statuses, provider, first, after), page);
             });
 
         Field<BillingRowType>("billingRow")
@@ -92,6 +96,8 @@ public sealed class Query : ObjectGraphType
             .Description("The org's projects by name: what a session can be marked with (markSessionProject).")
             .ResolveAsync(async c => (await c.Grains().GetGrain<IOrgGrain>(c.Caller().Org).GetProjectsAsync())
                 .Select(p => new SessionProject(p.Id, p.Name)).ToList());
+
+        AuditLogField.Add(this);
 
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ProviderType>>>>("providers")
             .Description("Configured providers with coverage state, last pull and its errors.")

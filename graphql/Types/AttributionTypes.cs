@@ -36,6 +36,7 @@ public sealed class ScopeLevelEnum : EnumerationGraphType
         Add("TEAM", ScopeLevel.Team);
         Add("PROJECT", ScopeLevel.Project);
         Add("PERSON", ScopeLevel.Person);
+        Add("SESSION", ScopeLevel.Session, "One session (a person's next level); its id is a session id (`session(id:)`).");
     }
 }
 
@@ -92,6 +93,9 @@ public sealed class AmountType : ObjectGraphType<Amount>
         Field<NonNullGraphType<IdGraphType>>("key").Resolve(c => c.Source.Key);
         Field<NonNullGraphType<StringGraphType>>("name").Resolve(c => c.Source.Name);
         Field<NonNullGraphType<DecimalScalar>>("amount").Resolve(c => c.Source.Value);
+        Field<NonNullGraphType<BooleanGraphType>>("drillable")
+            .Description("The key is a scope id of this chart's kind (personId in topSpenders, projectId in byProject, costCentreId in byCostCentre); false for remainders (unmatched, unallocated, people outside the workforce) and providers.")
+            .Resolve(c => c.Source.Drillable);
     }
 }
 
@@ -167,12 +171,18 @@ public sealed class AttributionType : ObjectGraphType<AttributionView>
                     throw FlowstateException.InvalidInput($"topSpenders(first) must be between 1 and {AttributionRequest.MaxTopSpenders}; got {first}.");
                 return c.Source.TopSpenders.Take(first);
             });
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<AmountType>>>>("byModel")
+            .Description("Spend by model, under one canonical name per model (see README, Model names); keys work as the sessions filter's model.")
+            .Resolve(c => c.Source.ByModel ?? []);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ModelFrustrationType>>>>("frustrationByModel").Resolve(c => c.Source.FrustrationByModel);
         Field<NonNullGraphType<CoverageType>>("coverage").Resolve(c => c.Source.Coverage);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<TeamCoverageType>>>>("coverageByTeam").Resolve(c => c.Source.CoverageByTeam);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ScopeAmountType>>>>("children")
-            .Description("One level down, adding up to the total: org → cost centres, cost centre → teams, team → sub-teams and own members, project → people.")
+            .Description("One level down, adding up to the total: org → cost centres, cost centre → teams, team → sub-teams and own members, project → people, person → their most expensive sessions and the rest summed. A null scope id is a remainder.")
             .Resolve(c => c.Source.Children);
+        Field<NonNullGraphType<IntGraphType>>("childCount")
+            .Description("How many children there are in all: for a person, their sessions in scope (children lists the top ones).")
+            .Resolve(c => c.Source.ChildCount > 0 ? c.Source.ChildCount : c.Source.Children.Count(x => x.Scope.Id is not null));
         Field<NonNullGraphType<FloatGraphType>>("sessions").Description("Sessions in scope; a member's sessions count by their FTE share.")
             .Resolve(c => c.Source.Sessions);
         Field<NonNullGraphType<FloatGraphType>>("tokens").Description("Tokens in scope, split by FTE like sessions.").Resolve(c => c.Source.Tokens);

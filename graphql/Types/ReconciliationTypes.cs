@@ -94,6 +94,7 @@ public sealed class PeriodSummaryType : ObjectGraphType<PeriodSummary>
     {
         Name = "PeriodSummary";
         Field<NonNullGraphType<StringGraphType>>("period").Resolve(c => c.Source.Period.ToString());
+        Field<IdGraphType>("provider").Description("The provider these figures are for; null: the whole org.").Resolve(c => c.Source.ProviderId);
         Field<NonNullGraphType<DecimalScalar>>("billed").Resolve(c => c.Source.Billed);
         Field<NonNullGraphType<DecimalScalar>>("observed").Resolve(c => c.Source.Observed);
         Field<NonNullGraphType<DecimalScalar>>("writtenOff").Resolve(c => c.Source.WrittenOff);
@@ -119,8 +120,30 @@ public sealed class BucketCountType : ObjectGraphType<BucketCount>
 
 public sealed record RowEdge(string Cursor, BillingRowView Node);
 
-/// <summary>A reconciliation view: one inbox page with the rows loaded.</summary>
-public sealed record ReconciliationView(InboxPage Page, IReadOnlyList<RowEdge> Edges, IReadOnlyList<BillingRowView> DeferredOut, bool HasPreviousPage);
+/// <summary>A reconciliation view: one inbox page with the rows loaded, and the query it answers.</summary>
+public sealed record ReconciliationView(
+    string Org, Period Period, InboxQuery Query, InboxPage Page, IReadOnlyList<RowEdge> Edges, IReadOnlyList<BillingRowView> DeferredOut)
+{
+    public bool HasPreviousPage => Query.After is not null;
+
+    /// <summary>Loads the rows of a page (and the rows deferred out) in one parallel round of grain calls.</summary>
+    public static async Task<ReconciliationView> LoadAsync(Orleans.IGrainFactory grains, string org, Period period, InboxQuery query, InboxPage page)
+    {
+        var rows = await Schema.Rows.LoadAsync(grains, org, page.Edges.Select(e => e.RowId).Concat(page.DeferredOut));
+        var edges = page.Edges.Where(e => rows.ContainsKey(e.RowId)).Select(e => new RowEdge(e.Cursor, rows[e.RowId])).ToList();
+        var deferred = page.DeferredOut.Where(rows.ContainsKey).Select(id => rows[id]).ToList();
+        return new ReconciliationView(org, period, query, page, edges, deferred);
+    }
+
+    /// <summary>Another page of the same inbox (<c>rows(first, after)</c>); this view when neither is given.</summary>
+    public async Task<ReconciliationView> PageAsync(Orleans.IGrainFactory grains, int? first, string? after)
+    {
+        if (first is null && after is null) return this;
+        var query = Query with { First = Schema.Query.PageSize(first ?? Query.First), After = after ?? Query.After };
+        var page = await grains.GetGrain<IPeriodGrain>(GrainKeys.Join(Org, Period.ToString())).GetInboxAsync(query);
+        return await LoadAsync(grains, Org, Period, query, page);
+    }
+}
 
 public sealed class RowEdgeType : ObjectGraphType<RowEdge>
 {
@@ -165,10 +188,16 @@ public sealed class ReconciliationType : ObjectGraphType<ReconciliationView>
     {
         Name = "Reconciliation";
         Field<NonNullGraphType<StringGraphType>>("period").Resolve(c => c.Source.Page.Summary.Period.ToString());
-        Field<NonNullGraphType<PeriodSummaryType>>("summary").Resolve(c => c.Source.Page.Summary);
+        Field<NonNullGraphType<PeriodSummaryType>>("summary")
+            .Description("The month's figures for the rows in view: the provider's alone when `provider` is given (its bill and its observed sessions), else the org's.")
+            .Resolve(c => c.Source.Page.Summary);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<BucketCountType>>>>("buckets").Resolve(c => c.Source.Page.Buckets);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<BillingRowType>>>>("deferredOut").Resolve(c => c.Source.DeferredOut);
-        Field<NonNullGraphType<BillingRowConnectionType>>("rows").Resolve(c => c.Source);
+        Field<NonNullGraphType<BillingRowConnectionType>>("rows")
+            .Description("The rows in view, in inbox order. `first` and `after` here page the same list as reconciliation's own (either place works; these win).")
+            .Argument<IntGraphType>("first")
+            .Argument<StringGraphType>("after")
+            .ResolveAsync(async c => await c.Source.PageAsync(c.Grains(), c.GetArgument<int?>("first"), c.GetArgument<string?>("after")));
         Field<EmptyStateEnum>("emptyState").Resolve(c => c.Source.Page.EmptyState);
     }
 }

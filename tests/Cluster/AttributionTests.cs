@@ -70,7 +70,7 @@ public sealed class AttributionTests(FlowstateCluster cluster)
         Assert.Equal(6m, Dec(await ViewAsync(org, new { personId = "alice", teamId = "platform" }), "total"));
 
         var top = orgView.GetProperty("topSpenders").EnumerateArray().Select(a => (a.GetProperty("key").GetString(), Dec(a, "amount"))).ToList();
-        Assert.Equal(("p:dave", 40m), top[0]);
+        Assert.Equal(("dave", 40m), top[0]);
         Assert.Contains(("u:stranger@elsewhere.example", 5m), top);
 
         var coverage = orgView.GetProperty("coverage");

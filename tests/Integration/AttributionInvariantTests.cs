@@ -65,7 +65,7 @@ public sealed class AttributionInvariantTests(FlowstateCluster cluster)
                     var view = views[scope] = await org.Grains.GetGrain<IAttributionGrain>(org.Id).GetViewAsync(new AttributionRequest(scope, range, mode, AsOf));
                     var expected = inWindow.Sum(s => Cost(s) * Weight(model, people, scope, s));
                     Assert.True(expected == view.Total, $"{scope} {range} {mode}: expected {expected}, got {view.Total}");
-                    Assert.Equal(view.Total, view.Children.Sum(c => c.Amount) + (scope.PersonId is null ? 0 : view.Total));
+                    Assert.Equal(view.Total, view.Children.Sum(c => c.Amount));   // a person's children are their sessions
                 }
                 var orgTotal = views[Scope.Org].Total;
                 Assert.Equal(orgTotal, views[Scope.Org].ByCostCentre.Sum(a => a.Value));
@@ -105,7 +105,9 @@ public sealed class AttributionInvariantTests(FlowstateCluster cluster)
         foreach (var p in w.People) yield return new Scope(PersonId: p.Id);
         yield return new Scope(TeamId: w.Teams[0].Id, ProjectId: w.Projects[0].Id);
         yield return new Scope(CostCentreId: w.CostCentres[1].Id, ProjectId: w.Projects[1].Id);
-        yield return new Scope(CostCentreId: w.CostCentres[0].Id, TeamId: w.Teams[1].Id);
+        // A team with a cost centre it is in (one it is not in is INVALID_INPUT).
+        var placed = w.Teams.Skip(1).First(t => t.CostCentreId is not null);
+        yield return new Scope(CostCentreId: placed.CostCentreId, TeamId: placed.Id);
         yield return new Scope(TeamId: w.Teams[2].Id, PersonId: w.People[0].Id);
         yield return new Scope(CostCentreId: w.CostCentres[2].Id, PersonId: w.People[1].Id, ProjectId: w.Projects[2].Id);
     }

@@ -88,7 +88,8 @@ export default function AttributionPage() {
         <Ariakit.TabPanel tabId="adoption" unmountOnHide><AdoptionTab view={view} range={range.value} linkTo={linkTo} navigate={navigate} /></Ariakit.TabPanel>
       </Ariakit.TabProvider>
 
-      <Children view={view} scope={scope} linkTo={linkTo} />
+      <Children view={view} scope={scope} linkTo={linkTo}
+                sessionLink={id => href(`/attribution/sessions/${encodeURIComponent(id)}`, Object.fromEntries(params.entries()))} />
 
       <SessionsTable scope={scope} range={range.value} params={params} setParams={setParams}
                      providers={view.byProvider} projects={view.byProject} models={view.frustrationByModel.map(m => m.model)} />
@@ -143,7 +144,7 @@ function SpendTab({ view, scope, range, mode, linkTo, navigate, setParams }: Tab
                     else navigate(linkTo(drill(scope, { level: 'PROJECT', id: p.key })));
                   }} />
         <BarChart title="Cost by cost centre (hover for each team’s contribution)" bars={centreBars} valueLabel="Cost" formatTick={moneyCompact as (v: number) => string}
-                  onSelect={i => { const c = centres[i]; if (c.key !== 'unallocated') navigate(linkTo(drill(scope, { level: 'COST_CENTRE', id: c.key }))); }} />
+                  onSelect={i => { const c = centres[i]; if (c.drillable) navigate(linkTo(drill(scope, { level: 'COST_CENTRE', id: c.key }))); }} />
       </div>
     </>
   );
@@ -159,7 +160,7 @@ function UsageTab({ view, scope, linkTo, navigate }: TabProps & { scope: Scope }
       <h2 className="sr-only">Usage</h2>
       <div className="grid-2">
         <BarChart title="Top spenders" bars={spenders} valueLabel="Spend" formatTick={moneyCompact as (v: number) => string}
-                  onSelect={i => { const k = view.topSpenders[i].key; if (k.startsWith('p:')) navigate(linkTo(drill(scope, { level: 'PERSON', id: k.slice(2) }))); }} />
+                  onSelect={i => { const p = view.topSpenders[i]; if (p.drillable) navigate(linkTo(drill(scope, { level: 'PERSON', id: p.key }))); }} />
         <BarChart title="Frustration by model (mean of 0–1 signals; amber from 0.25)" bars={frustration} valueLabel="Frustration" formatTick={fractionTick} max={1} />
       </div>
     </>
@@ -185,16 +186,13 @@ function AdoptionTab({ view, range, linkTo, navigate }: TabProps & { range: Date
   );
 }
 
-function Children({ view, scope, linkTo }: { view: View; scope: Scope; linkTo: (s: Scope) => string }) {
-  if (view.children.length === 0) {
-    return view.scope.level === 'PERSON'
-      ? <p className="muted">{view.scope.name}’s sessions are below: open one for its details.</p>
-      : null;
-  }
+function Children({ view, scope, linkTo, sessionLink }: { view: View; scope: Scope; linkTo: (s: Scope) => string; sessionLink: (id: string) => string }) {
+  if (view.children.length === 0) return null;
   const max = Math.max(...view.children.map(c => Number(c.amount)), 0);
   return (
     <section aria-labelledby="children-title" className="children">
       <h2 id="children-title">Drill down</h2>
+      {view.scope.level === 'PERSON' && <p className="muted">The most expensive sessions of {count(view.childCount)}; open one for its details.</p>}
       <div className="table-wrap" role="region" aria-label={`Inside ${view.scope.name}`} tabIndex={0}>
         <table>
           <caption className="sr-only">Inside {view.scope.name}</caption>
@@ -202,7 +200,9 @@ function Children({ view, scope, linkTo }: { view: View; scope: Scope; linkTo: (
           <tbody>
             {view.children.map(c => (
               <tr key={`${c.scope.level}:${c.scope.id ?? c.scope.name}`}>
-                <th scope="row">{c.scope.id ? <Link href={linkTo(drill(scope, c.scope))}>{c.scope.name}</Link> : c.scope.name}</th>
+                <th scope="row">{!c.scope.id ? c.scope.name
+                  : c.scope.level === 'SESSION' ? <Link href={sessionLink(c.scope.id)}>{c.scope.name}</Link>
+                  : <Link href={linkTo(drill(scope, c.scope))}>{c.scope.name}</Link>}</th>
                 <td>{levelLabel[c.scope.level]}</td>
                 <td className="num">{money(c.amount)}</td>
                 <td><div className="bar-cell"><div className="bar" style={{ width: `${max > 0 ? (Number(c.amount) / max) * 160 : 0}px` }} /><span className="muted">{ratio(share(c.amount, view.total))}</span></div></td>

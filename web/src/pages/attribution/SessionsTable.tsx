@@ -64,7 +64,7 @@ export function SessionsTable({ scope, range, params, setParams, providers, mode
   });
 
   const setFilter = (key: string, value: string | undefined) => setParams({ [key]: value || undefined, spage: undefined });
-  const personOptions = (people?.attribution.topSpenders ?? []).filter(p => p.key.startsWith('p:'));
+  const personOptions = (people?.attribution.topSpenders ?? []).filter(p => p.drillable);
 
   return (
     <section aria-labelledby="sessions-title" className="sessions">
@@ -91,7 +91,7 @@ export function SessionsTable({ scope, range, params, setParams, providers, mode
         <label>Person
           <select value={filter.personId ?? ''} onChange={e => setFilter('fperson', e.target.value)}>
             <option value="">All</option>
-            {personOptions.map(p => <option key={p.key} value={p.key.slice(2)}>{p.name}</option>)}
+            {personOptions.map(p => <option key={p.key} value={p.key}>{p.name}</option>)}
           </select>
         </label>
         <label className="check">

@@ -10,13 +10,14 @@ export const AttributionQuery = graphql(`
       banner { message missing }
       total sessions tokens
       byProvider { key name amount }
-      byProject { key name amount }
-      byCostCentre { key name amount }
-      topSpenders(first: 10) { key name amount }
+      byProject { key name amount drillable }
+      byCostCentre { key name amount drillable }
+      topSpenders(first: 10) { key name amount drillable }
       frustrationByModel { model frustration sessions }
       coverage { headcount reporting ratio }
       coverageByTeam { team { level id name } headcount reporting ratio }
       children { scope { level id name } amount }
+      childCount
     }
   }
 `);
@@ -36,7 +37,7 @@ export const OrgCoverageQuery = graphql(`
 /** Who can be filtered on: the people who spent in scope (by market cost, so seat-covered usage counts too). */
 export const PeopleInScopeQuery = graphql(`
   query PeopleInScope($scope: ScopeInput, $range: DateRange!) {
-    attribution(scope: $scope, range: $range, costMode: MARKET) { topSpenders(first: 200) { key name amount } }
+    attribution(scope: $scope, range: $range, costMode: MARKET) { topSpenders(first: 200) { key name amount drillable } }
   }
 `);
 

@@ -41,6 +41,7 @@ export function drill(scope: Scope, node: Node): Scope {
     case 'TEAM': return { teamId: id, projectId: scope.projectId };
     case 'PROJECT': return { ...scope, projectId: id };
     case 'PERSON': return { ...scope, personId: id };
+    case 'SESSION': return scope;   // a session is a page of its own (see sessionLink), not a scope
   }
 }
 
@@ -57,5 +58,5 @@ export function crumbScope(crumbs: Node[], index: number): Scope {
 }
 
 export const levelLabel: Record<ScopeLevel, string> = {
-  ORG: 'Organisation', COST_CENTRE: 'Cost centre', TEAM: 'Team', PROJECT: 'Project', PERSON: 'Person',
+  ORG: 'Organisation', COST_CENTRE: 'Cost centre', TEAM: 'Team', PROJECT: 'Project', PERSON: 'Person', SESSION: 'Session',
 };
