@@ -12,4 +12,11 @@ public interface IIngestionGrain : IGrainWithStringKey
     [Alias("IngestBillingRows")] Task<IngestResult> IngestBillingRowsAsync(string providerId, IReadOnlyList<BillingRowRequest> rows);
 
     [Alias("IngestSessions")] Task<IngestResult> IngestSessionsAsync(IReadOnlyList<SessionRequest> sessions);
+
+    /// <summary>
+    /// Appends mapped agent calls to the ingest log (durable when this returns; folded into sessions
+    /// asynchronously). A call already stored is a duplicate; one that cannot be placed (unknown
+    /// service.name, no subject, no price) is rejected, with its record index.
+    /// </summary>
+    [Alias("IngestTelemetry")] Task<IngestResult> IngestTelemetryAsync(TelemetryBatch batch);
 }

@@ -28,7 +28,10 @@ public sealed record MatchTolerance(
     public static readonly MatchTolerance Default = new(0.01m, 0.10m);
 }
 
-/// <summary>A usage provider as configured for an org.</summary>
+/// <summary>
+/// A usage provider as configured for an org. <see cref="TelemetryService"/> is the OpenTelemetry
+/// <c>service.name</c> whose telemetry is this provider's usage (e.g. <c>claude-code</c>).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.ProviderConfig")]
 public sealed record ProviderConfig(
     [property: Id(0)] string Id,
@@ -36,7 +39,8 @@ public sealed record ProviderConfig(
     [property: Id(2)] string? Modality,
     [property: Id(3)] ProviderPlan Plan,
     [property: Id(4)] IReadOnlyList<ModelPrice> Prices,
-    [property: Id(5)] MatchTolerance Tolerance);
+    [property: Id(5)] MatchTolerance Tolerance,
+    [property: Id(6)] IReadOnlyList<string>? TelemetryServices = null);
 
 /// <summary>How one ingestion (a billing pull or a telemetry batch) went.</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.IngestRun")]

@@ -18,6 +18,13 @@ public interface IUsagePartitionGrain : IDurableGrain
     /// <summary>Records sessions (duplicates ignored) and says which registered rows should match again.</summary>
     [Alias("Record")] Task<RecordResult> RecordAsync(SessionBatch batch);
 
+    /// <summary>
+    /// Sets the given sessions as they now add up (a session folded from the ingest log grows as its
+    /// calls arrive; an unchanged one is a no-op) and drops sessions that moved to another partition.
+    /// Says which sessions were new here and which registered rows should match again.
+    /// </summary>
+    [Alias("Fold")] Task<RecordResult> FoldAsync(SessionFold fold);
+
     /// <summary>Registers a row for late-session notices and returns the evidence it needs.</summary>
     [Alias("Register")] Task<MatchEvidence> RegisterRowAsync(RowRegistration registration);
 

@@ -27,6 +27,13 @@ public sealed record SessionBatch(
     [property: Id(0)] IReadOnlyList<SessionFact> Sessions,
     [property: Id(2)] decimal IncludedUsageUsd);
 
+/// <summary>Sessions of one partition as the ingest log now sums them, and sessions that left it (their start or subject moved).</summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.SessionFold")]
+public sealed record SessionFold(
+    [property: Id(0)] IReadOnlyList<SessionFact> Sessions,
+    [property: Id(1)] IReadOnlyList<string> Removed,
+    [property: Id(2)] decimal IncludedUsageUsd);
+
 /// <summary>How a partition took a batch: which ids were new, and which rows must match again.</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.RecordResult")]
 public sealed record RecordResult(

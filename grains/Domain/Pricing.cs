@@ -31,4 +31,23 @@ public static class Pricing
                  + Money.PerMillion(cachedInputTokens, price.CachedInputPerMTokUsd);
         return new(Money.RoundComputed(list * keep), Money.RoundComputed(list));
     }
+
+    /// <summary>
+    /// Prices one agent call (DESIGN §9): tokens priced from the price list win when the model has a
+    /// price on that day; otherwise the agent's own cost, an estimate at list price, is the market cost
+    /// and the org-rate cost applies the contracted discount. Null when neither is there.
+    /// </summary>
+    public static SessionCost? PriceCall(ProviderPlan plan, IReadOnlyList<ModelPrice> prices, string model, DateOnly day,
+                                         long inputTokens, long outputTokens, long cachedInputTokens, decimal? reportedListCostUsd)
+    {
+        var keep = 1m - plan.Discount;
+        if (PriceOn(prices, model, day) is { } price)
+        {
+            var list = Money.PerMillion(inputTokens, price.InputPerMTokUsd)
+                     + Money.PerMillion(outputTokens, price.OutputPerMTokUsd)
+                     + Money.PerMillion(cachedInputTokens, price.CachedInputPerMTokUsd);
+            return new(Money.RoundComputed(list * keep), Money.RoundComputed(list));
+        }
+        return reportedListCostUsd is { } reported ? new(Money.RoundComputed(reported * keep), Money.RoundComputed(reported)) : null;
+    }
 }

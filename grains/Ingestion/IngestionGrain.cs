@@ -15,7 +15,8 @@ namespace Flowstate.Ingestion;
 /// changes nothing twice.
 /// </summary>
 [StatelessWorker, GrainType("ingestion")]
-public sealed class IngestionGrain(SessionStore sessionStore, BusinessClock clock, FlowstateMetrics metrics) : Grain, IIngestionGrain
+public sealed class IngestionGrain(SessionStore sessionStore, IngestLogStore ingestLog, IngestSignal signal, BusinessClock clock, FlowstateMetrics metrics)
+    : Grain, IIngestionGrain
 {
     /// <summary>Grain calls in flight at once per batch: enough to overlap storage writes, bounded to protect the silo.</summary>
     private const int Parallelism = 64;
@@ -24,6 +25,36 @@ public sealed class IngestionGrain(SessionStore sessionStore, BusinessClock cloc
     private WorkforceCache? _workforce;
 
     private Task<WorkforceModel> WorkforceAsync() => (_workforce ??= new WorkforceCache(GrainFactory, Org)).GetAsync();
+
+    /// <summary>Providers by the telemetry service.name they own, refreshed every few seconds (a provider configured now is found soon).</summary>
+    private (DateTimeOffset At, Dictionary<string, ProviderConfig> ByService)? _telemetryProviders;
+    private static readonly TimeSpan ProvidersFor = TimeSpan.FromSeconds(5);
+
+    public async Task<IngestResult> IngestTelemetryAsync(TelemetryBatch batch)
+    {
+        var model = await WorkforceAsync();
+        var (items, rejected) = CallRules.Resolve(Org, batch, model, await TelemetryProvidersAsync(), clock.GetUtcNow());
+        var fresh = await ingestLog.AppendAsync(items);
+        signal.Appended();
+        var result = new IngestResult(fresh.Count, items.Count - fresh.Count, rejected);
+        metrics.Ingested("call", result.Accepted, result.Duplicates, result.Rejected.Count);
+        foreach (var id in items.Select(i => i.ProviderId).Distinct())
+            await GrainFactory.GetGrain<IProviderGrain>(GrainKeys.Join(Org, id)).RecordTelemetryAsync(Run(result));
+        return result;
+    }
+
+    private async Task<Dictionary<string, ProviderConfig>> TelemetryProvidersAsync()
+    {
+        var now = clock.GetUtcNow();
+        if (_telemetryProviders is { } cached && now - cached.At < ProvidersFor && now >= cached.At) return cached.ByService;
+        var ids = await GrainFactory.GetGrain<IOrgGrain>(Org).GetProviderIdsAsync();
+        var views = await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<IProviderGrain>(GrainKeys.Join(Org, id)).GetAsync()));
+        var byService = new Dictionary<string, ProviderConfig>(StringComparer.OrdinalIgnoreCase);
+        foreach (var config in views.OfType<ProviderView>().Select(v => v.Config).OrderBy(c => c.Id, StringComparer.Ordinal))
+            foreach (var service in config.TelemetryServices ?? []) byService.TryAdd(service, config);
+        _telemetryProviders = (now, byService);
+        return byService;
+    }
 
     public async Task<IngestResult> IngestBillingRowsAsync(string providerId, IReadOnlyList<BillingRowRequest> rows)
     {
@@ -164,15 +195,6 @@ public sealed class IngestionGrain(SessionStore sessionStore, BusinessClock cloc
     private static HashSet<string> Duplicates(IEnumerable<string?> ids) =>
         ids.OfType<string>().Select(id => id.Trim()).GroupBy(id => id, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
 
-    /// <summary>Calls <paramref name="call"/> for every item, at most <see cref="Parallelism"/> at once (a sliding window).</summary>
-    private static async Task<TOut[]> ForEachAsync<TIn, TOut>(IReadOnlyList<TIn> items, Func<TIn, Task<TOut>> call)
-    {
-        var results = new TOut[items.Count];
-        var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, Math.Min(Parallelism, items.Count)).Select(async _ =>
-        {
-            for (int i; (i = Interlocked.Increment(ref next)) < items.Count;) results[i] = await call(items[i]);
-        }));
-        return results;
-    }
+    private static Task<TOut[]> ForEachAsync<TIn, TOut>(IReadOnlyList<TIn> items, Func<TIn, Task<TOut>> call) =>
+        Bounded.ForEachAsync(items, Parallelism, call);
 }

@@ -66,6 +66,8 @@ public sealed class ProviderGrain(
         Require(c.Tolerance.AutoMatchRatio is >= 0 and <= 1 && c.Tolerance.SuggestRatio is >= 0 and <= 1,
             "Tolerances are fractions of the billed amount in [0, 1].");
         Require(c.Tolerance.SuggestRatio >= c.Tolerance.AutoMatchRatio, "suggestRatio must be at least autoMatchRatio.");
+        Require((c.TelemetryServices ?? []).All(s => !string.IsNullOrWhiteSpace(s) && s.Length <= GrainKeys.MaxIdLength),
+            "telemetryService is an OpenTelemetry service.name (1 to 200 characters), e.g. claude-code.");
         foreach (var p in c.Prices)
         {
             Require(!string.IsNullOrWhiteSpace(p.Model), "Every price needs a model.");

@@ -50,13 +50,40 @@ public sealed class UsagePartitionGrain(
             UsageChanged();
             await CommitAsync();
         }
-        // Rows near every day in the batch (not only the new sessions' days): a batch re-sent
-        // after a crash must still wake the rows the first attempt did not reach.
-        var days = batch.Sessions.Select(s => s.Day).ToHashSet();
-        var rows = S.Rows
+        return new RecordResult(fresh.Select(s => s.SessionId).ToList(), RowsNear(batch.Sessions));
+    }
+
+    public async Task<RecordResult> FoldAsync(SessionFold fold)
+    {
+        var fresh = new List<string>();
+        var changed = false;
+        foreach (var s in fold.Sessions)
+        {
+            if (!S.Sessions.TryGetValue(s.SessionId, out var known)) fresh.Add(s.SessionId);
+            else if (known == s) continue;
+            S.Sessions[s.SessionId] = s;
+            changed = true;
+        }
+        foreach (var id in fold.Removed) changed |= S.Sessions.Remove(id);
+        if (changed || fold.IncludedUsageUsd != S.IncludedUsageUsd)
+        {
+            S.IncludedUsageUsd = fold.IncludedUsageUsd;
+            UsageChanged();
+            await CommitAsync();
+        }
+        return new RecordResult(fresh, RowsNear(fold.Sessions));
+    }
+
+    /// <summary>
+    /// Rows near every day of the given sessions (not only the new ones' days): a batch re-sent after
+    /// a crash must still wake the rows the first attempt did not reach.
+    /// </summary>
+    private List<string> RowsNear(IEnumerable<SessionFact> sessions)
+    {
+        var days = sessions.Select(s => s.Day).ToHashSet();
+        return S.Rows
             .Where(r => r.Kind == BillingRowKind.Seat || days.Any(d => Math.Abs(d.DayNumber - r.UsageDate.DayNumber) <= 1))
             .Select(r => r.RowId).Distinct().ToList();
-        return new RecordResult(fresh.Select(s => s.SessionId).ToList(), rows);
     }
 
     public async Task<MatchEvidence> RegisterRowAsync(RowRegistration registration)

@@ -87,7 +87,8 @@ public sealed class Mutation : ObjectGraphType
                     new ProviderPlan(plan.Struct<decimal>("seatFeeUsd") ?? 0, plan.Struct<decimal>("includedUsageUsd") ?? 0, plan.Struct<decimal>("discount") ?? 0),
                     prices,
                     new MatchTolerance(tolerance.Struct<decimal>("autoMatchRatio") ?? MatchTolerance.Default.AutoMatchRatio,
-                                       tolerance.Struct<decimal>("suggestRatio") ?? MatchTolerance.Default.SuggestRatio));
+                                       tolerance.Struct<decimal>("suggestRatio") ?? MatchTolerance.Default.SuggestRatio),
+                    TelemetryServices(input));
                 foreach (var args in priceArgs.Append(plan).Append(tolerance)) args.ThrowIfInvalid();
                 return await c.Grains().GetGrain<IProviderGrain>(GrainKeys.Join(c.Caller().Org, config.Id)).ConfigureAsync(config);
             });
@@ -120,6 +121,14 @@ public sealed class Mutation : ObjectGraphType
                 if (sessionId.Length > GrainKeys.MaxIdLength) throw FlowstateException.NotFound($"No session with id '{sessionId}'.");
                 return await c.Grains().GetGrain<ISessionGrain>(GrainKeys.Join(c.Caller().Org, sessionId)).MarkProjectAsync(input.String("projectId")!);
             });
+    }
+
+    /// <summary>telemetryService and telemetryServices together, in that order, each once.</summary>
+    private static IReadOnlyList<string>? TelemetryServices(Args input)
+    {
+        var services = new[] { input.String("telemetryService") }.Concat(input.List<string>("telemetryServices"))
+            .OfType<string>().Select(s => s.Trim()).Where(s => s.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        return services.Count == 0 ? null : services;
     }
 
     private static Args Input(IResolveFieldContext c) => new(c.GetArgument<Dictionary<string, object?>>("input"));

@@ -81,6 +81,10 @@ public sealed class ProviderType : ObjectGraphType<ProviderView>
         });
         Field<IngestRunType>("lastBillingPull").Resolve(c => c.Source.LastBillingPull);
         Field<IngestRunType>("lastTelemetry").Resolve(c => c.Source.LastTelemetry);
+        Field<StringGraphType>("telemetryService").Description("The OpenTelemetry service.name whose telemetry is this provider's usage.")
+            .Resolve(c => c.Source.Config.TelemetryServices?.FirstOrDefault());
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("telemetryServices")
+            .Resolve(c => c.Source.Config.TelemetryServices ?? []);
     }
 }
 

@@ -129,6 +129,10 @@ public sealed class ProviderInputType : InputObjectGraphType
         Field<PlanInputType>("plan");
         Field<ListGraphType<NonNullGraphType<PriceInputType>>>("prices");
         Field<ToleranceInputType>("tolerance");
+        Field<StringGraphType>("telemetryService")
+            .Description("The OpenTelemetry service.name whose telemetry is this provider's usage, e.g. claude-code (see POST /v1/logs).");
+        Field<ListGraphType<NonNullGraphType<StringGraphType>>>("telemetryServices")
+            .Description("More service.name values of the same provider, e.g. claude-code-desktop.");
     }
 }
 

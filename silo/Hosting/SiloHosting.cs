@@ -35,6 +35,7 @@ public static class SiloHosting
         builder.Services.AddFlowstateGraphQL();
         builder.Services.AddFlowstateIdentity(builder.Configuration);
         builder.Services.AddFlowstateTelemetry(options);
+        builder.AddFlowstateOtlp(options);
         builder.Services.AddSingleton<DemoLoader>();
         builder.Services.AddHostedService<StartupBanner>();
         builder.UseOrleans(silo => silo.ConfigureFlowstateSilo(options));
@@ -57,6 +58,10 @@ public static class SiloHosting
         services.AddSingleton<IRowEventLog>(sp => sp.GetRequiredService<RowEventStore>());
         services.AddSingleton<SessionQueries>();
         services.AddSingleton<RollupStore>();
+        services.AddSingleton<IngestLogStore>();
+        services.AddSingleton<Flowstate.Ingestion.IngestSignal>();
+        services.AddSingleton<Flowstate.Ingestion.IngestFold>();
+        services.AddHostedService(sp => sp.GetRequiredService<Flowstate.Ingestion.IngestFold>());
         return services;
     }
 
@@ -146,6 +151,7 @@ public static class SiloHosting
             exec.Timeout = TimeSpan.FromSeconds(30);
         }
         app.UseAuthentication();
+        app.UseAuthorization();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         // GraphiQL for browsers (GET with Accept: text/html and no query), from the files the build copied to ide/.
         var ide = Path.Combine(AppContext.BaseDirectory, "ide");
@@ -169,6 +175,7 @@ public static class SiloHosting
                 http.RequestServices.GetRequiredService<IGraphQLTextSerializer>()),
         });
         app.MapFlowstateMetrics();
+        app.MapFlowstateOtlp(options);
         app.MapGet("/metrics/subscriptions", (EventHub hub, FlowstateMetrics feeds, SharedSubscriptions shared) => Results.Json(new
         {
             webSocket = new { connections = feeds.WebSocketConnections, operations = feeds.WebSocketOperations },

@@ -16,6 +16,9 @@ namespace Flowstate.Silo.Identity;
 /// </summary>
 public static class IdentityHosting
 {
+    /// <summary>Authorization policies for endpoints outside GraphQL (the dashboard, metrics, telemetry ingestion).</summary>
+    public const string OpsPolicy = "ops", IngestPolicy = "ingest";
+
     /// <summary>Where a WebSocket's connection_init token waits for the handler (see <see cref="CallerAuthenticator"/>).</summary>
     internal const string PendingTokenKey = "flowstate.pending-token";
 
@@ -28,6 +31,10 @@ public static class IdentityHosting
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<IdentityOptions>, IServiceProvider>((jwt, identity, sp) => Configure(jwt, identity.Value, sp));
+        services.AddAuthorizationBuilder()
+            .AddPolicy(OpsPolicy, p => p.RequireAssertion(ctx => FlowstateUserContext.FromClaims(ctx.User)?.IsInRole("ops") == true))
+            .AddPolicy(IngestPolicy, p => p.RequireAssertion(ctx =>
+                FlowstateUserContext.FromClaims(ctx.User) is { } caller && (caller.IsInRole("ingest") || caller.IsInRole("admin"))));
         return services;
     }
 

@@ -51,6 +51,15 @@ public sealed class FlowstateOptions
     /// <summary>Seconds a grain has to get its pushes acknowledged before the journal replay re-sends them (crash repair).</summary>
     public int ReplayAfterSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// FLOWSTATE_OTLP_GRPC_PORT: the port of the OTLP/gRPC receiver (HTTP/2 without TLS, on the host of
+    /// FLOWSTATE_HTTP); 0 turns it off. OTLP's usual port is 4317. OTLP/HTTP is always on FLOWSTATE_HTTP.
+    /// </summary>
+    public int OtlpGrpcPort { get; set; }
+
+    /// <summary>The largest OTLP body taken, after decompression (larger is 413).</summary>
+    public long OtlpMaxBodyBytes { get; set; } = 16 * 1024 * 1024;
+
     public IEnumerable<string> Validate()
     {
         if (!Uri.TryCreate(Http, UriKind.Absolute, out var http) || http.Scheme is not ("http" or "https"))
@@ -74,6 +83,10 @@ public sealed class FlowstateOptions
             yield return $"Flowstate:ShutdownSeconds must be 1-600; got {ShutdownSeconds}.";
         if (MembershipProbeSeconds is < 1 or > 60)
             yield return $"Flowstate:MembershipProbeSeconds must be 1-60; got {MembershipProbeSeconds}.";
+        if (OtlpGrpcPort is < 0 or > 65535)
+            yield return $"FLOWSTATE_OTLP_GRPC_PORT (Flowstate:OtlpGrpcPort) must be a TCP port, or 0 for none; got {OtlpGrpcPort}.";
+        if (OtlpMaxBodyBytes is < 1024 or > 1L << 30)
+            yield return $"Flowstate:OtlpMaxBodyBytes must be between 1 KiB and 1 GiB; got {OtlpMaxBodyBytes}.";
         if (ReplayAfterSeconds is < 1 or > 3600)
             yield return "Flowstate:ReplayAfterSeconds must be between 1 and 3600.";
     }
@@ -85,6 +98,8 @@ public sealed class FlowstateOptions
         if (configuration["FLOWSTATE_HTTP"] is { Length: > 0 } http) options.Http = http;
         if (configuration["FLOWSTATE_DB"] is { Length: > 0 } db) options.Database = db;
         if (configuration["FLOWSTATE_DEMO"] is { Length: > 0 } demo) options.Demo = demo is not ("0" or "false" or "no");
+        if (configuration["FLOWSTATE_OTLP_GRPC_PORT"] is { Length: > 0 } grpc)
+            options.OtlpGrpcPort = int.TryParse(grpc, out var port) ? port : -1;
         if (configuration["POD_IP"] is { Length: > 0 } podIp) options.AdvertisedIp ??= podIp;
         if (configuration["POD_NAME"] is { Length: > 0 } podName) options.SiloName ??= podName;
         options.SiloName ??= $"{Environment.MachineName}-{options.SiloPort}";
