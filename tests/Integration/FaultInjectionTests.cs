@@ -214,7 +214,9 @@ public sealed class FaultInjectionTests(FlowstateCluster cluster)
                 "select attempts from durable_intents where org = $1 and grain_key like '%/bad'", org.Id) >= 1, "the bad row's failure is recorded");
             Assert.Contains("injected fault", await cluster.Database.ScalarAsync<string>(
                 "select last_error from durable_intents where org = $1 and grain_key like '%/bad'", org.Id));
-            Assert.Equal(1, await cluster.JournalBacklogAsync(org.Id));
+            // The good row's intent is forgotten once its push is acknowledged, which may trail the summary a little.
+            await FlowstateCluster.EventuallyAsync(async () => await cluster.JournalBacklogAsync(org.Id) == 1,
+                "only the bad row's intent is left in the journal");
         }
         finally { fault.Dispose(); }
         await AssertJournalEmptiesAsync(org, TimeSpan.FromSeconds(30));
