@@ -34,7 +34,9 @@ public static class MetricsHosting
         services.AddFlowstateMetrics();
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("flowstate", serviceInstanceId: options.SiloName))
-            .WithMetrics(m => m.AddMeter(Meters).AddPrometheusExporter());
+            .WithMetrics(m => m.AddMeter(Meters)
+                // No response cache: every scrape reads the instruments as they are now (one scraper per pod).
+                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         return services;
     }
 

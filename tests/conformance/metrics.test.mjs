@@ -85,7 +85,13 @@ describe('/metrics', limit, () => {
     body = await gql(act, { i: { rowId: `${provider}/b`, action: 'DEFER', expectedVersion: 99 } });
     assert.equal(body.errors[0].extensions.code, 'VERSION_CONFLICT');
 
-    const after = await scrape();
+    // The exporter may answer a scrape from its short-lived cache: scrape until the last counter has moved.
+    let after = await scrape();
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline
+      && total(after, 'flowstate_row_actions_total', { action: 'Defer', outcome: 'VERSION_CONFLICT' }) === total(before, 'flowstate_row_actions_total', { action: 'Defer', outcome: 'VERSION_CONFLICT' });) {
+      await new Promise(r => setTimeout(r, 100));
+      after = await scrape();
+    }
     const delta = (name, labels) => total(after, name, labels) - total(before, name, labels);
     assert.equal(delta('flowstate_ingested_items_total', { kind: 'billing_row', outcome: 'accepted' }), 2);
     assert.equal(delta('flowstate_ingested_items_total', { kind: 'billing_row', outcome: 'duplicate' }), 1);
