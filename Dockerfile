@@ -19,6 +19,7 @@ WORKDIR /src
 # Restore first, from the project files alone, so source edits reuse the cached packages.
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY grain-interfaces/Flowstate.Abstractions.csproj grain-interfaces/
+COPY connectors/Flowstate.Connectors.csproj connectors/
 COPY grains/Flowstate.Grains.csproj grains/
 COPY graphql/Flowstate.GraphQL.csproj graphql/
 COPY demo/Flowstate.Demo.csproj demo/
@@ -27,6 +28,7 @@ RUN dotnet restore silo/Flowstate.Silo.csproj
 COPY silo/ide/package.json silo/ide/package-lock.json silo/ide/
 RUN cd silo/ide && npm ci --no-audit --no-fund --loglevel=error
 COPY grain-interfaces/ grain-interfaces/
+COPY connectors/ connectors/
 COPY grains/ grains/
 COPY graphql/ graphql/
 COPY demo/ demo/

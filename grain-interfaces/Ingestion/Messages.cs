@@ -52,9 +52,15 @@ public sealed record IngestRejection(
     [property: Id(1)] string Code,
     [property: Id(2)] string Message);
 
-/// <summary>How a batch went: accepted items, items that changed nothing, and rejections.</summary>
+/// <summary>
+/// How a batch went: accepted items, items that changed nothing, and rejections. For billing rows,
+/// <see cref="Updated"/> of the accepted changed an existing row, and <see cref="Locked"/> lists the
+/// indexes of items that reached a confirmed or written-off row, which the line did not change.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.IngestResult")]
 public sealed record IngestResult(
     [property: Id(0)] int Accepted,
     [property: Id(1)] int Duplicates,
-    [property: Id(2)] IReadOnlyList<IngestRejection> Rejected);
+    [property: Id(2)] IReadOnlyList<IngestRejection> Rejected,
+    [property: Id(3)] int Updated = 0,
+    [property: Id(4)] IReadOnlyList<int>? Locked = null);

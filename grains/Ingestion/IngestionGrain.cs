@@ -92,7 +92,9 @@ public sealed class IngestionGrain(SessionStore sessionStore, IngestLogStore ing
         var accepted = outcomes.Count(o => o.Outcome is IngestOutcome.Created or IngestOutcome.Updated);
         var duplicates = outcomes.Count(o => o.Outcome is IngestOutcome.Unchanged or IngestOutcome.Locked);
 
-        var result = new IngestResult(accepted, duplicates, rejected.OrderBy(r => r.Index).ToList());
+        var result = new IngestResult(accepted, duplicates, rejected.OrderBy(r => r.Index).ToList(),
+            outcomes.Count(o => o.Outcome is IngestOutcome.Updated),
+            outcomes.Where(o => o.Outcome is IngestOutcome.Locked).Select(o => o.Index).Order().ToList());
         metrics.Ingested("billing_row", result.Accepted, result.Duplicates, result.Rejected.Count);
         // An empty batch is no billing pull: it must not make the provider look monitored.
         if (rows.Count > 0) await provider.RecordBillingPullAsync(Run(result));

@@ -43,6 +43,8 @@ public static class Access
         ["Mutation.ingestBillingRows"] = [Roles.Admin, Roles.Ingest],
         ["Mutation.ingestSessions"] = [Roles.Admin, Roles.Ingest],
         ["Mutation.configureProvider"] = [Roles.Admin],
+        ["Mutation.pullProvider"] = [Roles.Admin, Roles.Integrator],
+        ["Mutation.importFocus"] = [Roles.Admin, Roles.Integrator, Roles.Ingest],
         ["Mutation.upsertWorkforce"] = [Roles.Admin],
         ["Mutation.markSessionProject"] = People,
 

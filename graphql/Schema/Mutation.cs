@@ -1,6 +1,7 @@
 using Flowstate.Attribution;
 using Flowstate.GraphQL.Types;
 using Flowstate.Ingestion;
+using Flowstate.Integrations;
 using Flowstate.Providers;
 using Flowstate.Reconciliation;
 using Flowstate.Workforce;
@@ -89,8 +90,44 @@ public sealed class Mutation : ObjectGraphType
                     new MatchTolerance(tolerance.Struct<decimal>("autoMatchRatio") ?? MatchTolerance.Default.AutoMatchRatio,
                                        tolerance.Struct<decimal>("suggestRatio") ?? MatchTolerance.Default.SuggestRatio),
                     TelemetryServices(input));
-                foreach (var args in priceArgs.Append(plan).Append(tolerance)) args.ThrowIfInvalid();
-                return await c.Grains().GetGrain<IProviderGrain>(GrainKeys.Join(c.Caller().Org, config.Id)).ConfigureAsync(config);
+                var connector = input.Object("connector");
+                foreach (var args in priceArgs.Append(plan).Append(tolerance).Append(connector)) args.ThrowIfInvalid();
+                IntegrationSettings? settings = null;
+                if (!connector.IsNull)
+                {
+                    // Checked before anything changes, so a bad connector leaves the provider as it was.
+                    settings = new IntegrationSettings(connector.Enum("kind", IntegrationKind.OpenAi), connector.String("baseUrl"), connector.String("account"),
+                        connector.Int("everyMinutes") ?? 60, connector.Int("settleDays") ?? 3);
+                    IntegrationRules.Validate(settings);
+                    IntegrationRules.ValidateCredential(connector.String("credential"));
+                }
+                var key = GrainKeys.Join(c.Caller().Org, config.Id);
+                var view = await c.Grains().GetGrain<IProviderGrain>(key).ConfigureAsync(config);
+                if (settings is not null) await c.Grains().GetGrain<IIntegrationGrain>(key).ConfigureAsync(settings, connector.String("credential"));
+                return view;
+            });
+
+        Field<NonNullGraphType<PullRunType>>("pullProvider")
+            .Description("Pulls the provider's bills now (by default from the oldest unsettled day to today) and returns the finished run.")
+            .Argument<NonNullGraphType<PullProviderInputType>>("input")
+            .ResolveAsync(async c =>
+            {
+                var input = Input(c);
+                var (from, to) = (input.Struct<DateOnly>("from"), input.Struct<DateOnly>("to"));
+                input.ThrowIfInvalid();
+                if (from > to) throw FlowstateException.InvalidInput($"from {from:yyyy-MM-dd} is after to {to:yyyy-MM-dd}.");
+                return await c.Grains().GetGrain<IIntegrationGrain>(ProviderKey(c, input)).PullAsync(from, to);
+            });
+
+        Field<NonNullGraphType<PullRunType>>("importFocus")
+            .Description("Imports a FinOps FOCUS CSV export (any SaaS or cloud bill) as the provider's billing rows; a file with a bad line imports nothing.")
+            .Argument<NonNullGraphType<ImportFocusInputType>>("input")
+            .ResolveAsync(async c =>
+            {
+                var input = Input(c);
+                var csv = input.String("csv")!;
+                if (csv.Length > MaxFocusChars) throw FlowstateException.InvalidInput($"csv is at most {MaxFocusChars} characters; split the export by month.");
+                return await c.Grains().GetGrain<IIntegrationGrain>(ProviderKey(c, input)).ImportFocusAsync(csv);
             });
 
         Field<NonNullGraphType<WorkforcePayloadType>>("upsertWorkforce")
@@ -129,6 +166,15 @@ public sealed class Mutation : ObjectGraphType
         var services = new[] { input.String("telemetryService") }.Concat(input.List<string>("telemetryServices"))
             .OfType<string>().Select(s => s.Trim()).Where(s => s.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         return services.Count == 0 ? null : services;
+    }
+
+    public const int MaxFocusChars = 20_000_000;
+
+    private static string ProviderKey(IResolveFieldContext c, Args input)
+    {
+        var id = input.String("providerId")!;
+        if (id.Length > GrainKeys.MaxIdLength) throw FlowstateException.NotFound($"Unknown provider '{id[..40]}…'.");
+        return GrainKeys.Join(c.Caller().Org, id);
     }
 
     private static Args Input(IResolveFieldContext c) => new(c.GetArgument<Dictionary<string, object?>>("input"));

@@ -85,6 +85,12 @@ public sealed class ProviderType : ObjectGraphType<ProviderView>
             .Resolve(c => c.Source.Config.TelemetryServices?.FirstOrDefault());
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("telemetryServices")
             .Resolve(c => c.Source.Config.TelemetryServices ?? []);
+        Field<IntegrationType>("integration").Description("The billing connector's status and runs; null when the provider has none.")
+            .ResolveAsync(async c =>
+            {
+                var view = await c.Grains().GetGrain<Flowstate.Integrations.IIntegrationGrain>(GrainKeys.Join(c.Caller().Org, c.Source.Config.Id)).GetAsync();
+                return view.Settings is null && view.Runs.Count == 0 ? null : view;
+            });
     }
 }
 

@@ -133,6 +133,7 @@ public sealed class ProviderInputType : InputObjectGraphType
             .Description("The OpenTelemetry service.name whose telemetry is this provider's usage, e.g. claude-code (see POST /v1/logs).");
         Field<ListGraphType<NonNullGraphType<StringGraphType>>>("telemetryServices")
             .Description("More service.name values of the same provider, e.g. claude-code-desktop.");
+        Field<ConnectorInputType>("connector").Description("Pull this provider's bills from its admin API on a schedule (DESIGN §8).");
     }
 }
 

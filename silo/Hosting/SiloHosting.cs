@@ -10,6 +10,10 @@ using Flowstate.Silo.Options;
 using Flowstate.Durable;
 using Flowstate.Reconciliation;
 using Flowstate.Storage;
+using Flowstate.Connectors.Http;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.FileProviders;
 using Npgsql;
 using Orleans.Configuration;
@@ -60,6 +64,11 @@ public static class SiloHosting
         services.AddSingleton<RollupStore>();
         services.AddSingleton<IngestLogStore>();
         services.AddSingleton<Flowstate.Ingestion.IngestSignal>();
+        // Provider credentials: encrypted with Data Protection keys kept in PostgreSQL, shared by every silo.
+        services.AddDataProtection().SetApplicationName("flowstate");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
+            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new DataProtectionKeyStore(sp.GetRequiredService<NpgsqlDataSource>())));
+        services.AddConnectors();
         services.AddSingleton<Flowstate.Ingestion.IngestFold>();
         services.AddHostedService(sp => sp.GetRequiredService<Flowstate.Ingestion.IngestFold>());
         return services;
