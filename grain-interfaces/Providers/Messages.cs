@@ -42,22 +42,46 @@ public sealed record ProviderConfig(
     [property: Id(5)] MatchTolerance Tolerance,
     [property: Id(6)] IReadOnlyList<string>? TelemetryServices = null);
 
-/// <summary>How one ingestion (a billing pull or a telemetry batch) went.</summary>
+/// <summary>How one ingestion (a billing pull or a telemetry batch) went; <see cref="LatestDay"/> is the newest usage day it carried.</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.IngestRun")]
 public sealed record IngestRun(
     [property: Id(0)] DateTimeOffset At,
     [property: Id(1)] int Accepted,
     [property: Id(2)] int Duplicates,
     [property: Id(3)] int Rejected,
-    [property: Id(4)] IReadOnlyList<string> Errors);
+    [property: Id(4)] IReadOnlyList<string> Errors,
+    [property: Id(5)] DateOnly? LatestDay = null);
 
-/// <summary>A provider's configuration with its integration status.</summary>
+/// <summary>
+/// A provider's configuration with its feeds: the last billing pull and telemetry batch, the newest
+/// usage day each has brought (what coverage is judged on), and the business time of the answer.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.ProviderView")]
 public sealed record ProviderView(
     [property: Id(0)] ProviderConfig Config,
     [property: Id(1)] IngestRun? LastBillingPull,
     [property: Id(2)] IngestRun? LastTelemetry,
-    [property: Id(3)] DateTimeOffset ConfiguredAt);
+    [property: Id(3)] DateTimeOffset ConfiguredAt,
+    [property: Id(4)] DateOnly? LatestBillingDay = null,
+    [property: Id(5)] DateOnly? LatestTelemetryDay = null,
+    [property: Id(6)] DateTimeOffset AsOf = default)
+{
+    public const int DefaultCoverageDays = 30;
+
+    /// <summary>Which feeds brought data for a usage day in the last <paramref name="days"/> days: a feed that stops ages out.</summary>
+    public CoverageState Coverage(int days = DefaultCoverageDays)
+    {
+        var since = DateOnly.FromDateTime(AsOf.UtcDateTime).AddDays(-days);
+        var (billed, observed) = (LatestBillingDay >= since, LatestTelemetryDay >= since);
+        return (billed, observed) switch
+        {
+            (true, true) => CoverageState.BillingAndTelemetry,
+            (true, false) => CoverageState.BillingOnly,
+            (false, true) => CoverageState.TelemetryOnly,
+            _ => CoverageState.NotMonitored,
+        };
+    }
+}
 
 /// <summary>Which feeds reach Flowstate for a provider.</summary>
 public enum CoverageState { BillingAndTelemetry = 0, BillingOnly = 1, TelemetryOnly = 2, NotMonitored = 3 }

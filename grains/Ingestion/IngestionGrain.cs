@@ -97,7 +97,8 @@ public sealed class IngestionGrain(SessionStore sessionStore, IngestLogStore ing
             outcomes.Where(o => o.Outcome is IngestOutcome.Locked).Select(o => o.Index).Order().ToList());
         metrics.Ingested("billing_row", result.Accepted, result.Duplicates, result.Rejected.Count);
         // An empty batch is no billing pull: it must not make the provider look monitored.
-        if (rows.Count > 0) await provider.RecordBillingPullAsync(Run(result));
+        if (rows.Count > 0)
+            await provider.RecordBillingPullAsync(Run(result) with { LatestDay = lines.Count == 0 ? null : lines.Max(l => l.Line.UsageDate) });
         await GrainFactory.GetGrain<IDeferralClockGrain>(Org).StartAsync();
         return result;
     }

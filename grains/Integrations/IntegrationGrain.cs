@@ -46,6 +46,8 @@ public sealed class IntegrationGrain(
     private const string Reminder = "pull";
     private const int Chunk = 2000;
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(30);
+    /// <summary>How soon after configuring the first scheduled run starts.</summary>
+    public static readonly TimeSpan FirstRunAfter = TimeSpan.FromSeconds(15);
 
     private IntegrationGrainState S => state.State;
     private string Org => GrainKeys.OrgOf(this.GetPrimaryKeyString());
@@ -72,7 +74,7 @@ public sealed class IntegrationGrain(
         if (kindChanged) S.SettledThrough = null;   // another API: backfill again
         await state.WriteStateAsync();
         // The first run soon after configuring, then one every everyMinutes.
-        await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(settings.EveryMinutes));
+        await this.RegisterOrUpdateReminder(Reminder, FirstRunAfter, TimeSpan.FromMinutes(settings.EveryMinutes));
         return View();
     }
 

@@ -12,6 +12,8 @@ public sealed class ProviderState : IDurableState
     [Id(3)] public DateTimeOffset ConfiguredAt { get; set; }
     /// <summary>Owed: the org's provider list, until it lists this provider.</summary>
     [Id(4)] public Outbox Outbox { get; set; } = new();
+    [Id(5)] public DateOnly? LatestBillingDay { get; set; }
+    [Id(6)] public DateOnly? LatestTelemetryDay { get; set; }
 }
 
 /// <summary>
@@ -41,9 +43,19 @@ public sealed class ProviderGrain(
 
     public Task<ProviderView?> GetAsync() => Task.FromResult(View());
 
-    public Task RecordBillingPullAsync(IngestRun run) => Record(s => s.LastBillingPull = run);
+    public Task RecordBillingPullAsync(IngestRun run) => Record(s =>
+    {
+        s.LastBillingPull = run;
+        if (run.LatestDay > s.LatestBillingDay || s.LatestBillingDay is null) s.LatestBillingDay = run.LatestDay ?? s.LatestBillingDay;
+    });
 
-    public Task RecordTelemetryAsync(IngestRun run) => Record(s => s.LastTelemetry = run);
+    public Task RecordTelemetryAsync(IngestRun run) => Record(s =>
+    {
+        s.LastTelemetry = run;
+        // Telemetry without a day (older batches) counts for the day it arrived.
+        var day = run.LatestDay ?? (run.Accepted + run.Duplicates > 0 ? DateOnly.FromDateTime(run.At.UtcDateTime) : (DateOnly?)null);
+        if (day > s.LatestTelemetryDay || s.LatestTelemetryDay is null) s.LatestTelemetryDay = day ?? s.LatestTelemetryDay;
+    });
 
     private async Task Record(Action<ProviderState> update)
     {
@@ -53,7 +65,7 @@ public sealed class ProviderGrain(
     }
 
     private ProviderView? View() => State.Config is { } c
-        ? new ProviderView(c, State.LastBillingPull, State.LastTelemetry, State.ConfiguredAt)
+        ? new ProviderView(c, State.LastBillingPull, State.LastTelemetry, State.ConfiguredAt, State.LatestBillingDay, State.LatestTelemetryDay, clock.GetUtcNow())
         : null;
 
     private static void Validate(ProviderConfig c)

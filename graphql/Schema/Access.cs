@@ -37,6 +37,7 @@ public static class Access
         ["Query.myUsage"] = People,
         ["Query.projects"] = People,
         ["Query.providers"] = Readers,
+        ["Query.monitoringGaps"] = [Roles.Admin, Roles.Finance, Roles.Integrator],
         ["Query.auditLog"] = [Roles.Admin, Roles.Finance],
 
         ["Mutation.applyRowAction"] = [Roles.Admin, Roles.Finance],

@@ -1,3 +1,4 @@
+using Flowstate.Integrations;
 using Flowstate.Attribution;
 using Flowstate.GraphQL.Types;
 using Flowstate.Providers;
@@ -40,6 +41,11 @@ public sealed class Query : ObjectGraphType
                 var page = await inbox;
                 if (provider is not null && await known is null)
                     throw FlowstateException.NotFound($"No provider with id '{provider}'.");
+                // A connector that pulled this month and found nothing has pulled: the inbox is clear, not waiting for a pull.
+                if (page.EmptyState == EmptyState.NoBillingPull && provider is not null &&
+                    (await grains.GetGrain<IIntegrationGrain>(GrainKeys.Join(org, provider)).GetAsync()).Runs
+                        .Any(r => r.Status is PullStatus.Succeeded or PullStatus.Partial && Period.Of(r.From) <= period && period <= Period.Of(r.To)))
+                    page = page with { EmptyState = EmptyState.Cleared };
                 return await ReconciliationView.LoadAsync(grains, org, period, new InboxQuery(statuses, provider, first, after), page);
             });
 
@@ -101,6 +107,24 @@ public sealed class Query : ObjectGraphType
 
         AuditLogField.Add(this);
 
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<MonitoringGapType>>>>("monitoringGaps")
+            .Description("What monitoring misses in the last `days` days: billed without telemetry, telemetry without a connector, quiet seats this month, connectors failing for over a day.")
+            .Argument<IntGraphType>("days", a => a.DefaultValue = ProviderView.DefaultCoverageDays)
+            .ResolveAsync(async c =>
+            {
+                var (org, grains) = (c.Caller().Org, c.Grains());
+                var days = Math.Clamp(c.GetArgument("days", ProviderView.DefaultCoverageDays), 1, 3660);
+                var ids = await grains.GetGrain<IOrgGrain>(org).GetProviderIdsAsync();
+                var providers = (await Task.WhenAll(ids.Select(async id =>
+                    (View: await grains.GetGrain<IProviderGrain>(GrainKeys.Join(org, id)).GetAsync(),
+                     Integration: await grains.GetGrain<IIntegrationGrain>(GrainKeys.Join(org, id)).GetAsync()))))
+                    .Where(x => x.View is not null).Select(x => (x.View!, x.Integration)).ToList();
+                var seats = new List<BillingRowView>();
+                foreach (var (view, _) in providers.Where(p => p.Item1.Config.Plan.SeatFeeUsd > 0))
+                    seats.AddRange(await SeatRowsAsync(grains, org, Period.Of(view.AsOf), view.Config.Id));
+                return MonitoringGaps.Find(providers, seats, days);
+            });
+
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ProviderType>>>>("providers")
             .Description("Configured providers with coverage state, last pull and its errors.")
             .ResolveAsync(async c =>
@@ -110,6 +134,24 @@ public sealed class Query : ObjectGraphType
                 var views = await Task.WhenAll(ids.Select(id => c.Grains().GetGrain<IProviderGrain>(GrainKeys.Join(org, id)).GetAsync()));
                 return views.OfType<ProviderView>().OrderBy(v => v.Config.Id, StringComparer.Ordinal).ToList();
             });
+    }
+
+    /// <summary>A provider's seat rows of a month, at most <see cref="MaxSeatRows"/> (pages of the inbox, all statuses).</summary>
+    private static async Task<List<BillingRowView>> SeatRowsAsync(IGrainFactory grains, string org, Period period, string providerId)
+    {
+        const int MaxSeatRows = 2000;
+        var rows = new List<BillingRowView>();
+        string? after = null;
+        var inbox = grains.GetGrain<IPeriodGrain>(GrainKeys.Join(org, period.ToString()));
+        while (rows.Count < MaxSeatRows)
+        {
+            var page = await inbox.GetInboxAsync(new InboxQuery(Enum.GetValues<RowStatus>(), providerId, 200, after));
+            var views = await Task.WhenAll(page.Edges.Select(e => grains.GetGrain<IBillingRowGrain>(GrainKeys.Row(org, e.RowId)).GetAsync()));
+            rows.AddRange(views.OfType<BillingRowView>().Where(v => v.Line.Kind == BillingRowKind.Seat));
+            if (!page.HasNextPage || page.Edges.Count == 0) break;
+            after = page.Edges[^1].Cursor;
+        }
+        return rows;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using GraphQL;
 using Flowstate.Ingestion;
 using Flowstate.Providers;
 using Flowstate.Workforce;
@@ -72,13 +73,12 @@ public sealed class ProviderType : ObjectGraphType<ProviderView>
         Field<NonNullGraphType<DecimalScalar>>("autoMatchRatio").Resolve(c => c.Source.Config.Tolerance.AutoMatchRatio);
         Field<NonNullGraphType<DecimalScalar>>("suggestRatio").Resolve(c => c.Source.Config.Tolerance.SuggestRatio);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ModelPriceType>>>>("prices").Resolve(c => c.Source.Config.Prices);
-        Field<NonNullGraphType<CoverageStateEnum>>("coverage").Resolve(c => (c.Source.LastBillingPull, c.Source.LastTelemetry) switch
-        {
-            (not null, not null) => CoverageState.BillingAndTelemetry,
-            (not null, null) => CoverageState.BillingOnly,
-            (null, not null) => CoverageState.TelemetryOnly,
-            _ => CoverageState.NotMonitored,
-        });
+        Field<NonNullGraphType<CoverageStateEnum>>("coverage")
+            .Description("Which feeds brought data for a usage day in the last `days` days (billing rows, telemetry); a feed that stops ages out.")
+            .Argument<IntGraphType>("days", a => a.DefaultValue = ProviderView.DefaultCoverageDays)
+            .Resolve(c => c.Source.Coverage(Math.Clamp(c.GetArgument("days", ProviderView.DefaultCoverageDays), 1, 3660)));
+        Field<DateScalar>("latestBillingDay").Description("The newest usage day a billing row brought.").Resolve(c => c.Source.LatestBillingDay);
+        Field<DateScalar>("latestTelemetryDay").Description("The newest day telemetry brought.").Resolve(c => c.Source.LatestTelemetryDay);
         Field<IngestRunType>("lastBillingPull").Resolve(c => c.Source.LastBillingPull);
         Field<IngestRunType>("lastTelemetry").Resolve(c => c.Source.LastTelemetry);
         Field<StringGraphType>("telemetryService").Description("The OpenTelemetry service.name whose telemetry is this provider's usage.")

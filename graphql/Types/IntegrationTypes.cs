@@ -112,3 +112,22 @@ public sealed class IntegrationType : ObjectGraphType<IntegrationView>
             .Resolve(c => c.Source.Runs.Take(Math.Clamp(c.GetArgument("first", 10), 0, 50)).ToList());
     }
 }
+
+public sealed class MonitoringGapKindEnum : EnumerationGraphType<MonitoringGapKind>
+{
+    public MonitoringGapKindEnum() { Name = "MonitoringGapKind"; }
+}
+
+public sealed class MonitoringGapType : ObjectGraphType<MonitoringGap>
+{
+    public MonitoringGapType()
+    {
+        Name = "MonitoringGap";
+        Field<NonNullGraphType<MonitoringGapKindEnum>>("kind").Resolve(c => c.Source.Kind);
+        Field<NonNullGraphType<IdGraphType>>("providerId").Resolve(c => c.Source.ProviderId);
+        Field<IdGraphType>("rowId").Description("The seat row, for a quiet seat.").Resolve(c => c.Source.RowId);
+        Field<StringGraphType>("subjectKey").Description("Whom the seat row names (p:person, u:unresolved subject).").Resolve(c => c.Source.Subject);
+        Field<DateTimeScalar>("since").Resolve(c => c.Source.Since);
+        Field<NonNullGraphType<StringGraphType>>("message").Resolve(c => c.Source.Message);
+    }
+}

@@ -241,4 +241,75 @@ public sealed class IntegrationTests(FlowstateCluster cluster)
         Assert.Equal(0, november.GetProperty("rows").GetProperty("totalCount").GetInt32());
         Assert.Equal("NOT_FOUND", await org.ErrorCodeAsync(Import, new { input = new { providerId = "nope", csv = bad } }));
     }
+
+    [Fact]
+    public async Task CoverageAgesOut_GapsNameWhatIsMissing_AndAnEmptyPulledMonthIsCleared()
+    {
+        var data = new SandboxData
+        {
+            GitHubToken = "ghp_sandbox_token_1234",
+            CopilotSeats = [new("alice", new(2026, 1, 5, 9, 0, 0, TimeSpan.Zero), null, null), new("bob", new(2026, 1, 5, 9, 0, 0, TimeSpan.Zero), null, new(2026, 11, 19, 8, 0, 0, TimeSpan.Zero))],
+            CursorKey = Secret,
+        };
+        var org = await TestOrg.CreateAsync(cluster);
+        await using var sandbox = await ProviderSandbox.StartAsync(data);
+        await org.DataAsync(Configure, new { input = new { id = "copilot", name = "GitHub Copilot", plan = new { seatFeeUsd = "19" },
+            connector = new { kind = "GITHUB_COPILOT", account = "acme-eng", baseUrl = sandbox.BaseUrl.ToString(), credential = data.GitHubToken } } });
+        await org.DataAsync(Configure, new { input = new { id = "cursor", name = "Cursor",
+            connector = new { kind = "CURSOR", baseUrl = sandbox.BaseUrl.ToString(), credential = "crsr_wrong_key_0000" } } });
+        const string Coverage = "{ providers { id coverage latestBillingDay } }";
+        string CoverageOf(JsonElement d, string id) => d.GetProperty("providers").EnumerateArray().Single(p => p.GetProperty("id").GetString() == id).GetProperty("coverage").GetString()!;
+
+        // Before any pull, the Cursor inbox waits for one; after a pull that found nothing, it is clear.
+        const string Empty = """query($p: ID) { reconciliation(period: "2026-11", provider: $p) { emptyState } }""";
+        Assert.Equal("NO_BILLING_PULL", (await org.DataAsync(Empty, new { p = "cursor" })).GetProperty("reconciliation").GetProperty("emptyState").GetString());
+        data.CursorKey = "crsr_wrong_key_0000";
+        Assert.Equal("SUCCEEDED", (await PullAsync(org, [], new { providerId = "cursor" })).GetProperty("status").GetString());
+        Assert.Equal("CLEARED", (await org.DataAsync(Empty, new { p = "cursor" })).GetProperty("reconciliation").GetProperty("emptyState").GetString());
+
+        var run = await PullAsync(org, [], new { providerId = "copilot" });
+        Assert.Equal(("SUCCEEDED", 8), (run.GetProperty("status").GetString(), run.GetProperty("rowsCreated").GetInt32()));   // 2 seats × Aug–Nov (the 90-day backfill reaches Aug 23)
+        Assert.Equal("BILLING_ONLY", CoverageOf(await org.DataAsync(Coverage), "copilot"));
+
+        // The connector starts failing; a day later it is a gap.
+        data.CursorKey = "crsr_rotated_elsewhere";
+        Assert.Equal("FAILED", (await PullAsync(org, [], new { providerId = "cursor" })).GetProperty("status").GetString());
+        try
+        {
+            cluster.Clock.Set(FlowstateCluster.Start.AddDays(2));
+            var gaps = (await org.DataAsync("{ monitoringGaps { kind providerId rowId subjectKey since message } }")).GetProperty("monitoringGaps").EnumerateArray().ToList();
+            Assert.Contains(gaps, g => g.GetProperty("kind").GetString() == "BILLED_WITHOUT_TELEMETRY" && g.GetProperty("providerId").GetString() == "copilot");
+            Assert.Contains(gaps, g => g.GetProperty("kind").GetString() == "CONNECTOR_FAILING" && g.GetProperty("providerId").GetString() == "cursor"
+                                       && g.GetProperty("message").GetString()!.Contains("credential rejected"));
+            var quiet = gaps.Where(g => g.GetProperty("kind").GetString() == "QUIET_SEAT").Select(g => g.GetProperty("subjectKey").GetString()).Order().ToList();
+            Assert.Equal(["p:alice", "p:bob"], quiet);   // seats billed in November, no session from either
+
+            // Telemetry without a connector.
+            await org.ObserveAsync(TestOrg.Session("s-1", "alice@acme.example", "2026-11-21T10:00:00Z", 0.5m));
+            gaps = (await org.DataAsync("{ monitoringGaps { kind providerId } }")).GetProperty("monitoringGaps").EnumerateArray().ToList();
+            Assert.Contains(gaps, g => g.GetProperty("kind").GetString() == "TELEMETRY_WITHOUT_CONNECTOR" && g.GetProperty("providerId").GetString() == "claude");
+
+            // Thirty days after its last usage day, billing coverage ages out.
+            cluster.Clock.Set(FlowstateCluster.Start.AddDays(45));
+            Assert.Equal("NOT_MONITORED", CoverageOf(await org.DataAsync(Coverage), "copilot"));
+            Assert.Equal("BILLING_ONLY", CoverageOf(await org.DataAsync("{ providers { id coverage(days: 90) } }"), "copilot"));
+        }
+        finally { cluster.Clock.Set(FlowstateCluster.Start); }
+    }
+
+    [Fact]
+    public async Task Schedule_RunsThePullByItself_SoonAfterConfiguring()
+    {
+        var (org, sandbox, responses) = await SetUpAsync(CursorData());
+        await using var _ = sandbox;
+        JsonElement runs = default;
+        await FlowstateCluster.EventuallyAsync(async () =>
+        {
+            var status = await org.DataAsync(Status);
+            runs = status.GetProperty("providers").EnumerateArray().Single(p => p.GetProperty("id").GetString() == "cursor").GetProperty("integration").GetProperty("runs");
+            return runs.GetArrayLength() > 0 && runs[0].GetProperty("status").GetString() != "RUNNING";
+        }, "the first scheduled run", TimeSpan.FromSeconds(60));
+        Assert.Equal(("SUCCEEDED", 3), (runs[0].GetProperty("status").GetString(), runs[0].GetProperty("rowsCreated").GetInt32()));
+        Assert.Equal(3, (await RowsAsync(org, responses)).Count);
+    }
 }
