@@ -30,7 +30,8 @@ public sealed class DemoLoader(IGrainFactory grains, ILogger<DemoLoader> logger)
             ct.ThrowIfCancellationRequested();
             await UntilAnsweredAsync(() => ingestion.IngestSessionsAsync(chunk), ct);
         }
-        foreach (var (providerId, rows) in demo.BillingPulls)
+        // OpenAI, Anthropic, Cursor and Copilot bills come through their connectors from a local sandbox (Sandbox/DemoPulls.cs).
+        foreach (var (providerId, rows) in await Sandbox.DemoPulls.ThroughSandboxAsync(grains, orgId, demo, logger, ct))
             foreach (var chunk in rows.Chunk(500))
                 await UntilAnsweredAsync(() => ingestion.IngestBillingRowsAsync(providerId, chunk), ct);
         logger.LogInformation("Demo org {Org} loaded: {People} people, {Sessions} sessions, {Rows} billing rows in {Seconds:0.0}s",

@@ -41,6 +41,8 @@ public static class SiloHosting
         builder.Services.AddFlowstateTelemetry(options);
         builder.AddFlowstateOtlp(options);
         builder.Services.AddSingleton<DemoLoader>();
+        // The demo pulls from a sandbox on loopback: the providers' own rate limits do not apply to it.
+        if (options.Demo) builder.Services.Configure<ConnectorHttpOptions>(o => o.RequestsPerMinute.Clear());
         builder.Services.AddHostedService<StartupBanner>();
         builder.UseOrleans(silo => silo.ConfigureFlowstateSilo(options));
         builder.Services.AddHostedService<GracefulShutdown>();   // after Orleans, so it stops first
