@@ -165,6 +165,15 @@ public sealed class ProviderSandbox : IAsyncDisposable
         return (slice, page * size < all.Count ? $"page_{page + 1}" : null);
     }
 
+    /// <summary>Closes a page of day buckets: the data array, then has_more and next_page.</summary>
+    private static void EndBucketPage(Utf8JsonWriter w, string? next)
+    {
+        w.WriteEndArray();
+        w.WriteBoolean("has_more", next is not null);
+        if (next is null) w.WriteNull("next_page"); else w.WriteString("next_page", next);
+        w.WriteEndObject();
+    }
+
     // ---- OpenAI ---------------------------------------------------------------------------------------------
 
     private void OpenAiCosts(HttpContext ctx, Utf8JsonWriter w)
@@ -200,10 +209,7 @@ public sealed class ProviderSandbox : IAsyncDisposable
             w.WriteEndArray();
             w.WriteEndObject();
         }
-        w.WriteEndArray();
-        w.WriteBoolean("has_more", next is not null);
-        if (next is null) w.WriteNull("next_page"); else w.WriteString("next_page", next);
-        w.WriteEndObject();
+        EndBucketPage(w, next);
     }
 
     private void OpenAiKeys(HttpContext ctx, Utf8JsonWriter w)
@@ -265,10 +271,7 @@ public sealed class ProviderSandbox : IAsyncDisposable
             w.WriteEndArray();
             w.WriteEndObject();
         }
-        w.WriteEndArray();
-        w.WriteBoolean("has_more", next is not null);
-        if (next is null) w.WriteNull("next_page"); else w.WriteString("next_page", next);
-        w.WriteEndObject();
+        EndBucketPage(w, next);
     }
 
     private void ClaudeCode(HttpContext ctx, Utf8JsonWriter w)
