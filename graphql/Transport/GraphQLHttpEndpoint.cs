@@ -92,6 +92,12 @@ public static class GraphQLHttpEndpoint
 
         // application/json predates the status code rules, so its clients expect 200 for every well-formed request.
         var status = mediaType == GraphQLResponseJson && !result.Executed ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
+        // PostgreSQL unreachable or out of connections: say so in HTTP too, so clients and load balancers back off and retry.
+        if (result.Errors?.Any(e => e.Code == ErrorCodes.StorageUnavailable) == true)
+        {
+            status = StatusCodes.Status503ServiceUnavailable;
+            ctx.Response.Headers.RetryAfter = StorageUnavailableException.RetryAfterSeconds;
+        }
         await WriteAsync(ctx, serializer, mediaType, status, result);
     }
 

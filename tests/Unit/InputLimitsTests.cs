@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Flowstate.Storage;
 using Npgsql;
 
@@ -75,5 +76,34 @@ public sealed class InputLimitsTests
     {
         var error = StorageExceptionFilter.Translate(new PostgresException("refused", "ERROR", "ERROR", sqlState));
         Assert.Equal(code, error switch { StorageRejectedException r => r.Code, StorageUnavailableException => "STORAGE_UNAVAILABLE", _ => error.GetType().Name });
+    }
+}
+
+public sealed class ConnectionBudgetTests
+{
+    [Theory]
+    [InlineData(20, 10, 10)]
+    [InlineData(9, 5, 4)]
+    [InlineData(4, 2, 2)]
+    public void TheBudget_IsSplitBetweenOrleansAndTheStores(int budget, int orleans, int stores)
+    {
+        var split = Flowstate.Silo.Options.ConnectionBudget.Of("Host=db;Username=u;Password=p;Database=d;Maximum Pool Size=100", budget, waitSeconds: 5);
+        var o = new NpgsqlConnectionStringBuilder(split.Orleans);
+        var s = new NpgsqlConnectionStringBuilder(split.ReadModels);
+        Assert.Equal((orleans, stores), (o.MaxPoolSize, s.MaxPoolSize));
+        Assert.Equal((5, 5), (o.Timeout, s.Timeout));
+        Assert.Equal(("flowstate-orleans", "flowstate-stores"), (o.ApplicationName, s.ApplicationName));
+        Assert.Equal(("db", "d"), (o.Host, s.Database));
+    }
+
+    [Fact]
+    public void TheBudget_IsValidatedAtStart()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["FLOWSTATE_DB"] = "Host=db;Username=u;Database=d", ["FLOWSTATE_DB_MAX_CONNECTIONS"] = "two",
+        }).Build();
+        var error = Assert.Throws<InvalidOperationException>(() => Flowstate.Silo.Options.FlowstateOptions.Load(configuration));
+        Assert.Contains("FLOWSTATE_DB_MAX_CONNECTIONS", error.Message);
     }
 }
