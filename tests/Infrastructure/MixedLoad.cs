@@ -24,7 +24,7 @@ public sealed class MixedLoad(SiloHttp http, Func<IReadOnlyList<Uri>> silos, int
     private readonly ConcurrentDictionary<string, byte> _ackedSessions = new();
     private readonly ConcurrentQueue<(TimeSpan Took, SiloHttp.Answer? Answer, string? Failure)> _failures = new();
     private readonly ConcurrentDictionary<string, string> _examples = new();
-    private int _okActions, _okBatches;
+    private int _okActions, _okBatches, _runs;
 
     public int AcknowledgedActions => Volatile.Read(ref _okActions);
     public int AcknowledgedBatches => Volatile.Read(ref _okBatches);
@@ -40,14 +40,25 @@ public sealed class MixedLoad(SiloHttp http, Func<IReadOnlyList<Uri>> silos, int
     {
         var first = silos()[0];
         await http.DataAsync(first, $$"""mutation { configureProvider(input: { id: "{{Provider}}", name: "P", prices: [{ model: "m", inputPerMTokUsd: "1", outputPerMTokUsd: "1", effectiveFrom: "2025-01-01" }] }) { id } }""");
+        // Two people in two cost centres send the sessions; the rows' subject sends none, so matching never moves a row.
+        await http.DataAsync(first, """
+            mutation { upsertWorkforce(input: {
+              costCentres: [{ id: "cc-a", name: "A" }, { id: "cc-b", name: "B" }],
+              teams: [{ id: "ta", name: "TA", costCentreId: "cc-a" }, { id: "tb", name: "TB", costCentreId: "cc-b" }],
+              people: [{ id: "kim", name: "Kim", allocations: [{ teamId: "ta", fte: "1", effectiveFrom: "2025-01-01" }] },
+                       { id: "sam", name: "Sam", allocations: [{ teamId: "ta", fte: "0.5", effectiveFrom: "2025-01-01" }, { teamId: "tb", fte: "0.5", effectiveFrom: "2025-01-01" }] }] }) { people } }
+            """);
         var batch = Enumerable.Range(0, rows).Select(i => new { externalId = $"r{i}", subject = "ann", usageDate = Today, totalCostUsd = $"{i + 1}.25" }).ToArray();
         await http.DataAsync(first, "mutation($i: IngestBillingRowsInput!) { ingestBillingRows(input: $i) { accepted } }", new { i = new { providerId = Provider, rows = batch } });
     }
 
     /// <summary>Runs until <paramref name="stop"/>; each worker finishes the request it has in flight.</summary>
-    public Task RunAsync(CancellationToken stop) => Task.WhenAll(
-        Enumerable.Range(0, rowWorkers).Select(w => RowWorkerAsync(w, stop))
-            .Concat(Enumerable.Range(0, sessionWorkers).Select(w => SessionWorkerAsync(w, stop))));
+    public Task RunAsync(CancellationToken stop)
+    {
+        var run = Interlocked.Increment(ref _runs);
+        return Task.WhenAll(Enumerable.Range(0, rowWorkers).Select(w => RowWorkerAsync(w, stop))
+            .Concat(Enumerable.Range(0, sessionWorkers).Select(w => SessionWorkerAsync(run, w, stop))));
+    }
 
     private Uri Pick(int n) { var s = silos(); return s[n % s.Count]; }
 
@@ -91,13 +102,13 @@ public sealed class MixedLoad(SiloHttp http, Func<IReadOnlyList<Uri>> silos, int
         }
     }
 
-    private async Task SessionWorkerAsync(int worker, CancellationToken stop)
+    private async Task SessionWorkerAsync(int run, int worker, CancellationToken stop)
     {
         for (var n = 0; !stop.IsCancellationRequested; n++)
         {
             var batch = Enumerable.Range(0, 5).Select(i => new
             {
-                id = $"s-{worker}-{n}-{i}", subject = "sam", providerId = Provider, model = "m",
+                id = $"s-{run}-{worker}-{n}-{i}", subject = i % 2 == 0 ? "kim" : "sam", providerId = Provider, model = "m",
                 startedAt = DateTime.UtcNow.AddMinutes(-5).ToString("O", CultureInfo.InvariantCulture), inputTokens = 10, outputTokens = 1, costUsd = "0.25",
             }).ToArray();
             // Re-sent until acknowledged (as an agent would), bounded so a stuck system fails the test rather than hangs it.
@@ -175,6 +186,13 @@ public sealed class MixedLoad(SiloHttp http, Func<IReadOnlyList<Uri>> silos, int
         var distinct = await db.ScalarAsync<long>("select count(distinct id) from sessions where id like 's-%'");
         var acknowledgedFound = await db.ScalarAsync<long>("select count(*) from sessions where id = any($1)", new object[] { _ackedSessions.Keys.ToArray() });
         Assert.Equal(AcknowledgedSessions * 0.25m, Money(summary["summary"]!["observed"]));
+
+        // Invariant 3, and rollups equal a recomputation: the org's spend is every acknowledged session's, split by FTE.
+        var spend = (await http.DataAsync(silo, "{ attribution(range: LAST_30_DAYS) { total byCostCentre { key amount } topSpenders { key amount } } }"))["attribution"]!;
+        var total = Money(spend["total"]);
+        Assert.Equal(AcknowledgedSessions * 0.25m, total);
+        Assert.Equal(total, spend["byCostCentre"]!.AsArray().Sum(c => Money(c!["amount"])));
+        Assert.Equal(total, spend["topSpenders"]!.AsArray().Sum(p => Money(p!["amount"])));
         return (new Counts(_ackedRows.Count, found, lost, 0),
                 new Counts(AcknowledgedSessions, (int)acknowledgedFound, AcknowledgedSessions - (int)acknowledgedFound, (int)(stored - distinct)));
     }
