@@ -121,7 +121,7 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
             $"{name}: subscribers caught up to {expected.Count} events ({string.Join(",", subscribers.Select(s => s.Received))})", Log);
         var missing = subscribers.Sum(s => expected.Count(c => !s.Has(c)));
         var duplicated = subscribers.Sum(s => s.Duplicates);
-        output.WriteLine($"{name}: actions {counts.Actions}; sessions {counts.Sessions}; subscribers {Subscribers} × {expected.Count} events: " +
+        output.WriteLine($"{name}: {load.AcknowledgedActions} actions acknowledged so far, rows' last ones {counts.Actions}; sessions {counts.Sessions}; subscribers {Subscribers} × {expected.Count} events: " +
                          $"missing {missing}, duplicated {duplicated}, reconnects {subscribers.Sum(s => s.Reconnects)}; failed requests: {load.DescribeFailures()}");
         Assert.Equal(0, counts.Actions.Lost);
         Assert.Equal((0, 0), (counts.Sessions.Lost, counts.Sessions.Duplicated));
