@@ -64,7 +64,7 @@ public static class PullsBench
         await using (var drop = admin.CreateCommand("drop database if exists flowstate_bench_pulls with (force)")) await drop.ExecuteNonQueryAsync();
         await SchemaMigrator.EnsureDatabaseAsync(db);
         await SchemaMigrator.ApplyAsync(db);
-        var options = new FlowstateOptions { Http = "http://127.0.0.1:5193", Database = FlowstateOptions.WithPoolLimit(db, 64), Demo = false, SiloPort = 11193, GatewayPort = 30193 };
+        var options = new FlowstateOptions { Http = "http://127.0.0.1:5193", Database = db, MaxConnections = 64, Demo = false, SiloPort = 11193, GatewayPort = 30193 };
         var builder = WebApplication.CreateBuilder(BenchIdentity.Development);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var app = builder.AddFlowstate(options).Build();

@@ -26,9 +26,10 @@ public sealed class Mutation : ObjectGraphType
             {
                 var input = Input(c);
                 var rowId = input.String("rowId")!;
+                var command = new RowCommand(input.Enum("action", RowAction.Confirm), input.Note("note"), input.Int("expectedVersion"), c.Caller().Actor);
+                input.ThrowIfInvalid();
                 if (!GrainKeys.TryParseRowId(rowId, out _, out _))
                     throw FlowstateException.NotFound($"No billing row with id '{rowId}'.");
-                var command = new RowCommand(input.Enum("action", RowAction.Confirm), input.String("note"), input.Int("expectedVersion"), c.Caller().Actor);
                 var metrics = c.RequestServices!.GetRequiredService<FlowstateMetrics>();
                 try
                 {
@@ -48,20 +49,22 @@ public sealed class Mutation : ObjectGraphType
             .ResolveAsync(async c =>
             {
                 var input = Input(c);
-                var rows = Batch(input.Objects("rows")).Select(r =>
+                var providerId = input.String("providerId")!;
+                input.ThrowIfInvalid();
+                var rows = Batch(input.Items("rows")).Select(r =>
                 {
                     var row = new BillingRowRequest(r.String("externalId"), r.String("subject"), r.String("account"), r.Struct<DateOnly>("usageDate"),
-                        r.Struct<decimal>("totalCostUsd"), r.Struct<decimal>("listCostUsd"), r.Enum("kind", BillingRowKind.Usage), r.String("description"), []);
+                        r.Struct<decimal>("totalCostUsd"), r.Struct<decimal>("listCostUsd"), r.Enum("kind", BillingRowKind.Usage), r.Note("description"), []);
                     return row with { FieldErrors = r.Errors };
                 }).ToList();
-                return await c.Grains().GetGrain<IIngestionGrain>(c.Caller().Org).IngestBillingRowsAsync(input.String("providerId")!, rows);
+                return await c.Grains().GetGrain<IIngestionGrain>(c.Caller().Org).IngestBillingRowsAsync(providerId, rows);
             });
 
         Field<NonNullGraphType<IngestPayloadType>>("ingestSessions")
             .Argument<NonNullGraphType<IngestSessionsInputType>>("input")
             .ResolveAsync(async c =>
             {
-                var sessions = Batch(Input(c).Objects("sessions")).Select(s =>
+                var sessions = Batch(Input(c).Items("sessions")).Select(s =>
                 {
                     var ctx = s.Object("context");
                     var request = new SessionRequest(s.String("id"), s.String("subject"), s.String("providerId"), s.String("model"),
@@ -91,19 +94,19 @@ public sealed class Mutation : ObjectGraphType
                                        tolerance.Struct<decimal>("suggestRatio") ?? MatchTolerance.Default.SuggestRatio),
                     TelemetryServices(input));
                 var connector = input.Object("connector");
-                foreach (var args in priceArgs.Append(plan).Append(tolerance).Append(connector)) args.ThrowIfInvalid();
-                IntegrationSettings? settings = null;
-                if (!connector.IsNull)
+                var settings = connector.IsNull ? null : new IntegrationSettings(connector.Enum("kind", IntegrationKind.OpenAi), connector.String("baseUrl"),
+                    connector.String("account"), connector.Int("everyMinutes") ?? 60, connector.Int("settleDays") ?? 3);
+                var credential = connector.String("credential");
+                input.ThrowIfInvalid();
+                if (settings is not null)
                 {
                     // Checked before anything changes, so a bad connector leaves the provider as it was.
-                    settings = new IntegrationSettings(connector.Enum("kind", IntegrationKind.OpenAi), connector.String("baseUrl"), connector.String("account"),
-                        connector.Int("everyMinutes") ?? 60, connector.Int("settleDays") ?? 3);
                     IntegrationRules.Validate(settings);
-                    IntegrationRules.ValidateCredential(connector.String("credential"));
+                    IntegrationRules.ValidateCredential(credential);
                 }
                 var key = GrainKeys.Join(c.Caller().Org, config.Id);
                 var view = await c.Grains().GetGrain<IProviderGrain>(key).ConfigureAsync(config);
-                if (settings is not null) await c.Grains().GetGrain<IIntegrationGrain>(key).ConfigureAsync(settings, connector.String("credential"));
+                if (settings is not null) await c.Grains().GetGrain<IIntegrationGrain>(key).ConfigureAsync(settings, credential);
                 return view;
             });
 
@@ -125,8 +128,9 @@ public sealed class Mutation : ObjectGraphType
             .ResolveAsync(async c =>
             {
                 var input = Input(c);
-                var csv = input.String("csv")!;
+                var csv = input.Note("csv", MaxFocusChars)!;
                 if (csv.Length > MaxFocusChars) throw FlowstateException.InvalidInput($"csv is at most {MaxFocusChars} characters; split the export by month.");
+                input.ThrowIfInvalid();
                 return await c.Grains().GetGrain<IIntegrationGrain>(ProviderKey(c, input)).ImportFocusAsync(csv);
             });
 
@@ -136,16 +140,14 @@ public sealed class Mutation : ObjectGraphType
             .ResolveAsync(async c =>
             {
                 var input = Input(c);
-                var parsed = new List<Args>();
-                T Track<T>(Args a, T value) { parsed.Add(a); return value; }
                 var upsert = new WorkforceUpsert(
                     input.Objects("costCentres").Select(x => new CostCentre(x.String("id")!, x.String("name")!)).ToList(),
                     input.Objects("teams").Select(x => new Team(x.String("id")!, x.String("name")!, x.String("parentId"), x.String("costCentreId"), x.String("valueStreamId"))).ToList(),
                     input.Objects("people").Select(x => new Person(x.String("id")!, x.String("email"), x.String("name")!, x.Enum("kind", PersonKind.Employee),
-                        x.Objects("allocations").Select(a => Track(a, new Allocation(a.String("teamId")!, a.Struct<decimal>("fte") ?? 0, a.Struct<DateOnly>("effectiveFrom") ?? DateOnly.MinValue))).ToList())).ToList(),
-                    input.Objects("projects").Select(x => new Project(x.String("id")!, x.String("name")!, x.List<string>("repos").ToList())).ToList(),
+                        x.Objects("allocations").Select(a => new Allocation(a.String("teamId")!, a.Struct<decimal>("fte") ?? 0, a.Struct<DateOnly>("effectiveFrom") ?? DateOnly.MinValue)).ToList())).ToList(),
+                    input.Objects("projects").Select(x => new Project(x.String("id")!, x.String("name")!, x.Strings("repos").ToList())).ToList(),
                     input.Objects("valueStreams").Select(x => new ValueStream(x.String("id")!, x.String("name")!)).ToList());
-                parsed.ForEach(a => a.ThrowIfInvalid());
+                input.ThrowIfInvalid();
                 return await c.Grains().GetGrain<IOrgGrain>(c.Caller().Org).UpsertWorkforceAsync(upsert);
             });
         Field<NonNullGraphType<SessionType>>("markSessionProject")
@@ -155,15 +157,17 @@ public sealed class Mutation : ObjectGraphType
             {
                 var input = Input(c);
                 var sessionId = input.String("sessionId")!;
+                var projectId = input.String("projectId")!;
+                input.ThrowIfInvalid();
                 if (sessionId.Length > GrainKeys.MaxIdLength) throw FlowstateException.NotFound($"No session with id '{sessionId}'.");
-                return await c.Grains().GetGrain<ISessionGrain>(GrainKeys.Join(c.Caller().Org, sessionId)).MarkProjectAsync(input.String("projectId")!);
+                return await c.Grains().GetGrain<ISessionGrain>(GrainKeys.Join(c.Caller().Org, sessionId)).MarkProjectAsync(projectId);
             });
     }
 
     /// <summary>telemetryService and telemetryServices together, in that order, each once.</summary>
     private static IReadOnlyList<string>? TelemetryServices(Args input)
     {
-        var services = new[] { input.String("telemetryService") }.Concat(input.List<string>("telemetryServices"))
+        var services = new[] { input.String("telemetryService") }.Concat(input.Strings("telemetryServices"))
             .OfType<string>().Select(s => s.Trim()).Where(s => s.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         return services.Count == 0 ? null : services;
     }
@@ -173,6 +177,7 @@ public sealed class Mutation : ObjectGraphType
     private static string ProviderKey(IResolveFieldContext c, Args input)
     {
         var id = input.String("providerId")!;
+        input.ThrowIfInvalid();
         if (id.Length > GrainKeys.MaxIdLength) throw FlowstateException.NotFound($"Unknown provider '{id[..40]}…'.");
         return GrainKeys.Join(c.Caller().Org, id);
     }

@@ -84,7 +84,9 @@ public sealed class BillingRowType : ObjectGraphType<BillingRowView>
             .Resolve(c => c.Source.AvailableActions);
         Field<StringGraphType>("note").Resolve(c => c.Source.Note);
         Field<StringGraphType>("deferredTo").Resolve(c => c.Source.DeferredTo?.ToString());
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<AuditEntryType>>>>("auditTrail").Resolve(c => c.Source.AuditTrail);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<AuditEntryType>>>>("auditTrail")
+            .Description("The row's latest actions and status changes (up to 20), oldest first; auditLog(filter: { rowId }) pages the whole history.")
+            .Resolve(c => c.Source.AuditTrail);
     }
 }
 

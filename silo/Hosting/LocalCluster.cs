@@ -141,7 +141,10 @@ public sealed class LocalSilo : IDisposable
     public async Task StartAsync(TimeSpan timeout, CancellationToken ct = default)
     {
         if (IsRunning) throw new InvalidOperationException($"{Name} is already running.");
-        _process?.Dispose();
+        // Forgotten before it is disposed: IsRunning, asked meanwhile from other threads, must not touch a disposed process.
+        var previous = _process;
+        _process = null;
+        previous?.Dispose();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(_options.SiloDll);
         start.ArgumentList.Add("serve");
