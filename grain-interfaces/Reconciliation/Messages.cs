@@ -53,7 +53,8 @@ public sealed record BillingRowView(
     [property: Id(9)] string? Note,
     [property: Id(10)] IReadOnlyList<AuditEntry> AuditTrail,
     [property: Id(11)] Period? DeferredTo,
-    [property: Id(12)] IReadOnlyList<RowAction> AvailableActions)
+    [property: Id(12)] IReadOnlyList<RowAction> AvailableActions,
+    [property: Id(13)] Period? DeferredFrom = null)
 {
     public decimal Delta => Line.TotalCostUsd - ObservedCostUsd;
 }
@@ -107,7 +108,8 @@ public sealed record LedgerEntry(
     [property: Id(5)] decimal Amount,
     [property: Id(6)] RowStatus Status,
     [property: Id(7)] Period? MovedOutTo,
-    [property: Id(8)] IReadOnlyList<AuditEntry>? Changes = null);
+    [property: Id(8)] IReadOnlyList<AuditEntry>? Changes = null,
+    [property: Id(9)] Period? DeferredFrom = null);
 
 /// <summary>A partition's observed cost for one period, pushed partition → period.</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.ObservedContribution")]
@@ -133,7 +135,8 @@ public sealed record InboxPage(
     [property: Id(3)] IReadOnlyList<InboxEdge> Edges,
     [property: Id(4)] bool HasNextPage,
     [property: Id(5)] int TotalCount,
-    [property: Id(6)] EmptyState? EmptyState);
+    [property: Id(6)] EmptyState? EmptyState,
+    [property: Id(7)] IReadOnlyList<string>? DeferredIn = null);
 
 /// <summary>A row id with its opaque cursor.</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.InboxEdge")]

@@ -35,4 +35,13 @@ public sealed class BillingRowState : IDurableState
 
     /// <summary>The periods still owed this row's entry: the one it is in, and one it was just deferred out of.</summary>
     [Id(14)] public Outbox Outbox { get; set; } = new();
+
+    /// <summary>
+    /// The provider had sent no telemetry when the row last looked: no session can ever match it, so
+    /// an UNRECONCILED row may be confirmed against the contract (refreshed at each match and action).
+    /// </summary>
+    [Id(15)] public bool ProviderWithoutTelemetry { get; set; }
+
+    /// <summary>The period the row was deferred out of into the one it is in now; null when it was billed here.</summary>
+    [Id(16)] public Period? DeferredFrom { get; set; }
 }

@@ -140,9 +140,12 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
         // "No bill yet" is about the rows in view: a provider with no row this month has not been pulled for it.
         var arrived = query.ProviderId is null ? _rows.Count > 0 : _rows.Values.Any(e => e.ProviderId == query.ProviderId);
         EmptyState? empty = total > 0 ? null : arrived ? EmptyState.Cleared : EmptyState.NoBillingPull;
-        var deferredOut = _rows.Values.Where(e => e.MovedOutTo is not null && (query.ProviderId is null || e.ProviderId == query.ProviderId))
+        // Deferred out: the rows that left for the next month, and those still waiting here to go.
+        var deferredOut = _rows.Values
+            .Where(e => (e.MovedOutTo is not null || e.Status == RowStatus.Deferred) && (query.ProviderId is null || e.ProviderId == query.ProviderId))
             .Select(e => e.RowId).Order(StringComparer.Ordinal).ToList();
-        return new InboxPage(Summary(query.ProviderId), buckets, deferredOut, edges, page.Count > query.First, total, empty);
+        var deferredIn = await _store.DeferredIntoAsync(_org, _period, query.ProviderId);
+        return new InboxPage(Summary(query.ProviderId), buckets, deferredOut, edges, page.Count > query.First, total, empty, deferredIn);
     }
 
     private BucketCount Bucket(RowStatus status, string? providerId)

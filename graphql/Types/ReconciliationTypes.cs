@@ -84,6 +84,8 @@ public sealed class BillingRowType : ObjectGraphType<BillingRowView>
             .Resolve(c => c.Source.AvailableActions);
         Field<StringGraphType>("note").Resolve(c => c.Source.Note);
         Field<StringGraphType>("deferredTo").Resolve(c => c.Source.DeferredTo?.ToString());
+        Field<StringGraphType>("deferredFrom").Description("The month this row was deferred out of into its period; null when it was billed in it.")
+            .Resolve(c => c.Source.DeferredFrom?.ToString());
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<AuditEntryType>>>>("auditTrail").Resolve(c => c.Source.AuditTrail);
     }
 }
@@ -122,17 +124,19 @@ public sealed record RowEdge(string Cursor, BillingRowView Node);
 
 /// <summary>A reconciliation view: one inbox page with the rows loaded, and the query it answers.</summary>
 public sealed record ReconciliationView(
-    string Org, Period Period, InboxQuery Query, InboxPage Page, IReadOnlyList<RowEdge> Edges, IReadOnlyList<BillingRowView> DeferredOut)
+    string Org, Period Period, InboxQuery Query, InboxPage Page, IReadOnlyList<RowEdge> Edges,
+    IReadOnlyList<BillingRowView> DeferredOut, IReadOnlyList<BillingRowView> DeferredIn)
 {
     public bool HasPreviousPage => Query.After is not null;
 
     /// <summary>Loads the rows of a page (and the rows deferred out) in one parallel round of grain calls.</summary>
     public static async Task<ReconciliationView> LoadAsync(Orleans.IGrainFactory grains, string org, Period period, InboxQuery query, InboxPage page)
     {
-        var rows = await Schema.Rows.LoadAsync(grains, org, page.Edges.Select(e => e.RowId).Concat(page.DeferredOut));
+        var deferredIn = page.DeferredIn ?? [];
+        var rows = await Schema.Rows.LoadAsync(grains, org, page.Edges.Select(e => e.RowId).Concat(page.DeferredOut).Concat(deferredIn).Distinct());
         var edges = page.Edges.Where(e => rows.ContainsKey(e.RowId)).Select(e => new RowEdge(e.Cursor, rows[e.RowId])).ToList();
-        var deferred = page.DeferredOut.Where(rows.ContainsKey).Select(id => rows[id]).ToList();
-        return new ReconciliationView(org, period, query, page, edges, deferred);
+        List<BillingRowView> Views(IEnumerable<string> ids) => ids.Where(rows.ContainsKey).Select(id => rows[id]).ToList();
+        return new ReconciliationView(org, period, query, page, edges, Views(page.DeferredOut), Views(deferredIn));
     }
 
     /// <summary>Another page of the same inbox (<c>rows(first, after)</c>); this view when neither is given.</summary>
@@ -192,7 +196,12 @@ public sealed class ReconciliationType : ObjectGraphType<ReconciliationView>
             .Description("The month's figures for the rows in view: the provider's alone when `provider` is given (its bill and its observed sessions), else the org's.")
             .Resolve(c => c.Source.Page.Summary);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<BucketCountType>>>>("buckets").Resolve(c => c.Source.Page.Buckets);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<BillingRowType>>>>("deferredOut").Resolve(c => c.Source.DeferredOut);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<BillingRowType>>>>("deferredOut")
+            .Description("Rows deferred out of this month: those that left for the next one, and those still waiting here (DEFERRED) to go.")
+            .Resolve(c => c.Source.DeferredOut);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<BillingRowType>>>>("deferredIn")
+            .Description("Rows deferred into this month: those that came from the month before, and those still waiting there (DEFERRED) to come.")
+            .Resolve(c => c.Source.DeferredIn);
         Field<NonNullGraphType<BillingRowConnectionType>>("rows")
             .Description("The rows in view, in inbox order. `first` and `after` here page the same list as reconciliation's own (either place works; these win).")
             .Argument<IntGraphType>("first")

@@ -1,0 +1,5 @@
+-- A row deferred into a period remembers the period it came from, so each period can list what
+-- was deferred into it as well as out of it (DESIGN §12). Idempotent: safe to apply any number of times.
+alter table recon_ledger add column if not exists deferred_from char(7);
+create index if not exists recon_ledger_deferred_in
+    on recon_ledger (org, period, row_id) where deferred_from is not null and moved_out_to is null;
