@@ -26,7 +26,7 @@ public static class Matcher
         line.Kind switch
         {
             BillingRowKind.Usage => MatchUsage(line, viaAccount, evidence, tolerance),
-            BillingRowKind.Seat => MatchSeat(evidence),
+            BillingRowKind.Seat => MatchSeat(line, evidence, tolerance),
             _ => new(RowStatus.Unreconciled, 0m, 0, [], "Credits and adjustments are reviewed by hand."),
         };
 
@@ -66,10 +66,33 @@ public static class Matcher
             sameDay.Observed == 0 ? "No observed sessions for this subject on this day." : $"Billed and observed differ by {Percent(Math.Abs(billed - sameDay.Observed), billed)}.");
     }
 
-    private static MatchOutcome MatchSeat(MatchEvidence evidence) =>
-        evidence.MonthSessionCount > 0
-            ? new(RowStatus.Suggested, 0m, 0.6, [], $"Seat in use: {evidence.MonthSessionCount} session(s) observed this month.")
-            : new(RowStatus.Unreconciled, 0m, 0, [], "No sessions observed this month: a trial or idle seat.");
+    /// <summary>
+    /// A seat row matches the person's seat-month (see <see cref="SeatMonth"/>): an active seat is
+    /// observed at the plan's seat fee, with the month's sessions as its evidence, and the bill is
+    /// compared with that fee under the same tolerances as usage. Usage inside the seat is not
+    /// observed money, so it is never compared with the seat.
+    /// </summary>
+    private static MatchOutcome MatchSeat(BillingLine line, MatchEvidence evidence, MatchTolerance tolerance)
+    {
+        if (evidence.MonthSessionCount == 0)
+            return new(RowStatus.Unreconciled, 0m, 0, [], "No sessions observed this month: a trial or idle seat.");
+        if (!evidence.SeatPlan)
+            return new(RowStatus.Unreconciled, 0m, 0, [],
+                $"Seat in use ({evidence.MonthSessionCount} session(s) this month), but the provider's plan has no seat fee, so no seat is observed: set plan.seatFeeUsd.");
+
+        var fee = evidence.SeatFeeUsd;
+        var billed = line.TotalCostUsd;
+        var delta = Math.Abs(billed - fee);
+        var ids = (evidence.MonthSessionIds ?? []).Take(MaxSessionIdsKept).ToList();
+        var inUse = $"Seat in use: {evidence.MonthSessionCount} session(s) this month, observed at the plan's seat fee ${fee:0.00}";
+        var autoLimit = Math.Max(AutoMatchFloorUsd, tolerance.AutoMatchRatio * Math.Abs(billed));
+        if (delta <= autoLimit)
+            return new(RowStatus.AutoMatched, fee, Math.Round(0.95 + 0.05 * (1 - Ratio(delta, autoLimit)), 4), ids, inUse + ".");
+        if (WithinSuggest(billed, delta, tolerance))
+            return new(RowStatus.Suggested, fee, Math.Round(SuggestConfidence(billed, delta, tolerance), 4), ids,
+                $"{inUse}; billed differs by {Percent(delta, billed)}, within the suggest tolerance.");
+        return new(RowStatus.Unreconciled, fee, 0, ids, $"{inUse}; billed ${billed:0.00} differs by {Percent(delta, billed)}.");
+    }
 
     private sealed record DayWindow(DateOnly From, DateOnly To, decimal Observed, IReadOnlyList<string> SessionIds)
     {

@@ -179,9 +179,9 @@ public sealed class BillingRowGrain(
         var evidence = await Task.WhenAll(months.Select(m =>
             GrainFactory.GetGrain<IUsagePartitionGrain>(PartitionKeys.Of(Org, line.ProviderId, subjectKey, m)).RegisterRowAsync(registration)));
         var own = evidence[months.IndexOf(Period.Of(line.UsageDate))];
-        var merged = new MatchEvidence(evidence.SelectMany(e => e.Days).ToList(), own.MonthSessionCount, own.MonthObservedUsd);
+        var merged = own with { Days = evidence.SelectMany(e => e.Days).ToList() };
         var fingerprint = string.Join(';', merged.Days.OrderBy(d => d.Day).Select(d => $"{d.Day:yyyyMMdd}:{d.ObservedUsd}:{d.SessionIds.Count}"))
-                        + $"|{merged.MonthSessionCount}";
+                        + $"|{merged.MonthSessionCount}|{merged.SeatFeeUsd}";
         return (merged, fingerprint);
     }
 
