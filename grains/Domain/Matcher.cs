@@ -10,7 +10,8 @@ public sealed record MatchOutcome(
     decimal ObservedUsd,
     double Confidence,
     IReadOnlyList<string> SessionIds,
-    string Reason);
+    string Reason,
+    ResidualCause Cause = ResidualCause.Unexplained);
 
 /// <summary>
 /// The matching rules of DESIGN §2. Pure: given a billing line, the evidence around its usage
@@ -27,7 +28,7 @@ public static class Matcher
         {
             BillingRowKind.Usage => MatchUsage(line, viaAccount, evidence, tolerance),
             BillingRowKind.Seat => MatchSeat(line, evidence, tolerance),
-            _ => new(RowStatus.Unreconciled, 0m, 0, [], "Credits and adjustments are reviewed by hand."),
+            _ => new(RowStatus.Unreconciled, 0m, 0, [], "Credits and adjustments are reviewed by hand.", ResidualCause.Adjustments),
         };
 
     private static MatchOutcome MatchUsage(BillingLine line, bool viaAccount, MatchEvidence evidence, MatchTolerance tolerance)
@@ -44,12 +45,12 @@ public static class Matcher
             {
                 var confidence = 0.95 + 0.05 * (1 - Ratio(delta, autoLimit));
                 return viaAccount
-                    ? Suggest(sameDay, confidence * 0.85, "Matches the sessions that carried this account's key; the key is shared, so confirm who ran them.")
-                    : new(RowStatus.AutoMatched, sameDay.Observed, confidence, Ids(sameDay), "Billed equals observed within the auto-match tolerance.");
+                    ? Suggest(sameDay, confidence * 0.85, "Matches the sessions that carried this account's key; the key is shared, so confirm who ran them.", ResidualCause.SharedKeys)
+                    : new(RowStatus.AutoMatched, sameDay.Observed, confidence, Ids(sameDay), "Billed equals observed within the auto-match tolerance.", ResidualCause.Rounding);
             }
             if (WithinSuggest(billed, delta, tolerance))
                 return Suggest(sameDay, SuggestConfidence(billed, delta, tolerance) * (viaAccount ? 0.8 : 1),
-                    $"Billed and observed differ by {Percent(delta, billed)}, within the suggest tolerance.");
+                    $"Billed and observed differ by {Percent(delta, billed)}, within the suggest tolerance.", viaAccount ? ResidualCause.SharedKeys : ResidualCause.Unexplained);
         }
 
         // Billing lag: the provider may book usage a day early or late.
@@ -60,7 +61,7 @@ public static class Matcher
             .FirstOrDefault();
         if (lagged is not null)
             return Suggest(lagged, SuggestConfidence(billed, Math.Abs(billed - lagged.Observed), tolerance) * (viaAccount ? 0.7 : 0.85),
-                $"Matches sessions of {lagged.Label} (billing lag); check the day before confirming.");
+                $"Matches sessions of {lagged.Label} (billing lag); check the day before confirming.", ResidualCause.BillingLag);
 
         return new(RowStatus.Unreconciled, sameDay.Observed, 0, Ids(sameDay),
             sameDay.Observed == 0 ? "No observed sessions for this subject on this day." : $"Billed and observed differ by {Percent(Math.Abs(billed - sameDay.Observed), billed)}.");
@@ -75,7 +76,7 @@ public static class Matcher
     private static MatchOutcome MatchSeat(BillingLine line, MatchEvidence evidence, MatchTolerance tolerance)
     {
         if (evidence.MonthSessionCount == 0)
-            return new(RowStatus.Unreconciled, 0m, 0, [], "No sessions observed this month: a trial or idle seat.");
+            return new(RowStatus.Unreconciled, 0m, 0, [], "No sessions observed this month: a trial or idle seat.", ResidualCause.IdleSeats);
         if (!evidence.SeatPlan)
             return new(RowStatus.Unreconciled, 0m, 0, [],
                 $"Seat in use ({evidence.MonthSessionCount} session(s) this month), but the provider's plan has no seat fee, so no seat is observed: set plan.seatFeeUsd.");
@@ -87,7 +88,7 @@ public static class Matcher
         var inUse = $"Seat in use: {evidence.MonthSessionCount} session(s) this month, observed at the plan's seat fee ${fee:0.00}";
         var autoLimit = Math.Max(AutoMatchFloorUsd, tolerance.AutoMatchRatio * Math.Abs(billed));
         if (delta <= autoLimit)
-            return new(RowStatus.AutoMatched, fee, Math.Round(0.95 + 0.05 * (1 - Ratio(delta, autoLimit)), 4), ids, inUse + ".");
+            return new(RowStatus.AutoMatched, fee, Math.Round(0.95 + 0.05 * (1 - Ratio(delta, autoLimit)), 4), ids, inUse + ".", ResidualCause.Rounding);
         if (WithinSuggest(billed, delta, tolerance))
             return new(RowStatus.Suggested, fee, Math.Round(SuggestConfidence(billed, delta, tolerance), 4), ids,
                 $"{inUse}; billed differs by {Percent(delta, billed)}, within the suggest tolerance.");
@@ -105,8 +106,8 @@ public static class Matcher
         return new(from, to, days.Sum(d => d.ObservedUsd), days.SelectMany(d => d.SessionIds).ToList());
     }
 
-    private static MatchOutcome Suggest(DayWindow window, double confidence, string reason) =>
-        new(RowStatus.Suggested, window.Observed, Math.Round(confidence, 4), Ids(window), reason);
+    private static MatchOutcome Suggest(DayWindow window, double confidence, string reason, ResidualCause cause) =>
+        new(RowStatus.Suggested, window.Observed, Math.Round(confidence, 4), Ids(window), reason, cause);
 
     private static IReadOnlyList<string> Ids(DayWindow window) => window.SessionIds.Take(MaxSessionIdsKept).ToList();
 

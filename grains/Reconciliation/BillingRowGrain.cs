@@ -191,7 +191,12 @@ public sealed class BillingRowGrain(
         S.Confidence = outcome.Confidence;
         S.MatchedSessionIds = outcome.SessionIds.ToList();
         S.MatchReason = outcome.Reason;
+        S.MatchCause = outcome.Cause;
     }
+
+    /// <summary>The cause of this row's part of the residual: a provider without telemetry can explain nothing else.</summary>
+    private ResidualCause Cause() =>
+        S.ProviderWithoutTelemetry && S.Line!.Kind is BillingRowKind.Usage or BillingRowKind.Seat ? ResidualCause.ProvidersWithoutTelemetry : S.MatchCause;
 
     private void Transition(RowStatus to, string actor, RowAction? action, string? note)
     {
@@ -205,7 +210,8 @@ public sealed class BillingRowGrain(
 
     private LedgerEntry Entry(Period period, Period? movedOutTo = null) =>
         new(RowId, period, S.Version, S.Line!.ProviderId, S.Line.UsageDate, S.Line.TotalCostUsd,
-            movedOutTo is null ? S.Status : RowStatus.Deferred, movedOutTo, DeferredFrom: movedOutTo is null ? S.DeferredFrom : null);
+            movedOutTo is null ? S.Status : RowStatus.Deferred, movedOutTo, DeferredFrom: movedOutTo is null ? S.DeferredFrom : null,
+            ObservedUsd: S.ObservedCostUsd, Cause: Cause());
 
     /// <summary>Stores the change with the entries it owes its periods, then pushes them; returns each period's summary.</summary>
     private async Task<Dictionary<Period, PeriodSummary>> CommitAsync()
@@ -234,5 +240,5 @@ public sealed class BillingRowGrain(
     }
 
     private BillingRowView View() => new(RowId, S.Line!, S.Period, S.Status, S.Version, S.ObservedCostUsd, S.Confidence,
-        S.MatchedSessionIds, S.MatchReason, S.Note, S.AuditTrail, S.DeferredTo, RowRules.Offered(S.Status, !S.ProviderWithoutTelemetry), S.DeferredFrom);
+        S.MatchedSessionIds, S.MatchReason, S.Note, S.AuditTrail, S.DeferredTo, RowRules.Offered(S.Status, !S.ProviderWithoutTelemetry), S.DeferredFrom, Cause());
 }

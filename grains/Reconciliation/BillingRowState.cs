@@ -44,4 +44,7 @@ public sealed class BillingRowState : IDurableState
 
     /// <summary>The period the row was deferred out of into the one it is in now; null when it was billed here.</summary>
     [Id(16)] public Period? DeferredFrom { get; set; }
+
+    /// <summary>Why the row's part of the residual is there, as the last match found it (see <see cref="ResidualCause"/>).</summary>
+    [Id(17)] public ResidualCause MatchCause { get; set; } = ResidualCause.Unexplained;
 }

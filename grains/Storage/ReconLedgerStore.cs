@@ -14,7 +14,7 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
     {
         var rows = new List<LedgerEntry>();
         await using (var cmd = db.CreateCommand(
-            "select row_id, version, provider_id, usage_date, amount, status, moved_out_to, deferred_from from recon_ledger where org = $1 and period = $2"))
+            "select row_id, version, provider_id, usage_date, amount, status, moved_out_to, deferred_from, observed, cause from recon_ledger where org = $1 and period = $2"))
         {
             cmd.Parameters.AddWithValue(org);
             cmd.Parameters.AddWithValue(period.ToString());
@@ -22,7 +22,8 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
             while (await r.ReadAsync())
                 rows.Add(new LedgerEntry(r.GetString(0), period, r.GetInt32(1), r.GetString(2),
                     r.GetFieldValue<DateOnly>(3), r.GetDecimal(4), (RowStatus)r.GetInt16(5),
-                    r.IsDBNull(6) ? null : Period.Parse(r.GetString(6)), DeferredFrom: r.IsDBNull(7) ? null : Period.Parse(r.GetString(7))));
+                    r.IsDBNull(6) ? null : Period.Parse(r.GetString(6)), DeferredFrom: r.IsDBNull(7) ? null : Period.Parse(r.GetString(7)),
+                    ObservedUsd: r.GetDecimal(8), Cause: (ResidualCause)r.GetInt16(9)));
         }
         var observed = new List<ObservedContribution>();
         await using (var cmd = db.CreateCommand("select partition_id, version, observed from period_observed where org = $1 and period = $2"))
@@ -37,11 +38,13 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
     }
 
     private const string UpsertLedger = """
-        insert into recon_ledger (org, period, row_id, version, provider_id, usage_date, amount, status, moved_out_to, deferred_from)
-        select $1, * from unnest($2::char(7)[], $3::text[], $4::int[], $5::text[], $6::date[], $7::numeric[], $8::smallint[], $9::char(7)[], $10::char(7)[])
+        insert into recon_ledger (org, period, row_id, version, provider_id, usage_date, amount, status, moved_out_to, deferred_from, observed, cause)
+        select $1, * from unnest($2::char(7)[], $3::text[], $4::int[], $5::text[], $6::date[], $7::numeric[], $8::smallint[], $9::char(7)[], $10::char(7)[],
+                                 $11::numeric[], $12::smallint[])
         on conflict (org, period, row_id) do update set
             version = excluded.version, provider_id = excluded.provider_id, usage_date = excluded.usage_date,
             amount = excluded.amount, status = excluded.status, moved_out_to = excluded.moved_out_to, deferred_from = excluded.deferred_from,
+            observed = excluded.observed, cause = excluded.cause,
             pushed_at = clock_timestamp()
         where recon_ledger.version < excluded.version
         """;
@@ -53,8 +56,8 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
     private const string UpsertLedgerAndLog = $"""
         with ledger as ({UpsertLedger} returning 1),
         incoming as (
-            select * from unnest($11::text[], $12::int[], $13::char(7)[], $14::text[], $15::smallint[], $16::smallint[],
-                                 $17::smallint[], $18::text[], $19::text[], $20::timestamptz[]) with ordinality
+            select * from unnest($13::text[], $14::int[], $15::char(7)[], $16::text[], $17::smallint[], $18::smallint[],
+                                 $19::smallint[], $20::text[], $21::text[], $22::timestamptz[]) with ordinality
                 as i(row_id, version, period, provider_id, from_status, to_status, action, actor, note, at, ord)),
         fresh as (
             select i.*, row_number() over (order by i.ord) as n from incoming i
@@ -93,6 +96,8 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue(batch.Select(e => (short)e.Status).ToArray());
         cmd.Parameters.AddWithValue(batch.Select(e => e.MovedOutTo?.ToString()).ToArray());
         cmd.Parameters.AddWithValue(batch.Select(e => e.DeferredFrom?.ToString()).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.ObservedUsd).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => (short)e.Cause).ToArray());
         if (changes.Count == 0)
         {
             await cmd.ExecuteNonQueryAsync();

@@ -20,6 +20,22 @@ public sealed class BillingRowKindEnum : EnumerationGraphType<BillingRowKind>
     public BillingRowKindEnum() { Name = "BillingRowKind"; }
 }
 
+public sealed class ResidualCauseEnum : EnumerationGraphType<ResidualCause>
+{
+    public ResidualCauseEnum() { Name = "ResidualCause"; }
+}
+
+public sealed class ResidualPartType : ObjectGraphType<ResidualPart>
+{
+    public ResidualPartType()
+    {
+        Name = "ResidualPart";
+        Field<NonNullGraphType<ResidualCauseEnum>>("cause").Resolve(c => c.Source.Cause);
+        Field<NonNullGraphType<DecimalScalar>>("amount").Resolve(c => c.Source.Amount);
+        Field<NonNullGraphType<IntGraphType>>("rows").Description("Rows whose part this is; observed money that no row claims counts no row.").Resolve(c => c.Source.Rows);
+    }
+}
+
 public sealed class EmptyStateEnum : EnumerationGraphType<EmptyState>
 {
     public EmptyStateEnum() { Name = "EmptyState"; }
@@ -78,6 +94,9 @@ public sealed class BillingRowType : ObjectGraphType<BillingRowView>
         Field<NonNullGraphType<RowStatusEnum>>("status").Resolve(c => c.Source.Status);
         Field<FloatGraphType>("confidence").Resolve(c => c.Source.Confidence);
         Field<StringGraphType>("matchReason").Resolve(c => c.Source.MatchReason);
+        Field<NonNullGraphType<ResidualCauseEnum>>("residualCause")
+            .Description("The cause of this row's part of its period's residual (billed − observed), as its period counts it (before the unsettled-days rule).")
+            .Resolve(c => c.Source.ResidualCause);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("matchedSessionIds").Resolve(c => c.Source.MatchedSessionIds);
         Field<NonNullGraphType<IntGraphType>>("version").Resolve(c => c.Source.Version);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<RowActionEnum>>>>("availableActions")
@@ -103,8 +122,11 @@ public sealed class PeriodSummaryType : ObjectGraphType<PeriodSummary>
         Field<NonNullGraphType<DecimalScalar>>("residual").Resolve(c => c.Source.Residual);
         Field<FloatGraphType>("residualRatio").Resolve(c => c.Source.ResidualRatio);
         Field<NonNullGraphType<BooleanGraphType>>("residualWarning")
-            .Description("True when the residual is more than 5% of billed: worth a look.")
-            .Resolve(c => c.Source.ResidualRatio is { } r && Math.Abs(r) > 0.05);
+            .Description("True when the unexplained part of the residual is more than 5% of billed: worth a look.")
+            .Resolve(c => c.Source.ResidualWarning);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ResidualPartType>>>>("residualByCause")
+            .Description("The residual by cause, every cause listed (zero when none); the amounts add up to `residual` exactly.")
+            .Resolve(c => c.Source.ByCause ?? [new ResidualPart(ResidualCause.Unexplained, c.Source.Residual, 0)]);
         Field<NonNullGraphType<IntGraphType>>("rowCount").Resolve(c => c.Source.RowCount);
     }
 }
