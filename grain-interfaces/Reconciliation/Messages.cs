@@ -135,7 +135,9 @@ public sealed record LedgerEntry(
     [property: Id(8)] IReadOnlyList<AuditEntry>? Changes = null,
     [property: Id(9)] Period? DeferredFrom = null,
     [property: Id(10)] decimal ObservedUsd = 0m,
-    [property: Id(11)] ResidualCause Cause = ResidualCause.Unexplained);
+    [property: Id(11)] ResidualCause Cause = ResidualCause.Unexplained,
+    [property: Id(12)] BillingLine? Line = null,
+    [property: Id(13)] string? Note = null);
 
 /// <summary>A partition's observed cost for one period, pushed partition → period.</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.ObservedContribution")]

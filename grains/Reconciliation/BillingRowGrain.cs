@@ -211,7 +211,7 @@ public sealed class BillingRowGrain(
     private LedgerEntry Entry(Period period, Period? movedOutTo = null) =>
         new(RowId, period, S.Version, S.Line!.ProviderId, S.Line.UsageDate, S.Line.TotalCostUsd,
             movedOutTo is null ? S.Status : RowStatus.Deferred, movedOutTo, DeferredFrom: movedOutTo is null ? S.DeferredFrom : null,
-            ObservedUsd: S.ObservedCostUsd, Cause: Cause());
+            ObservedUsd: S.ObservedCostUsd, Cause: Cause(), Line: S.Line, Note: S.Note);
 
     /// <summary>Stores the change with the entries it owes its periods, then pushes them; returns each period's summary.</summary>
     private async Task<Dictionary<Period, PeriodSummary>> CommitAsync()

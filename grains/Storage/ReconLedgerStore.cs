@@ -38,13 +38,15 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
     }
 
     private const string UpsertLedger = """
-        insert into recon_ledger (org, period, row_id, version, provider_id, usage_date, amount, status, moved_out_to, deferred_from, observed, cause)
+        insert into recon_ledger (org, period, row_id, version, provider_id, usage_date, amount, status, moved_out_to, deferred_from, observed, cause,
+                                  external_id, subject_key, account, kind, list_amount, description, note)
         select $1, * from unnest($2::char(7)[], $3::text[], $4::int[], $5::text[], $6::date[], $7::numeric[], $8::smallint[], $9::char(7)[], $10::char(7)[],
-                                 $11::numeric[], $12::smallint[])
+                                 $11::numeric[], $12::smallint[], $13::text[], $14::text[], $15::text[], $16::smallint[], $17::numeric[], $18::text[], $19::text[])
         on conflict (org, period, row_id) do update set
             version = excluded.version, provider_id = excluded.provider_id, usage_date = excluded.usage_date,
             amount = excluded.amount, status = excluded.status, moved_out_to = excluded.moved_out_to, deferred_from = excluded.deferred_from,
-            observed = excluded.observed, cause = excluded.cause,
+            observed = excluded.observed, cause = excluded.cause, external_id = excluded.external_id, subject_key = excluded.subject_key,
+            account = excluded.account, kind = excluded.kind, list_amount = excluded.list_amount, description = excluded.description, note = excluded.note,
             pushed_at = clock_timestamp()
         where recon_ledger.version < excluded.version
         """;
@@ -56,8 +58,8 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
     private const string UpsertLedgerAndLog = $"""
         with ledger as ({UpsertLedger} returning 1),
         incoming as (
-            select * from unnest($13::text[], $14::int[], $15::char(7)[], $16::text[], $17::smallint[], $18::smallint[],
-                                 $19::smallint[], $20::text[], $21::text[], $22::timestamptz[]) with ordinality
+            select * from unnest($20::text[], $21::int[], $22::char(7)[], $23::text[], $24::smallint[], $25::smallint[],
+                                 $26::smallint[], $27::text[], $28::text[], $29::timestamptz[]) with ordinality
                 as i(row_id, version, period, provider_id, from_status, to_status, action, actor, note, at, ord)),
         fresh as (
             select i.*, row_number() over (order by i.ord) as n from incoming i
@@ -98,6 +100,13 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue(batch.Select(e => e.DeferredFrom?.ToString()).ToArray());
         cmd.Parameters.AddWithValue(batch.Select(e => e.ObservedUsd).ToArray());
         cmd.Parameters.AddWithValue(batch.Select(e => (short)e.Cause).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.Line?.ExternalId).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.Line?.SubjectKey).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.Line?.Account).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => (short)(e.Line?.Kind ?? BillingRowKind.Usage)).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.Line?.ListCostUsd).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.Line?.Description).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.Note).ToArray());
         if (changes.Count == 0)
         {
             await cmd.ExecuteNonQueryAsync();

@@ -38,6 +38,7 @@ public static class Access
         ["Query.projects"] = People,
         ["Query.providers"] = Readers,
         ["Query.auditLog"] = [Roles.Admin, Roles.Finance],
+        ["Query.exportLink"] = [Roles.Admin, Roles.Finance],
 
         ["Mutation.applyRowAction"] = [Roles.Admin, Roles.Finance],
         ["Mutation.ingestBillingRows"] = [Roles.Admin, Roles.Ingest],

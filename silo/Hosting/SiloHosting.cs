@@ -10,6 +10,7 @@ using Flowstate.Silo.Options;
 using Flowstate.Durable;
 using Flowstate.Reconciliation;
 using Flowstate.Storage;
+using Flowstate.Silo.Exports;
 using Microsoft.Extensions.FileProviders;
 using Npgsql;
 using Orleans.Configuration;
@@ -53,6 +54,7 @@ public static class SiloHosting
         services.AddSingleton<JournalReplay>();
         services.AddHostedService(sp => sp.GetRequiredService<JournalReplay>());
         services.AddSingleton<ReconLedgerStore>();
+        services.AddSingleton<ExportStore>();
         services.AddSingleton<SessionStore>();
         services.AddSingleton<RowEventStore>();
         services.AddSingleton<IRowEventLog>(sp => sp.GetRequiredService<RowEventStore>());
@@ -174,6 +176,7 @@ public static class SiloHosting
             Share = (http, request) => SubscriptionSharing.Of(request, SharingKey(FlowstateUserContext.FromClaims(http.User)!),
                 http.RequestServices.GetRequiredService<IGraphQLTextSerializer>()),
         });
+        app.MapFlowstateExports();
         app.MapFlowstateMetrics();
         app.MapFlowstateOtlp(options);
         app.MapGet("/metrics/subscriptions", (EventHub hub, FlowstateMetrics feeds, SharedSubscriptions shared) => Results.Json(new

@@ -7,3 +7,13 @@ create index if not exists recon_ledger_deferred_in
 -- so a period can break its residual down by cause (grains/Domain/ResidualBreakdown.cs).
 alter table recon_ledger add column if not exists observed numeric(20, 6) not null default 0;
 alter table recon_ledger add column if not exists cause smallint not null default 7;
+-- What the exports need of each row beside its money (FOCUS and plain CSV are read from the ledger
+-- in keyset pages, never from the row grains).
+alter table recon_ledger add column if not exists external_id text;
+alter table recon_ledger add column if not exists subject_key text;
+alter table recon_ledger add column if not exists account text;
+alter table recon_ledger add column if not exists kind smallint not null default 0;
+alter table recon_ledger add column if not exists list_amount numeric(20, 6);
+alter table recon_ledger add column if not exists description text;
+alter table recon_ledger add column if not exists note text;
+create index if not exists recon_ledger_export on recon_ledger (org, period, status, row_id) where moved_out_to is null;
