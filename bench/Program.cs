@@ -16,8 +16,10 @@ using Npgsql;
 // Usage: ./flowstate bench [--seconds 15] [--rows 20000] [--sessions 100000] [--subscribers 1000] [--probe-rate 10] [--rounds 2]
 //        ./flowstate bench attribution [--people 5000] [--teams 300] [--sessions 1000000]   (see AttributionBench)
 //        ./flowstate bench cluster [--seconds 15] [--rows 4000] [--clients 16]   (1 silo and 3 silos, SIGKILL recovery; see ClusterBench)
+//        ./flowstate bench export [--rows 100000]   (FOCUS export of one period beside a raw COPY; see ExportBench)
 if (args.FirstOrDefault() == "attribution") return await Flowstate.Bench.AttributionBench.RunAsync(args);
 if (args.FirstOrDefault() == "cluster") return await Flowstate.Bench.ClusterBench.RunAsync(args);
+if (args.FirstOrDefault() == "export") return await Flowstate.Bench.ExportBench.RunAsync(args);
 var seconds = Arg("--seconds", 15);
 var rowCount = Arg("--rows", 20_000);
 var sessionCount = Arg("--sessions", 100_000);
