@@ -27,7 +27,7 @@ public static class ExportBench
         var rows = Arg("--rows", 100_000);
         var server = Environment.GetEnvironmentVariable("FLOWSTATE_DB") ?? throw new InvalidOperationException("FLOWSTATE_DB is required (./flowstate bench sets it).");
         var db = new NpgsqlConnectionStringBuilder(server) { Database = "flowstate_bench_export" }.ConnectionString;
-        await DropDatabaseAsync(db);
+        await AttributionBench.DropDatabaseAsync(db);
         await SchemaMigrator.EnsureDatabaseAsync(db);
         await SchemaMigrator.ApplyAsync(db);
 
@@ -160,14 +160,5 @@ public static class ExportBench
         using var response = await http.PostAsJsonAsync("/graphql", new { query, variables });
         var body = await response.Content.ReadFromJsonAsync<JsonObject>();
         if (!response.IsSuccessStatusCode || body?["errors"] is not null) throw new InvalidOperationException($"GraphQL failed: {body}");
-    }
-
-    private static async Task DropDatabaseAsync(string cs)
-    {
-        var admin = new NpgsqlConnectionStringBuilder(cs) { Database = "postgres", Pooling = false };
-        await using var conn = new NpgsqlConnection(admin.ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"drop database if exists \"{new NpgsqlConnectionStringBuilder(cs).Database}\" with (force)", conn);
-        await cmd.ExecuteNonQueryAsync();
     }
 }

@@ -137,7 +137,8 @@ public sealed record LedgerEntry(
     [property: Id(10)] decimal ObservedUsd = 0m,
     [property: Id(11)] ResidualCause Cause = ResidualCause.Unexplained,
     [property: Id(12)] BillingLine? Line = null,
-    [property: Id(13)] string? Note = null);
+    [property: Id(13)] string? Note = null,
+    [property: Id(14)] bool ByContract = false);
 
 /// <summary>A partition's observed cost for one period, pushed partition → period.</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.ObservedContribution")]

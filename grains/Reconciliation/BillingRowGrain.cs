@@ -70,11 +70,15 @@ public sealed class BillingRowGrain(
                 // AUTO_MATCHED, in the same step (one audit entry, one version) as the action itself.
                 // Everything the row can see now counts, so later re-sent batches change nothing.
                 var (_, outcome) = await MatchAsync(onlyOnNewEvidence: false);
+                S.ConfirmedByContract = false;
                 if (command.Action == RowAction.Undefer) S.DeferredTo = null;
                 Transition(outcome?.Status ?? RowStatus.Unreconciled, command.Actor, command.Action, note);
                 break;
             case RowAction.Confirm when from == RowStatus.Unreconciled:
                 Transition(RowStatus.Confirmed, command.Actor, command.Action, note);
+                // The contract is the observation: the period counts the row as observed at what was billed.
+                S.ConfirmedByContract = true;
+                S.ObservedCostUsd = S.Line.TotalCostUsd;
                 S.MatchReason = $"Confirmed against the contract (no telemetry from this provider): {note}";
                 break;
             default:
@@ -211,7 +215,8 @@ public sealed class BillingRowGrain(
     private LedgerEntry Entry(Period period, Period? movedOutTo = null) =>
         new(RowId, period, S.Version, S.Line!.ProviderId, S.Line.UsageDate, S.Line.TotalCostUsd,
             movedOutTo is null ? S.Status : RowStatus.Deferred, movedOutTo, DeferredFrom: movedOutTo is null ? S.DeferredFrom : null,
-            ObservedUsd: S.ObservedCostUsd, Cause: Cause(), Line: S.Line, Note: S.Note);
+            ObservedUsd: S.ObservedCostUsd, Cause: Cause(), Line: S.Line, Note: S.Note,
+            ByContract: S.ConfirmedByContract && S.Status == RowStatus.Confirmed && movedOutTo is null);
 
     /// <summary>Stores the change with the entries it owes its periods, then pushes them; returns each period's summary.</summary>
     private async Task<Dictionary<Period, PeriodSummary>> CommitAsync()

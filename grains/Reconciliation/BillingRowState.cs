@@ -47,4 +47,7 @@ public sealed class BillingRowState : IDurableState
 
     /// <summary>Why the row's part of the residual is there, as the last match found it (see <see cref="ResidualCause"/>).</summary>
     [Id(17)] public ResidualCause MatchCause { get; set; } = ResidualCause.Unexplained;
+
+    /// <summary>Confirmed against the contract (no telemetry): the contract is its observation, so its observed cost is what was billed.</summary>
+    [Id(18)] public bool ConfirmedByContract { get; set; }
 }

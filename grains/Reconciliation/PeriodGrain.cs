@@ -65,6 +65,8 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
     private string _org = "";
     private Period _period;
     private decimal _observedTotal;
+    /// <summary>Rows confirmed against the contract (providers without telemetry), by provider: observed at what was billed.</summary>
+    private readonly Dictionary<string, (int Count, decimal Amount)> _contract = new(StringComparer.Ordinal);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -176,7 +178,8 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
             count += c;
             if (status == RowStatus.WrittenOff) writtenOff += amount;
         }
-        var observed = providerId is null ? _observedTotal : _observedByProvider.GetValueOrDefault(providerId);
+        var observed = (providerId is null ? _observedTotal : _observedByProvider.GetValueOrDefault(providerId))
+            + _contract.Where(c => providerId is null || c.Key == providerId).Sum(c => c.Value.Amount);
         var byCause = ResidualBreakdown.Of(_period, billed - observed - writtenOff,
             _causes.Where(c => providerId is null || c.Key.Provider == providerId).Select(c => (c.Key.Cause, c.Value.Rows, c.Value.Amount)),
             _unexplained.Where(u => providerId is null || u.Key.Provider == providerId).Select(u => (u.Key.Day, u.Value.Rows, u.Value.Amount)),
@@ -194,6 +197,7 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
     private void AddToBucket(LedgerEntry e, int sign)
     {
         Add(_buckets, (e.ProviderId, e.Status), sign, e.Amount);
+        if (e.ByContract) Add(_contract, e.ProviderId, sign, e.Amount);
         if (e.Status == RowStatus.WrittenOff) return;
         var part = e.Amount - e.ObservedUsd;
         if (e.Cause == ResidualCause.Unexplained) Add(_unexplained, (e.ProviderId, e.UsageDate), sign, part);

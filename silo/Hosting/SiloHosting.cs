@@ -38,6 +38,7 @@ public static class SiloHosting
         builder.Services.AddFlowstateTelemetry(options);
         builder.AddFlowstateOtlp(options);
         builder.Services.AddSingleton<DemoLoader>();
+        builder.Services.AddSingleton(new DemoStatus(options.Demo));
         builder.Services.AddHostedService<StartupBanner>();
         builder.UseOrleans(silo => silo.ConfigureFlowstateSilo(options));
         builder.Services.AddHostedService<GracefulShutdown>();   // after Orleans, so it stops first
@@ -188,11 +189,14 @@ public static class SiloHosting
         }));
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", async (NpgsqlDataSource db, IClusterClient client, IHostApplicationLifetime lifetime, CancellationToken ct) =>
+        app.MapGet("/readyz", async (NpgsqlDataSource db, IClusterClient client, IHostApplicationLifetime lifetime, DemoStatus demo, CancellationToken ct) =>
         {
             // A draining silo asks for no new work: load balancers take it out while it finishes what it has.
             if (lifetime.ApplicationStopping.IsCancellationRequested)
                 return Results.Text("not ready: stopping", statusCode: StatusCodes.Status503ServiceUnavailable);
+            // Until the demo is loaded the first query would answer zeros (or half a demo).
+            if (demo.NotReady is { } loading)
+                return Results.Text($"not ready: {loading}", statusCode: StatusCodes.Status503ServiceUnavailable);
             try
             {
                 await using var cmd = db.CreateCommand("select 1");

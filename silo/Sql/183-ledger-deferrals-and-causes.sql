@@ -17,3 +17,5 @@ alter table recon_ledger add column if not exists list_amount numeric(20, 6);
 alter table recon_ledger add column if not exists description text;
 alter table recon_ledger add column if not exists note text;
 create index if not exists recon_ledger_export on recon_ledger (org, period, status, row_id) where moved_out_to is null;
+-- A row confirmed against the contract (a provider without telemetry) counts as observed at what was billed.
+alter table recon_ledger add column if not exists by_contract boolean not null default false;

@@ -65,9 +65,14 @@ public sealed class ResidualCauseTests(FlowstateCluster cluster)
         Assert.Equal((2500m, 1), gong["PROVIDERS_WITHOUT_TELEMETRY"]);
         Assert.Equal(0m, gong.Values.Sum(c => c.Amount) - 2500m);
 
-        // Confirming against the contract keeps the cause; the row's own field says it too.
-        await org.Row("retainer", "gong").ApplyActionAsync(new RowCommand(RowAction.Confirm, "Retainer per contract", null, "fin"));
-        Assert.Equal(ResidualCause.ProvidersWithoutTelemetry, (await org.Row("retainer", "gong").GetAsync())!.ResidualCause);
+        // Confirmed against the contract, the retainer is observed at what was billed: it leaves the residual.
+        var confirmed = await org.Row("retainer", "gong").ApplyActionAsync(new RowCommand(RowAction.Confirm, "Retainer per contract", null, "fin"));
+        Assert.Equal((2500m, 0m), (confirmed.Row.ObservedCostUsd, confirmed.Row.Delta));
+        var (after, afterCauses) = await CausesAsync(org, "2026-10");
+        Assert.Equal(("2526.004", "22.496"), (after.GetProperty("observed").GetString(), after.GetProperty("residual").GetString()));
+        Assert.Equal((0m, 1), afterCauses["PROVIDERS_WITHOUT_TELEMETRY"]);
+        // Reopened, it is billed and unobserved again.
+        await org.Row("retainer", "gong").ApplyActionAsync(new RowCommand(RowAction.Reopen, "contract renegotiated", null, "fin"));
         Assert.Equal((2500m, 1), (await CausesAsync(org, "2026-10")).Causes["PROVIDERS_WITHOUT_TELEMETRY"]);
     }
 
