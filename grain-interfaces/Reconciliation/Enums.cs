@@ -34,4 +34,6 @@ public enum ResidualCause
     Adjustments = 6,
     /// <summary>None of the above.</summary>
     Unexplained = 7,
+    /// <summary>Billed for a person from whom the provider's telemetry has nothing this month (a coverage gap: web app, agent not installed).</summary>
+    PeopleWithoutTelemetry = 8,
 }

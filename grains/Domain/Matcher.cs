@@ -63,6 +63,9 @@ public static class Matcher
             return Suggest(lagged, SuggestConfidence(billed, Math.Abs(billed - lagged.Observed), tolerance) * (viaAccount ? 0.7 : 0.85),
                 $"Matches sessions of {lagged.Label} (billing lag); check the day before confirming.", ResidualCause.BillingLag);
 
+        if (!viaAccount && evidence.MonthSessionCount == 0)
+            return new(RowStatus.Unreconciled, 0m, 0, [],
+                "No telemetry from this person on this provider all month (web app, or no agent installed): a coverage gap.", ResidualCause.PeopleWithoutTelemetry);
         return new(RowStatus.Unreconciled, sameDay.Observed, 0, Ids(sameDay),
             sameDay.Observed == 0 ? "No observed sessions for this subject on this day." : $"Billed and observed differ by {Percent(Math.Abs(billed - sameDay.Observed), billed)}.");
     }

@@ -191,7 +191,7 @@ public sealed class ExportTests(FlowstateCluster cluster) : IDisposable
         Assert.Equal(summary.RowCount, rows.Count);
         Assert.Equal(summary.Billed, rows.Sum(r => decimal.Parse(r["TotalCostUsd"], CultureInfo.InvariantCulture)));
         var open = rows.Single(r => r["ExternalId"] == "open");
-        Assert.Equal(("UNRECONCILED", "p:carol", "UNEXPLAINED", "3"), (open["Status"], open["SubjectKey"], open["ResidualCause"], open["Delta"]));
+        Assert.Equal(("UNRECONCILED", "p:carol", "PEOPLE_WITHOUT_TELEMETRY", "3"), (open["Status"], open["SubjectKey"], open["ResidualCause"], open["Delta"]));
         Assert.Equal("2026-10", rows.Single(r => r["ExternalId"] == "late-oct")["DeferredFrom"]);
         Assert.Equal("PROVIDERS_WITHOUT_TELEMETRY", rows.Single(r => r["ExternalId"] == "retainer-2026-11")["ResidualCause"]);
 

@@ -21,7 +21,7 @@ public sealed class ResidualCauseTests(FlowstateCluster cluster)
         var summary = (await org.DataAsync(Summary, new { period, provider })).GetProperty("reconciliation").GetProperty("summary");
         var causes = summary.GetProperty("residualByCause").EnumerateArray().ToDictionary(
             c => c.GetProperty("cause").GetString()!, c => (Amount: decimal.Parse(c.GetProperty("amount").GetString()!), Rows: c.GetProperty("rows").GetInt32()));
-        Assert.Equal(8, causes.Count);
+        Assert.Equal(9, causes.Count);
         Assert.Equal(decimal.Parse(summary.GetProperty("residual").GetString()!), causes.Values.Sum(c => c.Amount));
         return (summary, causes);
     }
@@ -43,12 +43,13 @@ public sealed class ResidualCauseTests(FlowstateCluster cluster)
             TestOrg.BillRow("seat", "carol@acme.example", "2026-10-01", 40m, kind: BillingRowKind.Seat),
             TestOrg.BillRow("credit", null, "2026-10-15", -25m, kind: BillingRowKind.Credit, account: "org"),
             TestOrg.BillRow("lost", "bob", "2026-10-12", 12m),
+            TestOrg.BillRow("web", "dave@acme.example", "2026-10-09", 4m),
             TestOrg.BillRow("off", "bob", "2026-10-14", 7m));
         await org.Ingestion.IngestBillingRowsAsync("gong", [new BillingRowRequest("retainer", null, "retainer", new DateOnly(2026, 10, 1), 2500m, null, BillingRowKind.Usage, null, [])]);
         await org.Row("off").ApplyActionAsync(new RowCommand(RowAction.WriteOff, "duplicate line", null, "fin"));
 
         var (summary, causes) = await CausesAsync(org, "2026-10");
-        Assert.Equal(("2555.5", "26.004", "7", "2522.496"), (summary.GetProperty("billed").GetString(), summary.GetProperty("observed").GetString(),
+        Assert.Equal(("2559.5", "26.004", "7", "2526.496"), (summary.GetProperty("billed").GetString(), summary.GetProperty("observed").GetString(),
             summary.GetProperty("writtenOff").GetString(), summary.GetProperty("residual").GetString()));
         Assert.Equal((-0.004m, 1), causes["ROUNDING"]);
         Assert.Equal((0.4m, 1), causes["BILLING_LAG"]);
@@ -58,6 +59,7 @@ public sealed class ResidualCauseTests(FlowstateCluster cluster)
         Assert.Equal((-25m, 1), causes["ADJUSTMENTS"]);
         Assert.Equal((12m - 5m, 1), causes["UNEXPLAINED"]);   // the lost row, less the usage nobody billed
         Assert.Equal((0m, 0), causes["UNSETTLED_DAYS"]);
+        Assert.Equal((4m, 1), causes["PEOPLE_WITHOUT_TELEMETRY"]);   // nobody's telemetry names dave this month
         // Most of the residual is explained: no warning although it is 99% of billed.
         Assert.False(summary.GetProperty("residualWarning").GetBoolean());
 
@@ -69,7 +71,7 @@ public sealed class ResidualCauseTests(FlowstateCluster cluster)
         var confirmed = await org.Row("retainer", "gong").ApplyActionAsync(new RowCommand(RowAction.Confirm, "Retainer per contract", null, "fin"));
         Assert.Equal((2500m, 0m), (confirmed.Row.ObservedCostUsd, confirmed.Row.Delta));
         var (after, afterCauses) = await CausesAsync(org, "2026-10");
-        Assert.Equal(("2526.004", "22.496"), (after.GetProperty("observed").GetString(), after.GetProperty("residual").GetString()));
+        Assert.Equal(("2526.004", "26.496"), (after.GetProperty("observed").GetString(), after.GetProperty("residual").GetString()));
         Assert.Equal((0m, 1), afterCauses["PROVIDERS_WITHOUT_TELEMETRY"]);
         // Reopened, it is billed and unobserved again.
         await org.Row("retainer", "gong").ApplyActionAsync(new RowCommand(RowAction.Reopen, "contract renegotiated", null, "fin"));
@@ -80,11 +82,11 @@ public sealed class ResidualCauseTests(FlowstateCluster cluster)
     public async Task AnOpenMonth_CountsUnsettledDays_AndTheWarningFollowsOnlyTheUnexplainedPart()
     {
         var org = await TestOrg.CreateAsync(cluster);   // the cluster's clock: 2026-11-20
-        await org.ObserveAsync(TestOrg.Session("late", "alice", "2026-11-19T10:00:00Z", 3m));
+        await org.ObserveAsync(TestOrg.Session("late", "alice", "2026-11-19T10:00:00Z", 3m), TestOrg.Session("early", "bob", "2026-11-01T10:00:00Z", 1m));
         await org.BillAsync(TestOrg.BillRow("recent", "bob", "2026-11-19", 12m), TestOrg.BillRow("old", "bob", "2026-11-10", 5m));
 
         var (summary, causes) = await CausesAsync(org, "2026-11");
-        Assert.Equal((12m - 3m, 1), causes["UNSETTLED_DAYS"]);   // the recent row, less usage not billed yet
+        Assert.Equal((12m - 3m - 1m, 1), causes["UNSETTLED_DAYS"]);   // the recent row, less usage not billed yet
         Assert.Equal((5m, 1), causes["UNEXPLAINED"]);
         Assert.True(summary.GetProperty("residualWarning").GetBoolean());   // 5 of 17 is unexplained
 
