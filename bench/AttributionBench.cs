@@ -202,7 +202,7 @@ public static class AttributionBench
 
         public static async Task<Silo> StartAsync(string db)
         {
-            var options = new FlowstateOptions { Http = "http://127.0.0.1:5191", Database = FlowstateOptions.WithPoolLimit(db), Demo = false, SiloPort = 11191, GatewayPort = 30191 };
+            var options = new FlowstateOptions { Http = "http://127.0.0.1:5191", Database = db, MaxConnections = 40, Demo = false, SiloPort = 11191, GatewayPort = 30191 };
             var builder = WebApplication.CreateBuilder(BenchIdentity.Development);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             var app = builder.AddFlowstate(options).Build();

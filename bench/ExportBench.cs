@@ -31,7 +31,7 @@ public static class ExportBench
         await SchemaMigrator.EnsureDatabaseAsync(db);
         await SchemaMigrator.ApplyAsync(db);
 
-        var options = new FlowstateOptions { Http = "http://127.0.0.1:5192", Database = FlowstateOptions.WithPoolLimit(db), Demo = false, SiloPort = 11192, GatewayPort = 30192 };
+        var options = new FlowstateOptions { Http = "http://127.0.0.1:5192", Database = db, MaxConnections = 40, Demo = false, SiloPort = 11192, GatewayPort = 30192 };
         var builder = WebApplication.CreateBuilder(BenchIdentity.Development);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         await using var app = builder.AddFlowstate(options).Build();

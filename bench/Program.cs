@@ -35,7 +35,7 @@ await DropDatabaseAsync(db);
 await SchemaMigrator.EnsureDatabaseAsync(db);
 await SchemaMigrator.ApplyAsync(db);
 
-var options = new FlowstateOptions { Http = "http://127.0.0.1:5190", Database = FlowstateOptions.WithPoolLimit(db, 64), Demo = false, SiloPort = 11190, GatewayPort = 30190 };
+var options = new FlowstateOptions { Http = "http://127.0.0.1:5190", Database = db, MaxConnections = 64, Demo = false, SiloPort = 11190, GatewayPort = 30190 };
 var builder = WebApplication.CreateBuilder(Flowstate.Bench.BenchIdentity.Development);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 var app = builder.AddFlowstate(options).Build();

@@ -6,7 +6,11 @@ namespace Flowstate;
 /// <c>STORAGE_UNAVAILABLE</c>.
 /// </summary>
 [GenerateSerializer, Alias("Flowstate.StorageUnavailableException")]
-public sealed class StorageUnavailableException(string message) : Exception(message);
+public sealed class StorageUnavailableException(string message) : Exception(message)
+{
+    /// <summary>What HTTP answers (503) ask clients to wait before they retry.</summary>
+    public const string RetryAfterSeconds = "5";
+}
 
 /// <summary>
 /// PostgreSQL refused a statement: a value it cannot hold (<c>INVALID_INPUT</c>) or anything else
@@ -17,4 +21,10 @@ public sealed class StorageUnavailableException(string message) : Exception(mess
 public sealed class StorageRejectedException(string code, string message) : Exception(message)
 {
     [Id(0)] public string Code { get; } = code;
+}
+
+/// <summary>Turns a storage driver's exception (anywhere in a chain) into Flowstate's own; null when it is none.</summary>
+public interface IStorageErrors
+{
+    Exception? Translate(Exception e);
 }

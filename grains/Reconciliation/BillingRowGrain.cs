@@ -208,6 +208,8 @@ public sealed class BillingRowGrain(
         BumpVersion();
         S.Status = to;
         S.AuditTrail.Add(new AuditEntry(clock.GetUtcNow(), actor, previous, to, action, note, S.Version, S.Period));
+        // Bounded: entries the event log already holds go once more than AuditHeld are kept (auditLog pages them all).
+        while (S.AuditTrail.Count > BillingRowState.AuditHeld && S.AuditTrail[0].Version <= S.LoggedThrough) S.AuditTrail.RemoveAt(0);
     }
 
     private void BumpVersion() => S.Version++;

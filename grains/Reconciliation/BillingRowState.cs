@@ -3,12 +3,16 @@ using Flowstate.Durable;
 namespace Flowstate.Reconciliation;
 
 /// <summary>
-/// The persisted state of a billing row. Bounded: the audit trail grows only with human actions
-/// and matcher moves, and matched session ids are capped by the matcher.
+/// The persisted state of a billing row. Bounded: the audit trail keeps the latest
+/// <see cref="AuditHeld"/> entries the event log holds (and any it does not yet), and matched
+/// session ids are capped by the matcher.
 /// </summary>
 [GenerateSerializer, Alias("Flowstate.BillingRowState")]
 public sealed class BillingRowState : IDurableState
 {
+    /// <summary>The latest audit entries kept on the row; the event log keeps every one (auditLog).</summary>
+    public const int AuditHeld = 20;
+
     [Id(0)] public BillingLine? Line { get; set; }
     [Id(1)] public Period Period { get; set; }
     [Id(2)] public RowStatus Status { get; set; }

@@ -8,13 +8,18 @@ namespace Flowstate.Storage;
 /// reached or shed the load (retryable), <see cref="StorageRejectedException"/> when it refused the
 /// statement itself (a retry would fail the same way).
 /// </summary>
-public sealed class StorageExceptionFilter : IIncomingGrainCallFilter
+public sealed class StorageExceptionFilter : IIncomingGrainCallFilter, IStorageErrors
 {
+    Exception? IStorageErrors.Translate(Exception e) => TranslateAny(e);
+
     public async Task Invoke(IIncomingGrainCallContext context)
     {
         try { await context.Invoke(); }
         catch (Exception e) when (Driver(e) is { } db) { throw Translate(db); }
     }
+
+    /// <summary>The translation of a driver error anywhere in <paramref name="e"/>'s chain; null when there is none.</summary>
+    public static Exception? TranslateAny(Exception e) => Driver(e) is { } db ? Translate(db) : null;
 
     public static Exception Translate(NpgsqlException e) => e switch
     {

@@ -37,6 +37,11 @@ public sealed class FlowstateSchema : global::GraphQL.Types.Schema
 
 public static class GraphQLServiceCollectionExtensions
 {
+    private static IEnumerable<Exception> Chain(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException) yield return e;
+    }
+
     /// <summary>The Flowstate schema, its error mapping and its limits.</summary>
     public static IServiceCollection AddFlowstateGraphQL(this IServiceCollection services) => services
         .AddSingleton<EventHub>()
@@ -63,7 +68,10 @@ public static class GraphQLServiceCollectionExtensions
             .AddUnhandledExceptionHandler(ctx =>
             {
                 // Broken business rules and storage errors carry their stable code; anything else stays an opaque internal error.
-                var (code, message) = ctx.OriginalException switch
+                // Orleans wraps what a grain's activation threw; a store read from here throws the driver's own exception.
+                var known = Chain(ctx.OriginalException).FirstOrDefault(e => e is FlowstateException or StorageRejectedException or StorageUnavailableException)
+                            ?? ctx.Context?.RequestServices?.GetService<IStorageErrors>()?.Translate(ctx.OriginalException);
+                var (code, message) = known switch
                 {
                     FlowstateException fe => (fe.Code, fe.Message),
                     StorageRejectedException sr => (sr.Code, sr.Message),

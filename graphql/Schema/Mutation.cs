@@ -25,9 +25,10 @@ public sealed class Mutation : ObjectGraphType
             {
                 var input = Input(c);
                 var rowId = input.String("rowId")!;
+                var command = new RowCommand(input.Enum("action", RowAction.Confirm), input.Note("note"), input.Int("expectedVersion"), c.Caller().Actor);
+                input.ThrowIfInvalid();
                 if (!GrainKeys.TryParseRowId(rowId, out _, out _))
                     throw FlowstateException.NotFound($"No billing row with id '{rowId}'.");
-                var command = new RowCommand(input.Enum("action", RowAction.Confirm), input.String("note"), input.Int("expectedVersion"), c.Caller().Actor);
                 var metrics = c.RequestServices!.GetRequiredService<FlowstateMetrics>();
                 try
                 {
@@ -47,20 +48,22 @@ public sealed class Mutation : ObjectGraphType
             .ResolveAsync(async c =>
             {
                 var input = Input(c);
-                var rows = Batch(input.Objects("rows")).Select(r =>
+                var providerId = input.String("providerId")!;
+                input.ThrowIfInvalid();
+                var rows = Batch(input.Items("rows")).Select(r =>
                 {
                     var row = new BillingRowRequest(r.String("externalId"), r.String("subject"), r.String("account"), r.Struct<DateOnly>("usageDate"),
-                        r.Struct<decimal>("totalCostUsd"), r.Struct<decimal>("listCostUsd"), r.Enum("kind", BillingRowKind.Usage), r.String("description"), []);
+                        r.Struct<decimal>("totalCostUsd"), r.Struct<decimal>("listCostUsd"), r.Enum("kind", BillingRowKind.Usage), r.Note("description"), []);
                     return row with { FieldErrors = r.Errors };
                 }).ToList();
-                return await c.Grains().GetGrain<IIngestionGrain>(c.Caller().Org).IngestBillingRowsAsync(input.String("providerId")!, rows);
+                return await c.Grains().GetGrain<IIngestionGrain>(c.Caller().Org).IngestBillingRowsAsync(providerId, rows);
             });
 
         Field<NonNullGraphType<IngestPayloadType>>("ingestSessions")
             .Argument<NonNullGraphType<IngestSessionsInputType>>("input")
             .ResolveAsync(async c =>
             {
-                var sessions = Batch(Input(c).Objects("sessions")).Select(s =>
+                var sessions = Batch(Input(c).Items("sessions")).Select(s =>
                 {
                     var ctx = s.Object("context");
                     var request = new SessionRequest(s.String("id"), s.String("subject"), s.String("providerId"), s.String("model"),
@@ -89,7 +92,7 @@ public sealed class Mutation : ObjectGraphType
                     new MatchTolerance(tolerance.Struct<decimal>("autoMatchRatio") ?? MatchTolerance.Default.AutoMatchRatio,
                                        tolerance.Struct<decimal>("suggestRatio") ?? MatchTolerance.Default.SuggestRatio),
                     TelemetryServices(input));
-                foreach (var args in priceArgs.Append(plan).Append(tolerance)) args.ThrowIfInvalid();
+                input.ThrowIfInvalid();
                 return await c.Grains().GetGrain<IProviderGrain>(GrainKeys.Join(c.Caller().Org, config.Id)).ConfigureAsync(config);
             });
 
@@ -99,16 +102,14 @@ public sealed class Mutation : ObjectGraphType
             .ResolveAsync(async c =>
             {
                 var input = Input(c);
-                var parsed = new List<Args>();
-                T Track<T>(Args a, T value) { parsed.Add(a); return value; }
                 var upsert = new WorkforceUpsert(
                     input.Objects("costCentres").Select(x => new CostCentre(x.String("id")!, x.String("name")!)).ToList(),
                     input.Objects("teams").Select(x => new Team(x.String("id")!, x.String("name")!, x.String("parentId"), x.String("costCentreId"), x.String("valueStreamId"))).ToList(),
                     input.Objects("people").Select(x => new Person(x.String("id")!, x.String("email"), x.String("name")!, x.Enum("kind", PersonKind.Employee),
-                        x.Objects("allocations").Select(a => Track(a, new Allocation(a.String("teamId")!, a.Struct<decimal>("fte") ?? 0, a.Struct<DateOnly>("effectiveFrom") ?? DateOnly.MinValue))).ToList())).ToList(),
-                    input.Objects("projects").Select(x => new Project(x.String("id")!, x.String("name")!, x.List<string>("repos").ToList())).ToList(),
+                        x.Objects("allocations").Select(a => new Allocation(a.String("teamId")!, a.Struct<decimal>("fte") ?? 0, a.Struct<DateOnly>("effectiveFrom") ?? DateOnly.MinValue)).ToList())).ToList(),
+                    input.Objects("projects").Select(x => new Project(x.String("id")!, x.String("name")!, x.Strings("repos").ToList())).ToList(),
                     input.Objects("valueStreams").Select(x => new ValueStream(x.String("id")!, x.String("name")!)).ToList());
-                parsed.ForEach(a => a.ThrowIfInvalid());
+                input.ThrowIfInvalid();
                 return await c.Grains().GetGrain<IOrgGrain>(c.Caller().Org).UpsertWorkforceAsync(upsert);
             });
         Field<NonNullGraphType<SessionType>>("markSessionProject")
@@ -118,15 +119,17 @@ public sealed class Mutation : ObjectGraphType
             {
                 var input = Input(c);
                 var sessionId = input.String("sessionId")!;
+                var projectId = input.String("projectId")!;
+                input.ThrowIfInvalid();
                 if (sessionId.Length > GrainKeys.MaxIdLength) throw FlowstateException.NotFound($"No session with id '{sessionId}'.");
-                return await c.Grains().GetGrain<ISessionGrain>(GrainKeys.Join(c.Caller().Org, sessionId)).MarkProjectAsync(input.String("projectId")!);
+                return await c.Grains().GetGrain<ISessionGrain>(GrainKeys.Join(c.Caller().Org, sessionId)).MarkProjectAsync(projectId);
             });
     }
 
     /// <summary>telemetryService and telemetryServices together, in that order, each once.</summary>
     private static IReadOnlyList<string>? TelemetryServices(Args input)
     {
-        var services = new[] { input.String("telemetryService") }.Concat(input.List<string>("telemetryServices"))
+        var services = new[] { input.String("telemetryService") }.Concat(input.Strings("telemetryServices"))
             .OfType<string>().Select(s => s.Trim()).Where(s => s.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         return services.Count == 0 ? null : services;
     }

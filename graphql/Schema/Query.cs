@@ -136,7 +136,9 @@ public sealed class Query : ObjectGraphType
     public static Scope ScopeOf(IResolveFieldContext c)
     {
         var scope = new Args(c.GetArgument<Dictionary<string, object?>?>("scope"));
-        return new Scope(scope.String("costCentreId"), scope.String("teamId"), scope.String("projectId"), scope.String("personId"));
+        var result = new Scope(scope.String("costCentreId"), scope.String("teamId"), scope.String("projectId"), scope.String("personId"));
+        scope.ThrowIfInvalid();
+        return result;
     }
 
     /// <summary>An optional scalar argument; a value that does not parse fails the request with INVALID_INPUT.</summary>

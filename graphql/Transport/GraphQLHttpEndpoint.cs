@@ -92,8 +92,18 @@ public static class GraphQLHttpEndpoint
 
         // application/json predates the status code rules, so its clients expect 200 for every well-formed request.
         var status = mediaType == GraphQLResponseJson && !result.Executed ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
+        // PostgreSQL unreachable or out of connections, or a silo gone mid-call: say so in HTTP too, so clients and
+        // load balancers back off and retry.
+        if (result.Errors?.Any(e => e.Code is { } code && Retryable.Contains(code)) == true)
+        {
+            status = StatusCodes.Status503ServiceUnavailable;
+            ctx.Response.Headers.RetryAfter = StorageUnavailableException.RetryAfterSeconds;
+        }
         await WriteAsync(ctx, serializer, mediaType, status, result);
     }
+
+    /// <summary>Error codes of failures a retry can cure: storage, and Orleans' own for a silo that died or left during the call.</summary>
+    private static readonly HashSet<string> Retryable = [ErrorCodes.StorageUnavailable, "SILO_UNAVAILABLE", "ORLEANS_MESSAGE_REJECTION"];
 
     private static GraphQLRequest ReadGet(HttpRequest http, IGraphQLTextSerializer serializer) => new()
     {

@@ -4,14 +4,33 @@ namespace Flowstate.GraphQL.Types;
 /// Reads one input object (a dictionary after GraphQL coercion) into typed values. Values that
 /// failed to parse are collected as field errors instead of thrown, for per-item rejection;
 /// <see cref="ThrowIfInvalid"/> turns them into INVALID_INPUT where a whole request must fail.
+/// Strings are checked against what storage can hold (<see cref="InputLimits"/>) as they are read.
+/// Nested objects report into their parent's errors, except the items of a batch
+/// (<see cref="Items"/>), which are each rejected on their own.
 /// </summary>
-public sealed class Args(IDictionary<string, object?>? values)
+public sealed class Args
 {
-    public List<string> Errors { get; } = [];
+    private readonly IDictionary<string, object?>? values;
+    private readonly string path;
+
+    public Args(IDictionary<string, object?>? values) : this(values, [], "") { }
+
+    private Args(IDictionary<string, object?>? values, List<string> errors, string path)
+    {
+        this.values = values;
+        this.path = path;
+        Errors = errors;
+    }
+
+    public List<string> Errors { get; }
 
     public bool Has(string name) => values?.ContainsKey(name) == true;
 
-    public string? String(string name) => V(name)?.ToString();
+    /// <summary>A single-line string of at most <paramref name="maxLength"/> characters.</summary>
+    public string? String(string name, int maxLength = InputLimits.MaxText) => Checked(name, V(name)?.ToString(), maxLength, multiline: false);
+
+    /// <summary>Free text that may span lines (a note on an action).</summary>
+    public string? Note(string name) => Checked(name, V(name)?.ToString(), InputLimits.MaxNote, multiline: true);
 
     public T? Struct<T>(string name) where T : struct => Get<T?>(name, default);
 
@@ -33,12 +52,17 @@ public sealed class Args(IDictionary<string, object?>? values)
         _ => null,
     };
 
-    public Args Object(string name) => new(V(name) as IDictionary<string, object?>);
+    public Args Object(string name) => new(V(name) as IDictionary<string, object?>, Errors, $"{path}{name}.");
 
     public IEnumerable<Args> Objects(string name) =>
+        (V(name) as IEnumerable<object?> ?? []).Select((o, i) => new Args(o as IDictionary<string, object?>, Errors, $"{path}{name}[{i}]."));
+
+    /// <summary>The items of a batch, each with errors of its own.</summary>
+    public IEnumerable<Args> Items(string name) =>
         (V(name) as IEnumerable<object?> ?? []).Select(o => new Args(o as IDictionary<string, object?>));
 
-    public IEnumerable<T> List<T>(string name) => (V(name) as IEnumerable<object?> ?? []).OfType<T>();
+    public IEnumerable<string> Strings(string name) =>
+        (V(name) as IEnumerable<object?> ?? []).OfType<string>().Select((s, i) => Checked($"{name}[{i}]", s, InputLimits.MaxText, multiline: false)!);
 
     public bool IsNull => values is null;
 
@@ -49,10 +73,16 @@ public sealed class Args(IDictionary<string, object?>? values)
         if (Errors.Count > 0) throw FlowstateException.InvalidInput(string.Join("; ", Errors));
     }
 
+    private string? Checked(string name, string? value, int maxLength, bool multiline)
+    {
+        if (value is not null && InputLimits.TextProblem(value, maxLength, multiline) is { } problem) Errors.Add($"{path}{name} {problem}");
+        return value;
+    }
+
     private T? Get<T>(string name, T? fallback)
     {
         var value = V(name);
-        if (value is Malformed m) { Errors.Add(m.Describe(name)); return fallback; }
+        if (value is Malformed m) { Errors.Add(m.Describe(path + name)); return fallback; }
         return value is null ? fallback : (T)value;
     }
 }

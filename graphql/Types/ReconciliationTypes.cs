@@ -105,7 +105,9 @@ public sealed class BillingRowType : ObjectGraphType<BillingRowView>
         Field<StringGraphType>("deferredTo").Resolve(c => c.Source.DeferredTo?.ToString());
         Field<StringGraphType>("deferredFrom").Description("The month this row was deferred out of into its period; null when it was billed in it.")
             .Resolve(c => c.Source.DeferredFrom?.ToString());
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<AuditEntryType>>>>("auditTrail").Resolve(c => c.Source.AuditTrail);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<AuditEntryType>>>>("auditTrail")
+            .Description("The row's latest actions and status changes (up to 20), oldest first; auditLog(filter: { rowId }) pages the whole history.")
+            .Resolve(c => c.Source.AuditTrail);
     }
 }
 

@@ -17,6 +17,7 @@ public sealed record Malformed(string Raw, string Expected)
 public sealed class DecimalScalar : ScalarGraphType
 {
     private const string Expected = "a decimal amount such as \"1234.56\"";
+    private const string Bounded = "an amount below ±10^12 with at most 10 decimal places";
     public DecimalScalar() { Name = "Decimal"; Description = "Money in USD as a plain decimal string, e.g. \"1234.56\"."; }
 
     public static string Format(decimal value) => (value / 1.000000000000000000000000000000000m).ToString(CultureInfo.InvariantCulture);
@@ -31,7 +32,7 @@ public sealed class DecimalScalar : ScalarGraphType
     public override object? ParseValue(object? value) => value switch
     {
         null => null,
-        decimal d => d,
+        decimal d => InputLimits.MoneyProblem(d) is null ? d : new Malformed(Format(d), Bounded),
         int or long or double or float => Parse(Convert.ToString(value, CultureInfo.InvariantCulture)!),
         string s => Parse(s),
         _ => new Malformed(value.ToString() ?? "", Expected),
@@ -46,9 +47,13 @@ public sealed class DecimalScalar : ScalarGraphType
         _ => ThrowLiteralConversionError(value),
     };
 
-    private static object Parse(string s) =>
-        decimal.TryParse(s.Trim(), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var d)
-            ? d : new Malformed(s, Expected);
+    /// <summary>Parses an amount, refusing (never rounding) what money cannot hold (<see cref="InputLimits"/>).</summary>
+    private static object Parse(string s)
+    {
+        if (!decimal.TryParse(s.Trim(), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var d))
+            return new Malformed(s, Expected);
+        return InputLimits.MoneyTextProblem(s) is null && InputLimits.MoneyProblem(d) is null ? d : new Malformed(s, Bounded);
+    }
 }
 
 /// <summary>A scalar written as a string on the wire; what does not parse becomes <see cref="Malformed"/>.</summary>

@@ -191,8 +191,10 @@ public static class SessionArgs
     public static SessionFilter Filter(IResolveFieldContext c)
     {
         var f = new Args(c.GetArgument<Dictionary<string, object?>?>("filter"));
-        return new SessionFilter(f.String("providerId"), f.String("model"), f.String("projectId"), f.String("personId"),
+        var filter = new SessionFilter(f.String("providerId"), f.String("model"), f.String("projectId"), f.String("personId"),
             f.Struct<bool>("unmatchedOnly") ?? false);
+        f.ThrowIfInvalid();
+        return filter;
     }
 
     public static SessionPageRequest Page(IResolveFieldContext c, Scope scope, DateRange range, DateOnly? asOf, SessionFilter filter)

@@ -32,7 +32,7 @@ public static class SiloHosting
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownSeconds));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(BusinessClock.System);
-        builder.Services.AddFlowstateStorage(options.Database, new DurableOptions { ReplayAfter = TimeSpan.FromSeconds(options.ReplayAfterSeconds) });
+        builder.Services.AddFlowstateStorage(options.Connections.ReadModels, new DurableOptions { ReplayAfter = TimeSpan.FromSeconds(options.ReplayAfterSeconds) });
         builder.Services.AddFlowstateGraphQL();
         builder.Services.AddFlowstateIdentity(builder.Configuration);
         builder.Services.AddFlowstateTelemetry(options);
@@ -49,6 +49,7 @@ public static class SiloHosting
     public static IServiceCollection AddFlowstateStorage(this IServiceCollection services, string connectionString, DurableOptions? durable = null)
     {
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton<IStorageErrors, StorageExceptionFilter>();
         services.AddSingleton(durable ?? new DurableOptions());
         services.AddSingleton<IntentJournal>();
         services.AddSingleton<Durability>();
@@ -75,7 +76,7 @@ public static class SiloHosting
         silo.Configure<SiloOptions>(o => o.SiloName = options.SiloName!);
         if (options.Clustering == "AdoNet")
         {
-            silo.UseAdoNetClustering(o => { o.Invariant = Invariant; o.ConnectionString = options.Database; });
+            silo.UseAdoNetClustering(o => { o.Invariant = Invariant; o.ConnectionString = options.Connections.Orleans; });
             var ip = options.AdvertisedIp is null ? null : IPAddress.Parse(options.AdvertisedIp);
             silo.ConfigureEndpoints(ip ?? IPAddress.Loopback, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: ip is not null);
             silo.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(options.MembershipProbeSeconds));
@@ -84,8 +85,8 @@ public static class SiloHosting
         {
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
         }
-        silo.AddFlowstatePersistence(options.Database);
-        silo.AddFlowstateStreams(options.Database);
+        silo.AddFlowstatePersistence(options.Connections.Orleans);
+        silo.AddFlowstateStreams(options.Connections.Orleans);
         silo.AddDashboard();
         return silo;
     }
@@ -98,6 +99,7 @@ public static class SiloHosting
         // computed properties (the JSON default would walk Period.Next forever).
         silo.Services.AddOptions<AdoNetGrainStorageOptions>(GrainStorage.Name)
             .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+        TranslatingGrainStorage.Decorate(silo.Services, GrainStorage.Name);
         silo.UseAdoNetReminderService(o => { o.Invariant = Invariant; o.ConnectionString = connectionString; });
         silo.AddIncomingGrainCallFilter<StorageExceptionFilter>();
         silo.Services.AddFlowstateMetrics();
@@ -117,6 +119,7 @@ public static class SiloHosting
         silo.AddAdoNetGrainStorage(ProviderConstants.DEFAULT_PUBSUB_PROVIDER_NAME, o => { o.Invariant = Invariant; o.ConnectionString = connectionString; });
         silo.Services.AddOptions<AdoNetGrainStorageOptions>(ProviderConstants.DEFAULT_PUBSUB_PROVIDER_NAME)
             .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+        TranslatingGrainStorage.Decorate(silo.Services, ProviderConstants.DEFAULT_PUBSUB_PROVIDER_NAME);
         silo.AddMemoryStreams(EventStreams.Provider, s =>
         {
             // Few queues polled often: the default 100 ms poll would dominate an event's latency.

@@ -57,6 +57,16 @@ public sealed class FlowstateOptions
     /// </summary>
     public int OtlpGrpcPort { get; set; }
 
+    /// <summary>
+    /// FLOWSTATE_DB_MAX_CONNECTIONS: the most PostgreSQL connections this silo opens, all pools
+    /// together (see <see cref="ConnectionBudget"/>). It replaces any "Maximum Pool Size" in FLOWSTATE_DB.
+    /// Three silos at the default stay well inside PostgreSQL's default max_connections of 100.
+    /// </summary>
+    public int MaxConnections { get; set; } = 20;
+
+    /// <summary>How long a caller waits for a connection when the budget is in use, before STORAGE_UNAVAILABLE.</summary>
+    public int ConnectionWaitSeconds { get; set; } = 5;
+
     /// <summary>The largest OTLP body taken, after decompression (larger is 413).</summary>
     public long OtlpMaxBodyBytes { get; set; } = 16 * 1024 * 1024;
 
@@ -87,6 +97,10 @@ public sealed class FlowstateOptions
             yield return $"FLOWSTATE_OTLP_GRPC_PORT (Flowstate:OtlpGrpcPort) must be a TCP port, or 0 for none; got {OtlpGrpcPort}.";
         if (OtlpMaxBodyBytes is < 1024 or > 1L << 30)
             yield return $"Flowstate:OtlpMaxBodyBytes must be between 1 KiB and 1 GiB; got {OtlpMaxBodyBytes}.";
+        if (MaxConnections is < 4 or > 1000)
+            yield return $"FLOWSTATE_DB_MAX_CONNECTIONS (Flowstate:MaxConnections) must be 4-1000; got {MaxConnections}.";
+        if (ConnectionWaitSeconds is < 1 or > 120)
+            yield return $"Flowstate:ConnectionWaitSeconds must be 1-120; got {ConnectionWaitSeconds}.";
         if (ReplayAfterSeconds is < 1 or > 3600)
             yield return "Flowstate:ReplayAfterSeconds must be between 1 and 3600.";
     }
@@ -98,6 +112,8 @@ public sealed class FlowstateOptions
         if (configuration["FLOWSTATE_HTTP"] is { Length: > 0 } http) options.Http = http;
         if (configuration["FLOWSTATE_DB"] is { Length: > 0 } db) options.Database = db;
         if (configuration["FLOWSTATE_DEMO"] is { Length: > 0 } demo) options.Demo = demo is not ("0" or "false" or "no");
+        if (configuration["FLOWSTATE_DB_MAX_CONNECTIONS"] is { Length: > 0 } max)
+            options.MaxConnections = int.TryParse(max, out var m) ? m : -1;
         if (configuration["FLOWSTATE_OTLP_GRPC_PORT"] is { Length: > 0 } grpc)
             options.OtlpGrpcPort = int.TryParse(grpc, out var port) ? port : -1;
         if (configuration["POD_IP"] is { Length: > 0 } podIp) options.AdvertisedIp ??= podIp;
@@ -105,20 +121,9 @@ public sealed class FlowstateOptions
         options.SiloName ??= $"{Environment.MachineName}-{options.SiloPort}";
         var errors = options.Validate().ToList();
         if (errors.Count > 0) throw new InvalidOperationException("Flowstate cannot start:\n  - " + string.Join("\n  - ", errors));
-        options.Database = WithPoolLimit(options.Database);
         return options;
     }
 
-    /// <summary>
-    /// Orleans' ADO.NET providers and the read models share one pool per connection string; cap
-    /// it (unless the string says otherwise) so a silo stays well inside PostgreSQL's default 100
-    /// connections.
-    /// </summary>
-    public static string WithPoolLimit(string connectionString, int max = 40)
-    {
-        var b = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-        if (!connectionString.Contains("Maximum Pool Size", StringComparison.OrdinalIgnoreCase)
-            && !connectionString.Contains("Max Pool Size", StringComparison.OrdinalIgnoreCase)) b.MaxPoolSize = max;
-        return b.ConnectionString;
-    }
+    /// <summary>This silo's PostgreSQL connections, split between Orleans and the read models.</summary>
+    public ConnectionBudget Connections => ConnectionBudget.Of(Database, MaxConnections, ConnectionWaitSeconds);
 }

@@ -49,8 +49,17 @@ public sealed class AttributeSet(RepeatedField<KeyValue> record, RepeatedField<K
 
     public bool Has(string key) => Get(key) is { ValueCase: not AnyValue.ValueOneofCase.None };
 
-    /// <summary>A string attribute (numbers and booleans as their text); null when absent or empty.</summary>
-    public string? String(string key) => Get(key) switch
+    /// <summary>
+    /// A string attribute (numbers and booleans as their text); null when absent or empty. Text that
+    /// storage cannot hold (<see cref="InputLimits"/>) rejects the record, naming the key.
+    /// </summary>
+    public string? String(string key)
+    {
+        var text = Text(key);
+        return text is not null && InputLimits.TextProblem(text) is { } problem ? throw new FieldException(key, problem) : text;
+    }
+
+    private string? Text(string key) => Get(key) switch
     {
         null => null,
         { ValueCase: AnyValue.ValueOneofCase.StringValue } v => v.StringValue.Length == 0 ? null : v.StringValue,

@@ -69,7 +69,7 @@ public static class OtlpHttpEndpoints
         catch (OtlpBody.BodyException e) { await FailAsync(http, json, e.Status, e.Message); }
         catch (StorageUnavailableException e)
         {
-            http.Response.Headers.RetryAfter = "5";
+            http.Response.Headers.RetryAfter = StorageUnavailableException.RetryAfterSeconds;
             await FailAsync(http, json, StatusCodes.Status503ServiceUnavailable, e.Message);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested) { }

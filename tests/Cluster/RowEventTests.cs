@@ -293,7 +293,11 @@ public sealed class RowEventTests(TwoSiloCluster fixture)
         Assert.Equal(("2026-11", "12.5", "0"), (now.GetProperty("period").GetString(), now.GetProperty("billed").GetString(), now.GetProperty("writtenOff").GetString()));
 
         await org.Row("p").ApplyActionAsync(new RowCommand(RowAction.WriteOff, "w", null, "fin"));
+        // The ingest's own change may still be on its way when the subscription starts (on a loaded machine): it
+        // repeats the summary already sent. The next different one is the write-off's.
         var changed = (await sub.NextAsync()).GetProperty("data").GetProperty("periodSummaryChanged");
+        if (changed.GetProperty("writtenOff").GetString() == "0" && changed.GetProperty("billed").GetString() == "12.5")
+            changed = (await sub.NextAsync()).GetProperty("data").GetProperty("periodSummaryChanged");
         Assert.Equal(("12.5", "0"), (changed.GetProperty("writtenOff").GetString(), changed.GetProperty("residual").GetString()));
     }
 

@@ -55,6 +55,20 @@ public sealed class TelemetryRejectionTests(FlowstateCluster cluster) : IAsyncLi
     }
 
     [Fact]
+    public async Task TextStorageCannotHold_RejectsTheRecordNamingTheAttribute()
+    {
+        var org = await TelemetryOrg.CreateAsync(cluster);
+        var doc = JsonNode.Parse(OtlpReceiver.Fixture("claude_code_logs.json"))!;
+        var records = doc["resourceLogs"]![0]!["scopeLogs"]![0]!["logRecords"]!.AsArray();
+        records[7]!["attributes"]!.AsArray().First(a => a!["key"]!.GetValue<string>() == "model")!["value"] =
+            JsonNode.Parse("""{"stringValue": "claude-opus\u0000-4"}""");
+        var response = await _receiver.ExportJsonAsync(org.Id, "logs", System.Text.Encoding.UTF8.GetBytes(doc.ToJsonString()));
+        var partial = response.GetProperty("partialSuccess");
+        Assert.Equal("1", partial.GetProperty("rejectedLogRecords").GetString());
+        Assert.Contains("#7 model: has the control character U+0000", partial.GetProperty("errorMessage").GetString());
+    }
+
+    [Fact]
     public async Task ARecordWithNoSubject_IsRejected_UnlessTheIngestKeyHasOne()
     {
         var org = await TelemetryOrg.CreateAsync(cluster);

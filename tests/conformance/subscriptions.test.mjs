@@ -231,13 +231,14 @@ describe('close codes and bad input', () => {
   });
 
   test('a slow consumer is closed with 1008 and its subscription released', limit, async () => {
-    // Big events (each row's 30 kB description, asked for 8 times) replayed from the start of a
-    // fresh provider's log, to a client that has stopped reading: the server's queue overflows.
-    const { provider } = await seedRows(200, { description: 'd'.repeat(30_000) });
+    // Big events (each row's 2,000-character description, the longest taken, asked for 120 times)
+    // replayed from the start of a fresh provider's log, to a client that has stopped reading: the
+    // server's queue overflows.
+    const { provider } = await seedRows(200, { description: 'd'.repeat(2_000) });
     const c = rawSocket();
     await c.acked;
     c.socket.pause();
-    const fat = Array.from({ length: 8 }, (_, i) => `d${i}: description`).join(' ');
+    const fat = Array.from({ length: 120 }, (_, i) => `d${i}: description`).join(' ');
     const before = await metrics();
     c.send({ id: 'slow', type: 'subscribe', payload: {
       query: `subscription($p: ID) { rowStatusChanged(provider: $p, after: "${Buffer.from('row-event:0').toString('base64')}") { cursor row { ${fat} } } }`,
