@@ -183,7 +183,7 @@ public static class AttributionBench
         }));
     }
 
-    private static async Task DropDatabaseAsync(string cs)
+    internal static async Task DropDatabaseAsync(string cs)
     {
         var admin = new NpgsqlConnectionStringBuilder(cs) { Database = "postgres", Pooling = false };
         await using var conn = new NpgsqlConnection(admin.ConnectionString);

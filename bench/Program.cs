@@ -17,9 +17,11 @@ using Npgsql;
 //        ./flowstate bench attribution [--people 5000] [--teams 300] [--sessions 1000000]   (see AttributionBench)
 //        ./flowstate bench cluster [--seconds 15] [--rows 4000] [--clients 16]   (1 silo and 3 silos, SIGKILL recovery; see ClusterBench)
 //        ./flowstate bench pulls [--people 5000] [--days 90] [--keys 300] [--ingest 10000]   (provider connectors; see PullsBench)
+//        ./flowstate bench export [--rows 100000]   (FOCUS export of one period beside a raw COPY; see ExportBench)
 if (args.FirstOrDefault() == "attribution") return await Flowstate.Bench.AttributionBench.RunAsync(args);
 if (args.FirstOrDefault() == "cluster") return await Flowstate.Bench.ClusterBench.RunAsync(args);
 if (args.FirstOrDefault() == "pulls") return await Flowstate.Bench.PullsBench.RunAsync(args);
+if (args.FirstOrDefault() == "export") return await Flowstate.Bench.ExportBench.RunAsync(args);
 var seconds = Arg("--seconds", 15);
 var rowCount = Arg("--rows", 20_000);
 var sessionCount = Arg("--sessions", 100_000);

@@ -159,7 +159,8 @@ file sealed class DemoGenerator(DateOnly today, int seed)
             P("gen-4-turbo", 0.50m, 0m, 0m),
         ], MatchTolerance.Default);
 
-        yield return new(Harvey, "Harvey", "legal", new ProviderPlan(150m, 0m, 0m),
+        // Harvey's seat includes the assistant's usage (fair use), so its sessions are inside the seat.
+        yield return new(Harvey, "Harvey", "legal", new ProviderPlan(150m, 2000m, 0m),
         [
             P("harvey-assistant", 10.00m, 30.00m, 1.00m),
             P("harvey-vault", 5.00m, 15.00m, 0.50m),
@@ -682,8 +683,10 @@ file sealed class DemoGenerator(DateOnly today, int seed)
         bool Used(string provider, DemoPerson p, DateOnly day) => byPerson.ContainsKey((provider, p.Id, day));
         static bool Seated(DemoPerson p, DateOnly month) => p.ActiveFrom <= month.AddMonths(1).AddDays(-1);
         var days = Enumerable.Range(0, billEnd.DayNumber - start.DayNumber + 1).Select(start.AddDays).ToList();
+        // Every month the data touches is billed for its seats, the first (partial) one too: an active
+        // seat is observed at its fee, so a month without its seat bills would show them as unbilled usage.
         var seatMonths = Enumerable.Range(0, 4).Select(i => new DateOnly(start.Year, start.Month, 1).AddMonths(i))
-            .Where(m => m >= start && m <= today).ToList();
+            .Where(m => m <= today).ToList();
 
         var pulls = new List<Pull>();
         Pull NewPull(string provider, string prefix) { var pull = new Pull(provider, prefix); pulls.Add(pull); return pull; }
@@ -749,30 +752,20 @@ file sealed class DemoGenerator(DateOnly today, int seed)
                     BillingRowKind.Seat, "Cursor Business seat (trial)");
         }
         foreach (var p in cursorSeats.Where(p => p.Telemetry))
-        {
-            var spent = 0m;
-            var month = (start.Year, start.Month);
-            foreach (var day in days)
-            {
-                if ((day.Year, day.Month) != month) { month = (day.Year, day.Month); spent = 0m; }
-                if (!byPerson.TryGetValue((Cursor, p.Id, day), out var o)) continue;
-                var allowanceUsedUp = spent >= cursorPlan.IncludedUsageUsd;
-                spent += o.Cost;
-                if (allowanceUsedUp) BillDay(cursor, p, day, o.Cost, o.Market, lagRate: 0.05, subjectAsIdRate: 0, d => Used(Cursor, p, d), listCost: false,
-                    description: "On-demand usage");
-            }
-        }
+            BillOverage(cursor, p, Cursor, cursorPlan.IncludedUsageUsd, days, byPerson, d => Used(Cursor, p, d), "On-demand usage");
         var prorated = seatMonths.Count > 1 ? seatMonths[1].AddDays(11) : start.AddDays(11);
         cursor.Add($"{prorated:yyyy-MM-dd}-proration", null, "team", prorated, 25.81m, null, BillingRowKind.Adjustment,
             "Mid-cycle seat proration (3 seats added)");
 
-        // ── Copilot: seats only (GitHub logins mapped to employee ids upstream).
+        // ── Copilot: seats (GitHub logins mapped to employee ids upstream), and premium requests beyond the included $10.
         var copilot = NewPull(Copilot, "gh");
         var copilotPlan = providers[Copilot].Plan;
         foreach (var month in seatMonths)
             foreach (var p in people.Where(p => p.Has(Copilot) && Seated(p, month)))
                 copilot.Add($"seat-{month:yyyy-MM}-{p.Id}", Subject(p, 0.7), null, month, copilotPlan.SeatFeeUsd, copilotPlan.SeatFeeUsd,
                     BillingRowKind.Seat, "Copilot Enterprise seat");
+        foreach (var p in people.Where(p => p.Has(Copilot) && p.Telemetry))
+            BillOverage(copilot, p, Copilot, copilotPlan.IncludedUsageUsd, days, byPerson, d => Used(Copilot, p, d), "Premium requests");
 
         // ── Midjourney: seats monthly plus fast GPU time per person-day.
         var mj = NewPull(Midjourney, "mj");
@@ -824,6 +817,29 @@ file sealed class DemoGenerator(DateOnly today, int seed)
         return pulls.Select(p => (p.ProviderId,
                 (IReadOnlyList<BillingRowRequest>)p.Rows.OrderBy(r => r.UsageDate).ThenBy(r => r.ExternalId, StringComparer.Ordinal).ToList()))
             .ToList();
+    }
+
+    /// <summary>
+    /// Bills a seat plan's usage beyond the included amount per person-day, as the provider does: the
+    /// month's allowance is consumed day by day, and a day is billed for what it used beyond it (the
+    /// day that crosses the allowance for its part beyond it).
+    /// </summary>
+    private void BillOverage(Pull pull, DemoPerson p, string provider, decimal included, IReadOnlyList<DateOnly> days,
+        IReadOnlyDictionary<(string, string, DateOnly), (decimal Cost, decimal Market)> byPerson, Func<DateOnly, bool> usedOn, string description)
+    {
+        var spent = 0m;
+        var month = (days[0].Year, days[0].Month);
+        foreach (var day in days)
+        {
+            if ((day.Year, day.Month) != month) { month = (day.Year, day.Month); spent = 0m; }
+            if (!byPerson.TryGetValue((provider, p.Id, day), out var o)) continue;
+            var beyond = spent + o.Cost - Math.Max(included, spent);
+            spent += o.Cost;
+            if (beyond <= 0) continue;
+            BillDay(pull, p, day, beyond, o.Cost == 0 ? beyond : o.Market * beyond / o.Cost, lagRate: 0.05, subjectAsIdRate: 0,
+                // A day inside the allowance has nothing billable to lag onto.
+                d => usedOn(d), listCost: false, description: description);
+        }
     }
 
     /// <summary>

@@ -27,6 +27,8 @@ public readonly record struct Period([property: Id(0)] int Year, [property: Id(1
     public DateOnly FirstDay => new(Year, Month, 1);
     public DateTimeOffset Start => new(Year, Month, 1, 0, 0, 0, TimeSpan.Zero);
     public Period Next => Month == 12 ? new(Year + 1, 1) : new(Year, Month + 1);
+    public Period Previous => Month == 1 ? new(Year - 1, 12) : new(Year, Month - 1);
+    public DateOnly LastDay => FirstDay.AddMonths(1).AddDays(-1);
     public bool Contains(DateOnly day) => day.Year == Year && day.Month == Month;
 
     public int CompareTo(Period other) => (Year * 12 + Month).CompareTo(other.Year * 12 + other.Month);

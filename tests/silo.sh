@@ -13,7 +13,8 @@ free_port() {
   return 1
 }
 
-# start_silo <log file> [VAR=value ...]: a silo on free ports, its URL in BASE and pid in SILO_PID.
+# start_silo <log file> [VAR=value ...]: a silo on free ports, its URL in BASE and pid in SILO_PID; waits up to
+# READY_SECONDS (60) for /readyz, which a silo loading the demo answers only once the demo is in.
 # Concurrent runs on one host take turns picking ports until their silo is ready (flock on fd 9).
 start_silo() {
   local log="$1"; shift
@@ -32,7 +33,7 @@ start_silo() {
   trap stop_silo EXIT
   trap 'exit 130' INT TERM
   local ready=0 from=$SECONDS
-  while [ $((SECONDS - from)) -lt 60 ]; do
+  while [ $((SECONDS - from)) -lt "${READY_SECONDS:-60}" ]; do
     kill -0 "$SILO_PID" 2>/dev/null || break
     if curl -fsS -o /dev/null --max-time 2 "$BASE/readyz" 2>/dev/null; then ready=1; break; fi
     sleep 0.5

@@ -4,10 +4,36 @@ namespace Flowstate.Reconciliation;
 public enum RowStatus { Unreconciled = 0, Suggested = 1, AutoMatched = 2, Confirmed = 3, WrittenOff = 4, Deferred = 5 }
 
 /// <summary>What finance can do to a row.</summary>
-public enum RowAction { Confirm = 0, WriteOff = 1, Defer = 2, Reopen = 3 }
+public enum RowAction { Confirm = 0, WriteOff = 1, Defer = 2, Reopen = 3, Undefer = 4 }
 
 /// <summary>What a billing line charges for.</summary>
 public enum BillingRowKind { Usage = 0, Seat = 1, Credit = 2, Adjustment = 3 }
 
 /// <summary>Why a filtered inbox view is empty.</summary>
 public enum EmptyState { Cleared = 0, NoBillingPull = 1 }
+
+/// <summary>
+/// Why part of a period's residual (billed − observed − written off) is there (DESIGN §12). Each
+/// row's part (billed − its matched observed) has one cause; observed money no row claims is the rest.
+/// </summary>
+public enum ResidualCause
+{
+    /// <summary>Matched to sessions a day early or late.</summary>
+    BillingLag = 0,
+    /// <summary>Billed and observed agree within the auto-match tolerance (cents, rounding).</summary>
+    Rounding = 1,
+    /// <summary>Matched through a shared API key or workspace rather than a person.</summary>
+    SharedKeys = 2,
+    /// <summary>Seats billed with no session that month (trials, idle seats).</summary>
+    IdleSeats = 3,
+    /// <summary>Billed by a provider that sends no telemetry: nothing can be observed.</summary>
+    ProvidersWithoutTelemetry = 4,
+    /// <summary>Days the provider has not settled yet: bills or sessions may still arrive.</summary>
+    UnsettledDays = 5,
+    /// <summary>Credits and adjustments, reviewed by hand.</summary>
+    Adjustments = 6,
+    /// <summary>None of the above.</summary>
+    Unexplained = 7,
+    /// <summary>Billed for a person from whom the provider's telemetry has nothing this month (a coverage gap: web app, agent not installed).</summary>
+    PeopleWithoutTelemetry = 8,
+}

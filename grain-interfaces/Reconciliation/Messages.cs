@@ -53,7 +53,9 @@ public sealed record BillingRowView(
     [property: Id(9)] string? Note,
     [property: Id(10)] IReadOnlyList<AuditEntry> AuditTrail,
     [property: Id(11)] Period? DeferredTo,
-    [property: Id(12)] IReadOnlyList<RowAction> AvailableActions)
+    [property: Id(12)] IReadOnlyList<RowAction> AvailableActions,
+    [property: Id(13)] Period? DeferredFrom = null,
+    [property: Id(14)] ResidualCause ResidualCause = ResidualCause.Unexplained)
 {
     public decimal Delta => Line.TotalCostUsd - ObservedCostUsd;
 }
@@ -69,11 +71,34 @@ public sealed record PeriodSummary(
     [property: Id(2)] decimal Observed,
     [property: Id(3)] decimal WrittenOff,
     [property: Id(4)] int RowCount,
-    [property: Id(5)] string? ProviderId = null)
+    [property: Id(5)] string? ProviderId = null,
+    [property: Id(6)] IReadOnlyList<ResidualPart>? ByCause = null)
 {
+    /// <summary>A residual above this fraction of billed, left unexplained, is worth a look.</summary>
+    public const double WarningRatio = 0.05;
+
     public decimal Residual => Billed - Observed - WrittenOff;
     public double? ResidualRatio => Billed == 0 ? null : (double)(Residual / Billed);
+
+    /// <summary>The part of the residual no named cause explains.</summary>
+    public decimal Unexplained => ByCause?.Where(p => p.Cause == ResidualCause.Unexplained).Sum(p => p.Amount) ?? Residual;
+
+    /// <summary>On only when the unexplained part is above <see cref="WarningRatio"/> of billed.</summary>
+    public bool ResidualWarning => Billed != 0 && Math.Abs((double)(Unexplained / Billed)) > WarningRatio;
+
+    // Records compare lists by reference; a summary is its figures.
+    public bool Equals(PeriodSummary? other) => other is not null && (Period, Billed, Observed, WrittenOff, RowCount, ProviderId) ==
+        (other.Period, other.Billed, other.Observed, other.WrittenOff, other.RowCount, other.ProviderId)
+        && (ByCause ?? []).SequenceEqual(other.ByCause ?? []);
+    public override int GetHashCode() => HashCode.Combine(Period, Billed, Observed, WrittenOff, RowCount, ProviderId);
 }
+
+/// <summary>One cause's part of a period's residual: how much, and how many rows carry it (0 for observed money no row claims).</summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.ResidualPart")]
+public sealed record ResidualPart(
+    [property: Id(0)] ResidualCause Cause,
+    [property: Id(1)] decimal Amount,
+    [property: Id(2)] int Rows);
 
 /// <summary>A filter chip: how many rows, and how much, sit in one bucket.</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.BucketCount")]
@@ -107,7 +132,13 @@ public sealed record LedgerEntry(
     [property: Id(5)] decimal Amount,
     [property: Id(6)] RowStatus Status,
     [property: Id(7)] Period? MovedOutTo,
-    [property: Id(8)] IReadOnlyList<AuditEntry>? Changes = null);
+    [property: Id(8)] IReadOnlyList<AuditEntry>? Changes = null,
+    [property: Id(9)] Period? DeferredFrom = null,
+    [property: Id(10)] decimal ObservedUsd = 0m,
+    [property: Id(11)] ResidualCause Cause = ResidualCause.Unexplained,
+    [property: Id(12)] BillingLine? Line = null,
+    [property: Id(13)] string? Note = null,
+    [property: Id(14)] bool ByContract = false);
 
 /// <summary>A partition's observed cost for one period, pushed partition → period.</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.ObservedContribution")]
@@ -133,7 +164,8 @@ public sealed record InboxPage(
     [property: Id(3)] IReadOnlyList<InboxEdge> Edges,
     [property: Id(4)] bool HasNextPage,
     [property: Id(5)] int TotalCount,
-    [property: Id(6)] EmptyState? EmptyState);
+    [property: Id(6)] EmptyState? EmptyState,
+    [property: Id(7)] IReadOnlyList<string>? DeferredIn = null);
 
 /// <summary>A row id with its opaque cursor.</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.InboxEdge")]

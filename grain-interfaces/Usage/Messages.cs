@@ -21,18 +21,20 @@ public sealed record SessionFact(
     public DateOnly Day => DateOnly.FromDateTime(StartedAt.UtcDateTime);
 }
 
-/// <summary>Sessions for one partition, with the subject's monthly plan allowance on that provider.</summary>
+/// <summary>Sessions for one partition, with the subject's monthly plan on that provider (included usage and seat fee).</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.SessionBatch")]
 public sealed record SessionBatch(
     [property: Id(0)] IReadOnlyList<SessionFact> Sessions,
-    [property: Id(2)] decimal IncludedUsageUsd);
+    [property: Id(2)] decimal IncludedUsageUsd,
+    [property: Id(3)] decimal SeatFeeUsd = 0m);
 
 /// <summary>Sessions of one partition as the ingest log now sums them, and sessions that left it (their start or subject moved).</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.SessionFold")]
 public sealed record SessionFold(
     [property: Id(0)] IReadOnlyList<SessionFact> Sessions,
     [property: Id(1)] IReadOnlyList<string> Removed,
-    [property: Id(2)] decimal IncludedUsageUsd);
+    [property: Id(2)] decimal IncludedUsageUsd,
+    [property: Id(3)] decimal SeatFeeUsd = 0m);
 
 /// <summary>How a partition took a batch: which ids were new, and which rows must match again.</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.RecordResult")]
@@ -40,19 +42,29 @@ public sealed record RecordResult(
     [property: Id(0)] IReadOnlyList<string> NewSessionIds,
     [property: Id(1)] IReadOnlyList<string> RowsToRematch);
 
-/// <summary>Observed cost and sessions of one subject on one provider for one UTC day.</summary>
+/// <summary>
+/// Observed cost and sessions of one subject on one provider for one UTC day. On a seat plan the
+/// observed cost is the usage beyond the plan's included amount (the seat fee covers the rest).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.DayEvidence")]
 public sealed record DayEvidence(
     [property: Id(0)] DateOnly Day,
     [property: Id(1)] decimal ObservedUsd,
     [property: Id(2)] IReadOnlyList<string> SessionIds);
 
-/// <summary>What a partition knows that a row needs to match: its days and the whole month.</summary>
+/// <summary>
+/// What a partition knows that a row needs to match: its days and the whole month. On a seat plan
+/// (<see cref="SeatPlan"/>), <see cref="SeatFeeUsd"/> is the seat fee observed this month (the fee
+/// when the seat is active, else 0) and <see cref="MonthSessionIds"/> the seat-month's sessions.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.MatchEvidence")]
 public sealed record MatchEvidence(
     [property: Id(0)] IReadOnlyList<DayEvidence> Days,
     [property: Id(1)] int MonthSessionCount,
-    [property: Id(2)] decimal MonthObservedUsd);
+    [property: Id(2)] decimal MonthObservedUsd,
+    [property: Id(3)] decimal SeatFeeUsd = 0m,
+    [property: Id(4)] bool SeatPlan = false,
+    [property: Id(5)] IReadOnlyList<string>? MonthSessionIds = null);
 
 /// <summary>A billing row asking to be told about late sessions near its usage date.</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.RowRegistration")]

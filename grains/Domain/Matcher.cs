@@ -10,7 +10,8 @@ public sealed record MatchOutcome(
     decimal ObservedUsd,
     double Confidence,
     IReadOnlyList<string> SessionIds,
-    string Reason);
+    string Reason,
+    ResidualCause Cause = ResidualCause.Unexplained);
 
 /// <summary>
 /// The matching rules of DESIGN §2. Pure: given a billing line, the evidence around its usage
@@ -26,8 +27,8 @@ public static class Matcher
         line.Kind switch
         {
             BillingRowKind.Usage => MatchUsage(line, viaAccount, evidence, tolerance),
-            BillingRowKind.Seat => MatchSeat(evidence),
-            _ => new(RowStatus.Unreconciled, 0m, 0, [], "Credits and adjustments are reviewed by hand."),
+            BillingRowKind.Seat => MatchSeat(line, evidence, tolerance),
+            _ => new(RowStatus.Unreconciled, 0m, 0, [], "Credits and adjustments are reviewed by hand.", ResidualCause.Adjustments),
         };
 
     private static MatchOutcome MatchUsage(BillingLine line, bool viaAccount, MatchEvidence evidence, MatchTolerance tolerance)
@@ -44,12 +45,12 @@ public static class Matcher
             {
                 var confidence = 0.95 + 0.05 * (1 - Ratio(delta, autoLimit));
                 return viaAccount
-                    ? Suggest(sameDay, confidence * 0.85, "Matches the sessions that carried this account's key; the key is shared, so confirm who ran them.")
-                    : new(RowStatus.AutoMatched, sameDay.Observed, confidence, Ids(sameDay), "Billed equals observed within the auto-match tolerance.");
+                    ? Suggest(sameDay, confidence * 0.85, "Matches the sessions that carried this account's key; the key is shared, so confirm who ran them.", ResidualCause.SharedKeys)
+                    : new(RowStatus.AutoMatched, sameDay.Observed, confidence, Ids(sameDay), "Billed equals observed within the auto-match tolerance.", ResidualCause.Rounding);
             }
             if (WithinSuggest(billed, delta, tolerance))
                 return Suggest(sameDay, SuggestConfidence(billed, delta, tolerance) * (viaAccount ? 0.8 : 1),
-                    $"Billed and observed differ by {Percent(delta, billed)}, within the suggest tolerance.");
+                    $"Billed and observed differ by {Percent(delta, billed)}, within the suggest tolerance.", viaAccount ? ResidualCause.SharedKeys : ResidualCause.Unexplained);
         }
 
         // Billing lag: the provider may book usage a day early or late.
@@ -60,16 +61,42 @@ public static class Matcher
             .FirstOrDefault();
         if (lagged is not null)
             return Suggest(lagged, SuggestConfidence(billed, Math.Abs(billed - lagged.Observed), tolerance) * (viaAccount ? 0.7 : 0.85),
-                $"Matches sessions of {lagged.Label} (billing lag); check the day before confirming.");
+                $"Matches sessions of {lagged.Label} (billing lag); check the day before confirming.", ResidualCause.BillingLag);
 
+        if (!viaAccount && evidence.MonthSessionCount == 0)
+            return new(RowStatus.Unreconciled, 0m, 0, [],
+                "No telemetry from this person on this provider all month (web app, or no agent installed): a coverage gap.", ResidualCause.PeopleWithoutTelemetry);
         return new(RowStatus.Unreconciled, sameDay.Observed, 0, Ids(sameDay),
             sameDay.Observed == 0 ? "No observed sessions for this subject on this day." : $"Billed and observed differ by {Percent(Math.Abs(billed - sameDay.Observed), billed)}.");
     }
 
-    private static MatchOutcome MatchSeat(MatchEvidence evidence) =>
-        evidence.MonthSessionCount > 0
-            ? new(RowStatus.Suggested, 0m, 0.6, [], $"Seat in use: {evidence.MonthSessionCount} session(s) observed this month.")
-            : new(RowStatus.Unreconciled, 0m, 0, [], "No sessions observed this month: a trial or idle seat.");
+    /// <summary>
+    /// A seat row matches the person's seat-month (see <see cref="SeatMonth"/>): an active seat is
+    /// observed at the plan's seat fee, with the month's sessions as its evidence, and the bill is
+    /// compared with that fee under the same tolerances as usage. Usage inside the seat is not
+    /// observed money, so it is never compared with the seat.
+    /// </summary>
+    private static MatchOutcome MatchSeat(BillingLine line, MatchEvidence evidence, MatchTolerance tolerance)
+    {
+        if (evidence.MonthSessionCount == 0)
+            return new(RowStatus.Unreconciled, 0m, 0, [], "No sessions observed this month: a trial or idle seat.", ResidualCause.IdleSeats);
+        if (!evidence.SeatPlan)
+            return new(RowStatus.Unreconciled, 0m, 0, [],
+                $"Seat in use ({evidence.MonthSessionCount} session(s) this month), but the provider's plan has no seat fee, so no seat is observed: set plan.seatFeeUsd.");
+
+        var fee = evidence.SeatFeeUsd;
+        var billed = line.TotalCostUsd;
+        var delta = Math.Abs(billed - fee);
+        var ids = (evidence.MonthSessionIds ?? []).Take(MaxSessionIdsKept).ToList();
+        var inUse = $"Seat in use: {evidence.MonthSessionCount} session(s) this month, observed at the plan's seat fee ${fee:0.00}";
+        var autoLimit = Math.Max(AutoMatchFloorUsd, tolerance.AutoMatchRatio * Math.Abs(billed));
+        if (delta <= autoLimit)
+            return new(RowStatus.AutoMatched, fee, Math.Round(0.95 + 0.05 * (1 - Ratio(delta, autoLimit)), 4), ids, inUse + ".", ResidualCause.Rounding);
+        if (WithinSuggest(billed, delta, tolerance))
+            return new(RowStatus.Suggested, fee, Math.Round(SuggestConfidence(billed, delta, tolerance), 4), ids,
+                $"{inUse}; billed differs by {Percent(delta, billed)}, within the suggest tolerance.");
+        return new(RowStatus.Unreconciled, fee, 0, ids, $"{inUse}; billed ${billed:0.00} differs by {Percent(delta, billed)}.");
+    }
 
     private sealed record DayWindow(DateOnly From, DateOnly To, decimal Observed, IReadOnlyList<string> SessionIds)
     {
@@ -82,8 +109,8 @@ public static class Matcher
         return new(from, to, days.Sum(d => d.ObservedUsd), days.SelectMany(d => d.SessionIds).ToList());
     }
 
-    private static MatchOutcome Suggest(DayWindow window, double confidence, string reason) =>
-        new(RowStatus.Suggested, window.Observed, Math.Round(confidence, 4), Ids(window), reason);
+    private static MatchOutcome Suggest(DayWindow window, double confidence, string reason, ResidualCause cause) =>
+        new(RowStatus.Suggested, window.Observed, Math.Round(confidence, 4), Ids(window), reason, cause);
 
     private static IReadOnlyList<string> Ids(DayWindow window) => window.SessionIds.Take(MaxSessionIdsKept).ToList();
 

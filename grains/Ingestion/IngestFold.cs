@@ -79,10 +79,10 @@ public sealed class IngestFold(
         var previous = (await sessions.UpsertFoldedAsync(folded, ct)).ToDictionary(p => (p.Org, p.Id));
         var plans = await PlansAsync(folded.Select(s => (s.Org, s.ProviderId)).Distinct().ToList());
 
-        var work = new Dictionary<string, (List<SessionFact> Facts, List<string> Removed, decimal Included, string Org)>();
-        (List<SessionFact>, List<string>, decimal, string) Slot(string org, PartitionRef p) =>
+        var work = new Dictionary<string, (List<SessionFact> Facts, List<string> Removed, ProviderPlan Plan, string Org)>();
+        (List<SessionFact>, List<string>, ProviderPlan, string) Slot(string org, PartitionRef p) =>
             work.TryGetValue(p.Key(org), out var slot) ? slot
-            : work[p.Key(org)] = ([], [], p.CountsTowardObserved ? plans.GetValueOrDefault((org, p.ProviderId)) : 0m, org);
+            : work[p.Key(org)] = ([], [], p.CountsTowardObserved ? plans.GetValueOrDefault((org, p.ProviderId)) ?? ProviderPlan.None : ProviderPlan.None, org);
         foreach (var s in folded)
         {
             previous.TryGetValue((s.Org, s.Id), out var before);
@@ -94,7 +94,7 @@ public sealed class IngestFold(
                 Slot(s.Org, p).Item2.Add(s.Id);
         }
         var results = await Bounded.ForEachAsync(work.ToList(), Parallelism, async w =>
-            (w.Value.Org, Result: await grains.GetGrain<IUsagePartitionGrain>(w.Key).FoldAsync(new SessionFold(w.Value.Facts, w.Value.Removed, w.Value.Included))));
+            (w.Value.Org, Result: await grains.GetGrain<IUsagePartitionGrain>(w.Key).FoldAsync(new SessionFold(w.Value.Facts, w.Value.Removed, w.Value.Plan.IncludedUsageUsd, w.Value.Plan.SeatFeeUsd))));
         var rows = results.SelectMany(r => r.Result.RowsToRematch.Select(id => (r.Org, id))).Distinct().ToList();
         await Bounded.ForEachAsync(rows, Parallelism, async row =>
         {
@@ -103,11 +103,11 @@ public sealed class IngestFold(
         });
     }
 
-    /// <summary>The included usage of each provider's plan (per seat per month), for the partitions' allowance.</summary>
-    private async Task<Dictionary<(string Org, string ProviderId), decimal>> PlansAsync(IReadOnlyList<(string Org, string ProviderId)> providers)
+    /// <summary>Each provider's plan (seat fee and included usage per seat per month), for the partitions' seat-months.</summary>
+    private async Task<Dictionary<(string Org, string ProviderId), ProviderPlan?>> PlansAsync(IReadOnlyList<(string Org, string ProviderId)> providers)
     {
         var views = await Bounded.ForEachAsync(providers, Parallelism, p => grains.GetGrain<IProviderGrain>(GrainKeys.Join(p.Org, p.ProviderId)).GetAsync());
-        return providers.Zip(views).ToDictionary(x => x.First, x => x.Second?.Config.Plan.IncludedUsageUsd ?? 0m);
+        return providers.Zip(views).ToDictionary(x => x.First, x => x.Second?.Config.Plan);
     }
 
     /// <summary>A partition a session belongs to: its subject's (counts toward observed), and its API key's when it carried one (evidence only).</summary>

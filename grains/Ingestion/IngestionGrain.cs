@@ -145,7 +145,8 @@ public sealed class IngestionGrain(SessionStore sessionStore, IngestLogStore ing
             .GroupBy(x => x.Partition)
             .Select(g => (g.Key, Batch: new SessionBatch(
                 g.Select(x => x.Record.ToFact()).ToList(),
-                g.Key.CountsTowardObserved ? providers[g.Key.ProviderId].Config.Plan.IncludedUsageUsd : 0m)))
+                g.Key.CountsTowardObserved ? providers[g.Key.ProviderId].Config.Plan.IncludedUsageUsd : 0m,
+                g.Key.CountsTowardObserved ? providers[g.Key.ProviderId].Config.Plan.SeatFeeUsd : 0m)))
             .ToList();
         var recording = ForEachAsync(batches, async b =>
             (b.Key, Result: await GrainFactory.GetGrain<IUsagePartitionGrain>(PartitionKeys.Of(Org, b.Key.ProviderId, b.Key.SubjectKey, b.Key.Month)).RecordAsync(b.Batch)));

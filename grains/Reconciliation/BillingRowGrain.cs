@@ -56,11 +56,35 @@ public sealed class BillingRowGrain(
     public async Task<RowActionResult> ApplyActionAsync(RowCommand command)
     {
         if (S.Line is null) throw FlowstateException.NotFound($"No billing row with id '{RowId}'.");
-        RowRules.Check(S.Status, S.Version, command);
+        var withoutTelemetry = await ProviderWithoutTelemetryAsync();
+        RowRules.Check(S.Status, S.Version, command, providerHasTelemetry: !withoutTelemetry);
+        S.ProviderWithoutTelemetry = withoutTelemetry;
 
         var actedIn = S.Period;
+        var from = S.Status;
         var note = string.IsNullOrWhiteSpace(command.Note) ? null : command.Note.Trim();
-        Transition(RowRules.Target(command.Action), command.Actor, command.Action, note);
+        switch (command.Action)
+        {
+            case RowAction.Reopen or RowAction.Undefer:
+                // Matching runs again at once: a row with evidence goes straight back to SUGGESTED or
+                // AUTO_MATCHED, in the same step (one audit entry, one version) as the action itself.
+                // Everything the row can see now counts, so later re-sent batches change nothing.
+                var (_, outcome) = await MatchAsync(onlyOnNewEvidence: false);
+                S.ConfirmedByContract = false;
+                if (command.Action == RowAction.Undefer) S.DeferredTo = null;
+                Transition(outcome?.Status ?? RowStatus.Unreconciled, command.Actor, command.Action, note);
+                break;
+            case RowAction.Confirm when from == RowStatus.Unreconciled:
+                Transition(RowStatus.Confirmed, command.Actor, command.Action, note);
+                // The contract is the observation: the period counts the row as observed at what was billed.
+                S.ConfirmedByContract = true;
+                S.ObservedCostUsd = S.Line.TotalCostUsd;
+                S.MatchReason = $"Confirmed against the contract (no telemetry from this provider): {note}";
+                break;
+            default:
+                Transition(RowRules.Target(command.Action), command.Actor, command.Action, note);
+                break;
+        }
         S.Note = note ?? S.Note;
         if (command.Action == RowAction.Defer)
         {
@@ -68,16 +92,14 @@ public sealed class BillingRowGrain(
             // A month that has already ended: the row leaves it at once.
             if (Period.Of(clock.GetUtcNow()) > actedIn) MoveToNextPeriod(command.Actor, "Deferred out of an ended month.");
         }
-        if (command.Action == RowAction.Reopen)
-        {
-            ClearMatch();
-            // What the row can see now is not new evidence: only sessions after the reopen may move it.
-            S.EvidenceSeen = (await EvidenceAsync())?.Fingerprint;
-        }
 
         var summaries = await CommitAsync();
         return new RowActionResult(View(), summaries[actedIn]);
     }
+
+    /// <summary>True when the row's provider has never sent telemetry (or is not configured).</summary>
+    private async Task<bool> ProviderWithoutTelemetryAsync() =>
+        (await GrainFactory.GetGrain<IProviderGrain>(GrainKeys.Join(Org, S.Line!.ProviderId)).GetAsync())?.LastTelemetry is null;
 
     public async Task RematchAsync()
     {
@@ -101,6 +123,7 @@ public sealed class BillingRowGrain(
         var to = S.DeferredTo ?? from.Next;
         S.Period = to;
         S.DeferredTo = null;
+        S.DeferredFrom = from;
         Transition(RowStatus.Unreconciled, actor, null, note);
         Push(from.ToString(), S.Version);   // the period left is owed the entry that lists the row as moved out
     }
@@ -132,12 +155,14 @@ public sealed class BillingRowGrain(
         var line = S.Line!;
         if (await EvidenceAsync() is not { } found)
         {
+            S.ProviderWithoutTelemetry = await ProviderWithoutTelemetryAsync();
             ApplyOutcome(new MatchOutcome(RowStatus.Unreconciled, 0, 0, [], "The bill names no person or account to match."));
             return (false, null);
         }
         if (onlyOnNewEvidence && found.Fingerprint == S.EvidenceSeen) return (true, null);
         S.EvidenceSeen = found.Fingerprint;
         var provider = await GrainFactory.GetGrain<IProviderGrain>(GrainKeys.Join(Org, line.ProviderId)).GetAsync();
+        S.ProviderWithoutTelemetry = provider?.LastTelemetry is null;
         var viaAccount = line.SubjectKey is null;
         var outcome = Matcher.Match(line, viaAccount, found.Evidence, provider?.Config.Tolerance ?? MatchTolerance.Default);
         ApplyOutcome(outcome);
@@ -158,9 +183,9 @@ public sealed class BillingRowGrain(
         var evidence = await Task.WhenAll(months.Select(m =>
             GrainFactory.GetGrain<IUsagePartitionGrain>(PartitionKeys.Of(Org, line.ProviderId, subjectKey, m)).RegisterRowAsync(registration)));
         var own = evidence[months.IndexOf(Period.Of(line.UsageDate))];
-        var merged = new MatchEvidence(evidence.SelectMany(e => e.Days).ToList(), own.MonthSessionCount, own.MonthObservedUsd);
+        var merged = own with { Days = evidence.SelectMany(e => e.Days).ToList() };
         var fingerprint = string.Join(';', merged.Days.OrderBy(d => d.Day).Select(d => $"{d.Day:yyyyMMdd}:{d.ObservedUsd}:{d.SessionIds.Count}"))
-                        + $"|{merged.MonthSessionCount}";
+                        + $"|{merged.MonthSessionCount}|{merged.SeatFeeUsd}";
         return (merged, fingerprint);
     }
 
@@ -170,13 +195,12 @@ public sealed class BillingRowGrain(
         S.Confidence = outcome.Confidence;
         S.MatchedSessionIds = outcome.SessionIds.ToList();
         S.MatchReason = outcome.Reason;
+        S.MatchCause = outcome.Cause;
     }
 
-    private void ClearMatch()
-    {
-        S.Confidence = 0;
-        S.MatchReason = "Reopened; waits for an action or new evidence.";
-    }
+    /// <summary>The cause of this row's part of the residual: a provider without telemetry can explain nothing else.</summary>
+    private ResidualCause Cause() =>
+        S.ProviderWithoutTelemetry && S.Line!.Kind is BillingRowKind.Usage or BillingRowKind.Seat ? ResidualCause.ProvidersWithoutTelemetry : S.MatchCause;
 
     private void Transition(RowStatus to, string actor, RowAction? action, string? note)
     {
@@ -192,7 +216,9 @@ public sealed class BillingRowGrain(
 
     private LedgerEntry Entry(Period period, Period? movedOutTo = null) =>
         new(RowId, period, S.Version, S.Line!.ProviderId, S.Line.UsageDate, S.Line.TotalCostUsd,
-            movedOutTo is null ? S.Status : RowStatus.Deferred, movedOutTo);
+            movedOutTo is null ? S.Status : RowStatus.Deferred, movedOutTo, DeferredFrom: movedOutTo is null ? S.DeferredFrom : null,
+            ObservedUsd: S.ObservedCostUsd, Cause: Cause(), Line: S.Line, Note: S.Note,
+            ByContract: S.ConfirmedByContract && S.Status == RowStatus.Confirmed && movedOutTo is null);
 
     /// <summary>Stores the change with the entries it owes its periods, then pushes them; returns each period's summary.</summary>
     private async Task<Dictionary<Period, PeriodSummary>> CommitAsync()
@@ -221,5 +247,5 @@ public sealed class BillingRowGrain(
     }
 
     private BillingRowView View() => new(RowId, S.Line!, S.Period, S.Status, S.Version, S.ObservedCostUsd, S.Confidence,
-        S.MatchedSessionIds, S.MatchReason, S.Note, S.AuditTrail, S.DeferredTo, RowRules.Offered(S.Status));
+        S.MatchedSessionIds, S.MatchReason, S.Note, S.AuditTrail, S.DeferredTo, RowRules.Offered(S.Status, !S.ProviderWithoutTelemetry), S.DeferredFrom, Cause());
 }

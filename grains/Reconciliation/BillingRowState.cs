@@ -39,4 +39,19 @@ public sealed class BillingRowState : IDurableState
 
     /// <summary>The periods still owed this row's entry: the one it is in, and one it was just deferred out of.</summary>
     [Id(14)] public Outbox Outbox { get; set; } = new();
+
+    /// <summary>
+    /// The provider had sent no telemetry when the row last looked: no session can ever match it, so
+    /// an UNRECONCILED row may be confirmed against the contract (refreshed at each match and action).
+    /// </summary>
+    [Id(15)] public bool ProviderWithoutTelemetry { get; set; }
+
+    /// <summary>The period the row was deferred out of into the one it is in now; null when it was billed here.</summary>
+    [Id(16)] public Period? DeferredFrom { get; set; }
+
+    /// <summary>Why the row's part of the residual is there, as the last match found it (see <see cref="ResidualCause"/>).</summary>
+    [Id(17)] public ResidualCause MatchCause { get; set; } = ResidualCause.Unexplained;
+
+    /// <summary>Confirmed against the contract (no telemetry): the contract is its observation, so its observed cost is what was billed.</summary>
+    [Id(18)] public bool ConfirmedByContract { get; set; }
 }

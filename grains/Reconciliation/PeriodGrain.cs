@@ -1,3 +1,4 @@
+using Flowstate.Domain;
 using System.Text;
 using Flowstate.Storage;
 using Microsoft.Extensions.Logging;
@@ -37,9 +38,12 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
     private IAsyncStream<PeriodSummary>? _summaries;
     private Task _published = Task.CompletedTask;
 
-    public PeriodGrain(ReconLedgerStore store, ILogger<PeriodGrain> logger)
+    private readonly BusinessClock _clock;
+
+    public PeriodGrain(ReconLedgerStore store, BusinessClock clock, ILogger<PeriodGrain> logger)
     {
         _store = store;
+        _clock = clock;
         _logger = logger;
         _rowWrites = new(async batch => Publish(await _store.UpsertRowsAsync(_org, batch)));
         _observedWrites = new(async batch =>
@@ -52,11 +56,17 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
     private readonly Dictionary<string, LedgerEntry> _rows = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ObservedContribution> _observed = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Provider, RowStatus Status), (int Count, decimal Amount)> _buckets = [];
+    /// <summary>Residual parts (billed − matched observed) of the rows not written off, by provider and named cause.</summary>
+    private readonly Dictionary<(string Provider, ResidualCause Cause), (int Rows, decimal Amount)> _causes = [];
+    /// <summary>The unexplained parts by provider and usage day, so that the days not yet settled can be told apart.</summary>
+    private readonly Dictionary<(string Provider, DateOnly Day), (int Rows, decimal Amount)> _unexplained = [];
     /// <summary>Observed cost by provider (a partition's id starts with its provider), so a provider's view has its own summary.</summary>
     private readonly Dictionary<string, decimal> _observedByProvider = new(StringComparer.Ordinal);
     private string _org = "";
     private Period _period;
     private decimal _observedTotal;
+    /// <summary>Rows confirmed against the contract (providers without telemetry), by provider: observed at what was billed.</summary>
+    private readonly Dictionary<string, (int Count, decimal Amount)> _contract = new(StringComparer.Ordinal);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -140,9 +150,12 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
         // "No bill yet" is about the rows in view: a provider with no row this month has not been pulled for it.
         var arrived = query.ProviderId is null ? _rows.Count > 0 : _rows.Values.Any(e => e.ProviderId == query.ProviderId);
         EmptyState? empty = total > 0 ? null : arrived ? EmptyState.Cleared : EmptyState.NoBillingPull;
-        var deferredOut = _rows.Values.Where(e => e.MovedOutTo is not null && (query.ProviderId is null || e.ProviderId == query.ProviderId))
+        // Deferred out: the rows that left for the next month, and those still waiting here to go.
+        var deferredOut = _rows.Values
+            .Where(e => (e.MovedOutTo is not null || e.Status == RowStatus.Deferred) && (query.ProviderId is null || e.ProviderId == query.ProviderId))
             .Select(e => e.RowId).Order(StringComparer.Ordinal).ToList();
-        return new InboxPage(Summary(query.ProviderId), buckets, deferredOut, edges, page.Count > query.First, total, empty);
+        var deferredIn = await _store.DeferredIntoAsync(_org, _period, query.ProviderId);
+        return new InboxPage(Summary(query.ProviderId), buckets, deferredOut, edges, page.Count > query.First, total, empty, deferredIn);
     }
 
     private BucketCount Bucket(RowStatus status, string? providerId)
@@ -165,8 +178,13 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
             count += c;
             if (status == RowStatus.WrittenOff) writtenOff += amount;
         }
-        var observed = providerId is null ? _observedTotal : _observedByProvider.GetValueOrDefault(providerId);
-        return new PeriodSummary(_period, billed, observed, writtenOff, count, providerId);
+        var observed = (providerId is null ? _observedTotal : _observedByProvider.GetValueOrDefault(providerId))
+            + _contract.Where(c => providerId is null || c.Key == providerId).Sum(c => c.Value.Amount);
+        var byCause = ResidualBreakdown.Of(_period, billed - observed - writtenOff,
+            _causes.Where(c => providerId is null || c.Key.Provider == providerId).Select(c => (c.Key.Cause, c.Value.Rows, c.Value.Amount)),
+            _unexplained.Where(u => providerId is null || u.Key.Provider == providerId).Select(u => (u.Key.Day, u.Value.Rows, u.Value.Amount)),
+            DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime));
+        return new PeriodSummary(_period, billed, observed, writtenOff, count, providerId, byCause);
     }
 
     private void Apply(LedgerEntry entry)
@@ -178,11 +196,20 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
 
     private void AddToBucket(LedgerEntry e, int sign)
     {
-        var key = (e.ProviderId, e.Status);
-        var (count, amount) = _buckets.GetValueOrDefault(key);
+        Add(_buckets, (e.ProviderId, e.Status), sign, e.Amount);
+        if (e.ByContract) Add(_contract, e.ProviderId, sign, e.Amount);
+        if (e.Status == RowStatus.WrittenOff) return;
+        var part = e.Amount - e.ObservedUsd;
+        if (e.Cause == ResidualCause.Unexplained) Add(_unexplained, (e.ProviderId, e.UsageDate), sign, part);
+        else Add(_causes, (e.ProviderId, e.Cause), sign, part);
+    }
+
+    private static void Add<TKey>(Dictionary<TKey, (int Count, decimal Amount)> totals, TKey key, int sign, decimal amount) where TKey : notnull
+    {
+        var (count, sum) = totals.GetValueOrDefault(key);
         count += sign;
-        amount += sign * e.Amount;
-        if (count == 0) _buckets.Remove(key); else _buckets[key] = (count, amount);
+        sum += sign * amount;
+        if (count == 0) totals.Remove(key); else totals[key] = (count, sum);
     }
 
     private void ApplyObservedInMemory(ObservedContribution c)

@@ -14,7 +14,7 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
     {
         var rows = new List<LedgerEntry>();
         await using (var cmd = db.CreateCommand(
-            "select row_id, version, provider_id, usage_date, amount, status, moved_out_to from recon_ledger where org = $1 and period = $2"))
+            "select row_id, version, provider_id, usage_date, amount, status, moved_out_to, deferred_from, observed, cause, by_contract from recon_ledger where org = $1 and period = $2"))
         {
             cmd.Parameters.AddWithValue(org);
             cmd.Parameters.AddWithValue(period.ToString());
@@ -22,7 +22,8 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
             while (await r.ReadAsync())
                 rows.Add(new LedgerEntry(r.GetString(0), period, r.GetInt32(1), r.GetString(2),
                     r.GetFieldValue<DateOnly>(3), r.GetDecimal(4), (RowStatus)r.GetInt16(5),
-                    r.IsDBNull(6) ? null : Period.Parse(r.GetString(6))));
+                    r.IsDBNull(6) ? null : Period.Parse(r.GetString(6)), DeferredFrom: r.IsDBNull(7) ? null : Period.Parse(r.GetString(7)),
+                    ObservedUsd: r.GetDecimal(8), Cause: (ResidualCause)r.GetInt16(9), ByContract: r.GetBoolean(10)));
         }
         var observed = new List<ObservedContribution>();
         await using (var cmd = db.CreateCommand("select partition_id, version, observed from period_observed where org = $1 and period = $2"))
@@ -37,11 +38,16 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
     }
 
     private const string UpsertLedger = """
-        insert into recon_ledger (org, period, row_id, version, provider_id, usage_date, amount, status, moved_out_to)
-        select $1, * from unnest($2::char(7)[], $3::text[], $4::int[], $5::text[], $6::date[], $7::numeric[], $8::smallint[], $9::char(7)[])
+        insert into recon_ledger (org, period, row_id, version, provider_id, usage_date, amount, status, moved_out_to, deferred_from, observed, cause,
+                                  external_id, subject_key, account, kind, list_amount, description, note, by_contract)
+        select $1, * from unnest($2::char(7)[], $3::text[], $4::int[], $5::text[], $6::date[], $7::numeric[], $8::smallint[], $9::char(7)[], $10::char(7)[],
+                                 $11::numeric[], $12::smallint[], $13::text[], $14::text[], $15::text[], $16::smallint[], $17::numeric[], $18::text[], $19::text[], $20::boolean[])
         on conflict (org, period, row_id) do update set
             version = excluded.version, provider_id = excluded.provider_id, usage_date = excluded.usage_date,
-            amount = excluded.amount, status = excluded.status, moved_out_to = excluded.moved_out_to,
+            amount = excluded.amount, status = excluded.status, moved_out_to = excluded.moved_out_to, deferred_from = excluded.deferred_from,
+            observed = excluded.observed, cause = excluded.cause, external_id = excluded.external_id, subject_key = excluded.subject_key,
+            account = excluded.account, kind = excluded.kind, list_amount = excluded.list_amount, description = excluded.description, note = excluded.note,
+            by_contract = excluded.by_contract,
             pushed_at = clock_timestamp()
         where recon_ledger.version < excluded.version
         """;
@@ -53,8 +59,8 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
     private const string UpsertLedgerAndLog = $"""
         with ledger as ({UpsertLedger} returning 1),
         incoming as (
-            select * from unnest($10::text[], $11::int[], $12::char(7)[], $13::text[], $14::smallint[], $15::smallint[],
-                                 $16::smallint[], $17::text[], $18::text[], $19::timestamptz[]) with ordinality
+            select * from unnest($21::text[], $22::int[], $23::char(7)[], $24::text[], $25::smallint[], $26::smallint[],
+                                 $27::smallint[], $28::text[], $29::text[], $30::timestamptz[]) with ordinality
                 as i(row_id, version, period, provider_id, from_status, to_status, action, actor, note, at, ord)),
         fresh as (
             select i.*, row_number() over (order by i.ord) as n from incoming i
@@ -92,6 +98,17 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue(batch.Select(e => e.Amount).ToArray());
         cmd.Parameters.AddWithValue(batch.Select(e => (short)e.Status).ToArray());
         cmd.Parameters.AddWithValue(batch.Select(e => e.MovedOutTo?.ToString()).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.DeferredFrom?.ToString()).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.ObservedUsd).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => (short)e.Cause).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.Line?.ExternalId).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.Line?.SubjectKey).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.Line?.Account).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => (short)(e.Line?.Kind ?? BillingRowKind.Usage)).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.Line?.ListCostUsd).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.Line?.Description).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.Note).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(e => e.ByContract).ToArray());
         if (changes.Count == 0)
         {
             await cmd.ExecuteNonQueryAsync();
@@ -162,6 +179,28 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
         await using var r = await cmd.ExecuteReaderAsync();
         while (await r.ReadAsync()) page.Add((r.GetString(0), r.GetFieldValue<DateOnly>(1)));
         return page;
+    }
+
+    /// <summary>
+    /// The rows deferred into <paramref name="period"/>: those that came from the month before and are
+    /// here now, and those still waiting there as DEFERRED to come in (optionally one provider's).
+    /// </summary>
+    public async Task<List<string>> DeferredIntoAsync(string org, Period period, string? providerId)
+    {
+        await using var cmd = db.CreateCommand("""
+            select row_id from recon_ledger
+            where org = $1 and moved_out_to is null and ($4::text is null or provider_id = $4)
+              and ((period = $2 and deferred_from is not null) or (period = $3 and status = 5))
+            order by row_id
+            """);
+        cmd.Parameters.AddWithValue(org);
+        cmd.Parameters.AddWithValue(period.ToString());
+        cmd.Parameters.AddWithValue(period.Previous.ToString());
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)providerId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        var ids = new List<string>();
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync()) ids.Add(r.GetString(0));
+        return ids;
     }
 
     /// <summary>Rows waiting as DEFERRED in a period before <paramref name="current"/>: their return is due.</summary>

@@ -17,6 +17,8 @@ public sealed class UsagePartitionState : IDurableState
     // [Id(5)] was a hand-written "push pending" flag, replaced by Outbox (Id 6).
     /// <summary>Owed: the subject-month and the period, each this partition's usage as of a version.</summary>
     [Id(6)] public Outbox Outbox { get; set; } = new();
+    /// <summary>The plan's fee per seat per month (0: not a seat plan); see <see cref="SeatMonth"/>.</summary>
+    [Id(7)] public decimal SeatFeeUsd { get; set; }
 }
 
 /// <summary>
@@ -43,10 +45,11 @@ public sealed class UsagePartitionGrain(
     public async Task<RecordResult> RecordAsync(SessionBatch batch)
     {
         var fresh = batch.Sessions.Where(s => !S.Sessions.ContainsKey(s.SessionId)).ToList();
-        if (fresh.Count > 0 || batch.IncludedUsageUsd != S.IncludedUsageUsd)
+        if (fresh.Count > 0 || batch.IncludedUsageUsd != S.IncludedUsageUsd || batch.SeatFeeUsd != S.SeatFeeUsd)
         {
             foreach (var s in fresh) S.Sessions[s.SessionId] = s;
             S.IncludedUsageUsd = batch.IncludedUsageUsd;
+            S.SeatFeeUsd = batch.SeatFeeUsd;
             UsageChanged();
             await CommitAsync();
         }
@@ -65,9 +68,10 @@ public sealed class UsagePartitionGrain(
             changed = true;
         }
         foreach (var id in fold.Removed) changed |= S.Sessions.Remove(id);
-        if (changed || fold.IncludedUsageUsd != S.IncludedUsageUsd)
+        if (changed || fold.IncludedUsageUsd != S.IncludedUsageUsd || fold.SeatFeeUsd != S.SeatFeeUsd)
         {
             S.IncludedUsageUsd = fold.IncludedUsageUsd;
+            S.SeatFeeUsd = fold.SeatFeeUsd;
             UsageChanged();
             await CommitAsync();
         }
@@ -95,14 +99,21 @@ public sealed class UsagePartitionGrain(
             await CommitAsync();
         }
         var day = registration.UsageDate;
+        var seat = SeatMonthNow();
         var days = Enumerable.Range(-1, 3).Select(day.AddDays).Where(Month.Contains)
             .Select(d =>
             {
                 var sessions = S.Sessions.Values.Where(s => s.Day == d).OrderBy(s => s.SessionId, StringComparer.Ordinal).ToList();
-                return new DayEvidence(d, sessions.Sum(s => s.CostUsd), sessions.Select(s => s.SessionId).ToList());
+                // On a seat plan a day's observed money is its usage beyond the included amount; sessions
+                // wholly inside the seat add nothing a usage row could match.
+                var observed = seat.SeatPlan ? sessions.Where(s => seat.ObservedBySession[s.SessionId] != 0).ToList() : sessions;
+                return new DayEvidence(d, observed.Sum(s => seat.ObservedBySession[s.SessionId]), observed.Select(s => s.SessionId).ToList());
             })
             .ToList();
-        return new MatchEvidence(days, S.Sessions.Count, S.Sessions.Values.Sum(s => s.CostUsd));
+        var monthIds = registration.Kind == BillingRowKind.Seat
+            ? S.Sessions.Values.OrderBy(s => s.StartedAt).ThenBy(s => s.SessionId, StringComparer.Ordinal).Select(s => s.SessionId).ToList()
+            : null;
+        return new MatchEvidence(days, S.Sessions.Count, seat.ObservedUsd, seat.ObservedSeatFeeUsd, seat.SeatPlan, monthIds);
     }
 
     public Task<IReadOnlyDictionary<string, decimal>> GetIncrementalCostsAsync(IReadOnlyList<string> sessionIds)
@@ -140,8 +151,11 @@ public sealed class UsagePartitionGrain(
             ? GrainFactory.GetGrain<ISubjectMonthGrain>(RollupKeys.SubjectMonth(Org, SubjectKey, Month))
                 .ApplyUsageAsync(new PartitionUsage(id, ProviderId, S.Version, UsageCells()))
             : GrainFactory.GetGrain<IPeriodGrain>(GrainKeys.Join(Org, Month.ToString()))
-                .ApplyObservedAsync(new ObservedContribution(id, S.Version, S.Sessions.Values.Sum(s => s.CostUsd)));
+                .ApplyObservedAsync(new ObservedContribution(id, S.Version, SeatMonthNow().ObservedUsd));
     }
+
+    /// <summary>The month under the plan: what of it is observed money (an active seat's fee, usage beyond the included amount).</summary>
+    private SeatMonth SeatMonthNow() => SeatMonth.Of(S.Sessions.Values, S.SeatFeeUsd, S.IncludedUsageUsd);
 
     /// <summary>The month's sessions summed by day, model and project, with their incremental (beyond-allowance) cost.</summary>
     private List<UsageCell> UsageCells()

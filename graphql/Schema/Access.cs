@@ -39,6 +39,7 @@ public static class Access
         ["Query.providers"] = Readers,
         ["Query.monitoringGaps"] = [Roles.Admin, Roles.Finance, Roles.Integrator],
         ["Query.auditLog"] = [Roles.Admin, Roles.Finance],
+        ["Query.exportLink"] = [Roles.Admin, Roles.Finance],
 
         ["Mutation.applyRowAction"] = [Roles.Admin, Roles.Finance],
         ["Mutation.ingestBillingRows"] = [Roles.Admin, Roles.Ingest],

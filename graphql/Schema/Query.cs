@@ -49,6 +49,12 @@ public sealed class Query : ObjectGraphType
                 return await ReconciliationView.LoadAsync(grains, org, period, new InboxQuery(statuses, provider, first, after), page);
             });
 
+        Field<NonNullGraphType<ExportLinkType>>("exportLink")
+            .Description("The download link of a period's export: FOCUS (the confirmed ledger), ROWS or ATTRIBUTION as CSV, streamed.")
+            .Argument<NonNullGraphType<StringGraphType>>("period", "YYYY-MM")
+            .Argument<ExportFormatEnum>("format", a => a.DefaultValue = ExportFormat.Focus)
+            .Resolve(c => ExportLinks.Of(c.GetArgument<ExportFormat>("format"), Period.Parse(c.GetArgument<string>("period"))));
+
         Field<BillingRowType>("billingRow")
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .ResolveAsync(async c =>

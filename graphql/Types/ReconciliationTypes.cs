@@ -20,6 +20,22 @@ public sealed class BillingRowKindEnum : EnumerationGraphType<BillingRowKind>
     public BillingRowKindEnum() { Name = "BillingRowKind"; }
 }
 
+public sealed class ResidualCauseEnum : EnumerationGraphType<ResidualCause>
+{
+    public ResidualCauseEnum() { Name = "ResidualCause"; }
+}
+
+public sealed class ResidualPartType : ObjectGraphType<ResidualPart>
+{
+    public ResidualPartType()
+    {
+        Name = "ResidualPart";
+        Field<NonNullGraphType<ResidualCauseEnum>>("cause").Resolve(c => c.Source.Cause);
+        Field<NonNullGraphType<DecimalScalar>>("amount").Resolve(c => c.Source.Amount);
+        Field<NonNullGraphType<IntGraphType>>("rows").Description("Rows whose part this is; observed money that no row claims counts no row.").Resolve(c => c.Source.Rows);
+    }
+}
+
 public sealed class EmptyStateEnum : EnumerationGraphType<EmptyState>
 {
     public EmptyStateEnum() { Name = "EmptyState"; }
@@ -78,12 +94,17 @@ public sealed class BillingRowType : ObjectGraphType<BillingRowView>
         Field<NonNullGraphType<RowStatusEnum>>("status").Resolve(c => c.Source.Status);
         Field<FloatGraphType>("confidence").Resolve(c => c.Source.Confidence);
         Field<StringGraphType>("matchReason").Resolve(c => c.Source.MatchReason);
+        Field<NonNullGraphType<ResidualCauseEnum>>("residualCause")
+            .Description("The cause of this row's part of its period's residual (billed − observed), as its period counts it (before the unsettled-days rule).")
+            .Resolve(c => c.Source.ResidualCause);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("matchedSessionIds").Resolve(c => c.Source.MatchedSessionIds);
         Field<NonNullGraphType<IntGraphType>>("version").Resolve(c => c.Source.Version);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<RowActionEnum>>>>("availableActions")
             .Resolve(c => c.Source.AvailableActions);
         Field<StringGraphType>("note").Resolve(c => c.Source.Note);
         Field<StringGraphType>("deferredTo").Resolve(c => c.Source.DeferredTo?.ToString());
+        Field<StringGraphType>("deferredFrom").Description("The month this row was deferred out of into its period; null when it was billed in it.")
+            .Resolve(c => c.Source.DeferredFrom?.ToString());
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<AuditEntryType>>>>("auditTrail")
             .Description("The row's latest actions and status changes (up to 20), oldest first; auditLog(filter: { rowId }) pages the whole history.")
             .Resolve(c => c.Source.AuditTrail);
@@ -103,8 +124,11 @@ public sealed class PeriodSummaryType : ObjectGraphType<PeriodSummary>
         Field<NonNullGraphType<DecimalScalar>>("residual").Resolve(c => c.Source.Residual);
         Field<FloatGraphType>("residualRatio").Resolve(c => c.Source.ResidualRatio);
         Field<NonNullGraphType<BooleanGraphType>>("residualWarning")
-            .Description("True when the residual is more than 5% of billed: worth a look.")
-            .Resolve(c => c.Source.ResidualRatio is { } r && Math.Abs(r) > 0.05);
+            .Description("True when the unexplained part of the residual is more than 5% of billed: worth a look.")
+            .Resolve(c => c.Source.ResidualWarning);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ResidualPartType>>>>("residualByCause")
+            .Description("The residual by cause, every cause listed (zero when none); the amounts add up to `residual` exactly.")
+            .Resolve(c => c.Source.ByCause ?? [new ResidualPart(ResidualCause.Unexplained, c.Source.Residual, 0)]);
         Field<NonNullGraphType<IntGraphType>>("rowCount").Resolve(c => c.Source.RowCount);
     }
 }
@@ -124,17 +148,19 @@ public sealed record RowEdge(string Cursor, BillingRowView Node);
 
 /// <summary>A reconciliation view: one inbox page with the rows loaded, and the query it answers.</summary>
 public sealed record ReconciliationView(
-    string Org, Period Period, InboxQuery Query, InboxPage Page, IReadOnlyList<RowEdge> Edges, IReadOnlyList<BillingRowView> DeferredOut)
+    string Org, Period Period, InboxQuery Query, InboxPage Page, IReadOnlyList<RowEdge> Edges,
+    IReadOnlyList<BillingRowView> DeferredOut, IReadOnlyList<BillingRowView> DeferredIn)
 {
     public bool HasPreviousPage => Query.After is not null;
 
     /// <summary>Loads the rows of a page (and the rows deferred out) in one parallel round of grain calls.</summary>
     public static async Task<ReconciliationView> LoadAsync(Orleans.IGrainFactory grains, string org, Period period, InboxQuery query, InboxPage page)
     {
-        var rows = await Schema.Rows.LoadAsync(grains, org, page.Edges.Select(e => e.RowId).Concat(page.DeferredOut));
+        var deferredIn = page.DeferredIn ?? [];
+        var rows = await Schema.Rows.LoadAsync(grains, org, page.Edges.Select(e => e.RowId).Concat(page.DeferredOut).Concat(deferredIn).Distinct());
         var edges = page.Edges.Where(e => rows.ContainsKey(e.RowId)).Select(e => new RowEdge(e.Cursor, rows[e.RowId])).ToList();
-        var deferred = page.DeferredOut.Where(rows.ContainsKey).Select(id => rows[id]).ToList();
-        return new ReconciliationView(org, period, query, page, edges, deferred);
+        List<BillingRowView> Views(IEnumerable<string> ids) => ids.Where(rows.ContainsKey).Select(id => rows[id]).ToList();
+        return new ReconciliationView(org, period, query, page, edges, Views(page.DeferredOut), Views(deferredIn));
     }
 
     /// <summary>Another page of the same inbox (<c>rows(first, after)</c>); this view when neither is given.</summary>
@@ -194,7 +220,12 @@ public sealed class ReconciliationType : ObjectGraphType<ReconciliationView>
             .Description("The month's figures for the rows in view: the provider's alone when `provider` is given (its bill and its observed sessions), else the org's.")
             .Resolve(c => c.Source.Page.Summary);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<BucketCountType>>>>("buckets").Resolve(c => c.Source.Page.Buckets);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<BillingRowType>>>>("deferredOut").Resolve(c => c.Source.DeferredOut);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<BillingRowType>>>>("deferredOut")
+            .Description("Rows deferred out of this month: those that left for the next one, and those still waiting here (DEFERRED) to go.")
+            .Resolve(c => c.Source.DeferredOut);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<BillingRowType>>>>("deferredIn")
+            .Description("Rows deferred into this month: those that came from the month before, and those still waiting there (DEFERRED) to come.")
+            .Resolve(c => c.Source.DeferredIn);
         Field<NonNullGraphType<BillingRowConnectionType>>("rows")
             .Description("The rows in view, in inbox order. `first` and `after` here page the same list as reconciliation's own (either place works; these win).")
             .Argument<IntGraphType>("first")

@@ -14,6 +14,7 @@ using Flowstate.Connectors.Http;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
+using Flowstate.Silo.Exports;
 using Microsoft.Extensions.FileProviders;
 using Npgsql;
 using Orleans.Configuration;
@@ -43,6 +44,7 @@ public static class SiloHosting
         builder.Services.AddSingleton<DemoLoader>();
         // The demo pulls from a sandbox on loopback: the providers' own rate limits do not apply to it.
         if (options.Demo) builder.Services.Configure<ConnectorHttpOptions>(o => o.RequestsPerMinute.Clear());
+        builder.Services.AddSingleton(new DemoStatus(options.Demo));
         builder.Services.AddHostedService<StartupBanner>();
         builder.UseOrleans(silo => silo.ConfigureFlowstateSilo(options));
         builder.Services.AddHostedService<GracefulShutdown>();   // after Orleans, so it stops first
@@ -60,6 +62,7 @@ public static class SiloHosting
         services.AddSingleton<JournalReplay>();
         services.AddHostedService(sp => sp.GetRequiredService<JournalReplay>());
         services.AddSingleton<ReconLedgerStore>();
+        services.AddSingleton<ExportStore>();
         services.AddSingleton<SessionStore>();
         services.AddSingleton<RowEventStore>();
         services.AddSingleton<IRowEventLog>(sp => sp.GetRequiredService<RowEventStore>());
@@ -188,6 +191,7 @@ public static class SiloHosting
             Share = (http, request) => SubscriptionSharing.Of(request, SharingKey(FlowstateUserContext.FromClaims(http.User)!),
                 http.RequestServices.GetRequiredService<IGraphQLTextSerializer>()),
         });
+        app.MapFlowstateExports();
         app.MapFlowstateMetrics();
         app.MapFlowstateOtlp(options);
         app.MapGet("/metrics/subscriptions", (EventHub hub, FlowstateMetrics feeds, SharedSubscriptions shared) => Results.Json(new
@@ -199,11 +203,14 @@ public static class SiloHosting
         }));
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", async (NpgsqlDataSource db, IClusterClient client, IHostApplicationLifetime lifetime, CancellationToken ct) =>
+        app.MapGet("/readyz", async (NpgsqlDataSource db, IClusterClient client, IHostApplicationLifetime lifetime, DemoStatus demo, CancellationToken ct) =>
         {
             // A draining silo asks for no new work: load balancers take it out while it finishes what it has.
             if (lifetime.ApplicationStopping.IsCancellationRequested)
                 return Results.Text("not ready: stopping", statusCode: StatusCodes.Status503ServiceUnavailable);
+            // Until the demo is loaded the first query would answer zeros (or half a demo).
+            if (demo.NotReady is { } loading)
+                return Results.Text($"not ready: {loading}", statusCode: StatusCodes.Status503ServiceUnavailable);
             try
             {
                 await using var cmd = db.CreateCommand("select 1");

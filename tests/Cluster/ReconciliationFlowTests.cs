@@ -103,6 +103,8 @@ public sealed class ReconciliationFlowTests(FlowstateCluster cluster)
     public async Task BadActions_FailWithStableCodes_AndChangeNothing(string action, string? note, int? expected, string code)
     {
         var org = await TestOrg.CreateAsync(cluster);
+        // claude sends telemetry, so an unmatched row waits for sessions rather than offering CONFIRM against a contract.
+        await org.ObserveAsync(TestOrg.Session("t", "bob", "2026-11-09T10:00:00Z", 1m));
         await org.BillAsync(TestOrg.BillRow("r1", "alice", "2026-11-03", 10m));
         var before = await org.GetRowAsync("r1");
         var summaryBefore = await org.Period("2026-11").GetSummaryAsync();

@@ -76,12 +76,23 @@ public sealed class MatcherTests
     }
 
     [Fact]
-    public void Seat_WithSessionsThisMonth_IsSuggested_WithoutIsUnreconciled()
+    public void Seat_InUse_MatchesTheSeatFee_IdleOrFeelessSeatsDoNot()
     {
-        var used = new MatchEvidence([], 3, 12m);
-        var idle = new MatchEvidence([], 0, 0m);
-        Assert.Equal(RowStatus.Suggested, Matcher.Match(Line(40m, BillingRowKind.Seat), false, used, MatchTolerance.Default).Status);
-        Assert.Equal(RowStatus.Unreconciled, Matcher.Match(Line(40m, BillingRowKind.Seat), false, idle, MatchTolerance.Default).Status);
+        var used = new MatchEvidence([], 3, 52m, SeatFeeUsd: 40m, SeatPlan: true, MonthSessionIds: ["a", "b", "c"]);
+        var seat = Matcher.Match(Line(40m, BillingRowKind.Seat), false, used, MatchTolerance.Default);
+        Assert.Equal((RowStatus.AutoMatched, 40m, "a,b,c"), (seat.Status, seat.ObservedUsd, string.Join(',', seat.SessionIds)));
+        Assert.Contains("3 session(s)", seat.Reason);
+
+        var near = Matcher.Match(Line(42m, BillingRowKind.Seat), false, used, MatchTolerance.Default);
+        Assert.Equal((RowStatus.Suggested, 40m), (near.Status, near.ObservedUsd));
+        var far = Matcher.Match(Line(60m, BillingRowKind.Seat), false, used, MatchTolerance.Default);
+        Assert.Equal((RowStatus.Unreconciled, 40m, 3), (far.Status, far.ObservedUsd, far.SessionIds.Count));
+
+        var idle = Matcher.Match(Line(40m, BillingRowKind.Seat), false, new MatchEvidence([], 0, 0m, 0m, true, []), MatchTolerance.Default);
+        Assert.Equal((RowStatus.Unreconciled, 0m, 0), (idle.Status, idle.ObservedUsd, idle.SessionIds.Count));
+        var feeless = Matcher.Match(Line(40m, BillingRowKind.Seat), false, new MatchEvidence([], 3, 12m), MatchTolerance.Default);
+        Assert.Equal((RowStatus.Unreconciled, 0m, 0), (feeless.Status, feeless.ObservedUsd, feeless.SessionIds.Count));
+        Assert.Contains("no seat fee", feeless.Reason);
     }
 
     [Fact]

@@ -16,6 +16,7 @@ public sealed class RowRulesTests
     [InlineData(RowStatus.Confirmed, RowAction.WriteOff)]
     [InlineData(RowStatus.WrittenOff, RowAction.Defer)]
     [InlineData(RowStatus.Deferred, RowAction.Reopen)]
+    [InlineData(RowStatus.Deferred, RowAction.Defer)]
     [InlineData(RowStatus.Deferred, RowAction.Confirm)]
     [InlineData(RowStatus.Suggested, RowAction.Reopen)]
     public void Check_ActionNotOffered_IsInvalidTransition(RowStatus status, RowAction action) =>
@@ -68,6 +69,25 @@ public sealed class RowRulesTests
         Assert.Equal([RowAction.Confirm, RowAction.WriteOff, RowAction.Defer], RowRules.Offered(RowStatus.AutoMatched));
         Assert.Equal([RowAction.Reopen], RowRules.Offered(RowStatus.Confirmed));
         Assert.Equal([RowAction.Reopen], RowRules.Offered(RowStatus.WrittenOff));
-        Assert.Empty(RowRules.Offered(RowStatus.Deferred));
+        Assert.Equal([RowAction.Undefer], RowRules.Offered(RowStatus.Deferred));
+        Assert.Equal([RowAction.Confirm, RowAction.WriteOff, RowAction.Defer], RowRules.Offered(RowStatus.Unreconciled, providerHasTelemetry: false));
+        Assert.Equal([RowAction.Reopen], RowRules.Offered(RowStatus.Confirmed, providerHasTelemetry: false));
     }
+
+    [Fact]
+    public void Check_ConfirmWithoutMatch_NeedsTheBasis_AndOnlyWithoutTelemetry()
+    {
+        Assert.Equal(ErrorCodes.NoteRequired, CodeOf(() => RowRules.Check(RowStatus.Unreconciled, 1, Cmd(RowAction.Confirm), providerHasTelemetry: false)));
+        Assert.Equal(ErrorCodes.InvalidTransition, CodeOf(() => RowRules.Check(RowStatus.Unreconciled, 1, Cmd(RowAction.Confirm, "contract"), providerHasTelemetry: true)));
+        RowRules.Check(RowStatus.Unreconciled, 1, Cmd(RowAction.Confirm, "Retainer per contract"), providerHasTelemetry: false);
+        RowRules.Check(RowStatus.Suggested, 1, Cmd(RowAction.Confirm), providerHasTelemetry: false);
+    }
+
+    [Theory]
+    [InlineData(RowStatus.Unreconciled)]
+    [InlineData(RowStatus.Suggested)]
+    [InlineData(RowStatus.Confirmed)]
+    [InlineData(RowStatus.WrittenOff)]
+    public void Check_UndeferOfARowNotWaiting_IsInvalidTransition(RowStatus status) =>
+        Assert.Equal(ErrorCodes.InvalidTransition, CodeOf(() => RowRules.Check(status, 1, Cmd(RowAction.Undefer))));
 }

@@ -10,7 +10,7 @@ if [ ! -f "$HERE/node_modules/.package-lock.json" ] || [ "$HERE/package-lock.jso
 fi
 # shellcheck source=../silo.sh
 source "$HERE/../silo.sh"
-HTTP_PORT_FROM=5581 start_silo "$RESULTS/bench-ui-silo.log" FLOWSTATE_DEMO=1
+READY_SECONDS=600 HTTP_PORT_FROM=5581 start_silo "$RESULTS/bench-ui-silo.log" FLOWSTATE_DEMO=1
 echo "bench ui: silo on $BASE; loading the demo org" >&2
 wait_for_demo "$RESULTS/bench-ui-silo.log"
 mint_tokens

@@ -26,7 +26,7 @@ fi
 
 # shellcheck source=../silo.sh
 source "$HERE/../silo.sh"
-HTTP_PORT_FROM=5481 start_silo "$RESULTS/ui-silo.log" FLOWSTATE_DEMO=1 || fail "the silo did not start."
+READY_SECONDS=600 HTTP_PORT_FROM=5481 start_silo "$RESULTS/ui-silo.log" FLOWSTATE_DEMO=1 || fail "the silo did not start."
 echo "ui: silo pid $SILO_PID on $BASE (log: $RESULTS/ui-silo.log); loading the demo org" >&2
 
 loading_from=$SECONDS

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using Flowstate.Domain;
+using Flowstate.Ingestion;
+using Flowstate.Providers;
+using Flowstate.Reconciliation;
+using Flowstate.Tests.Infrastructure;
+
+namespace Flowstate.Tests.Finance;
+
+/// <summary>summary.residualByCause (DESIGN §12): every dollar of the residual under one cause, adding up exactly.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ResidualCauseTests(FlowstateCluster cluster)
+{
+    private const string Summary = """
+        query($period: String!, $provider: ID) { reconciliation(period: $period, provider: $provider) {
+          summary { billed observed writtenOff residual residualWarning residualByCause { cause amount rows } } } }
+        """;
+
+    private static async Task<(JsonElement Summary, Dictionary<string, (decimal Amount, int Rows)> Causes)> CausesAsync(TestOrg org, string period, string? provider = null)
+    {
+        var summary = (await org.DataAsync(Summary, new { period, provider })).GetProperty("reconciliation").GetProperty("summary");
+        var causes = summary.GetProperty("residualByCause").EnumerateArray().ToDictionary(
+            c => c.GetProperty("cause").GetString()!, c => (Amount: decimal.Parse(c.GetProperty("amount").GetString()!), Rows: c.GetProperty("rows").GetInt32()));
+        Assert.Equal(9, causes.Count);
+        Assert.Equal(decimal.Parse(summary.GetProperty("residual").GetString()!), causes.Values.Sum(c => c.Amount));
+        return (summary, causes);
+    }
+
+    [Fact]
+    public async Task ASettledMonth_PutsEachRowsPartUnderItsCause_AndUnbilledUsageIsUnexplained()
+    {
+        var org = await TestOrg.CreateAsync(cluster);
+        await org.Provider("gong").ConfigureAsync(new ProviderConfig("gong", "Gong", "sales", ProviderPlan.None, [], MatchTolerance.Default));
+        await org.ObserveAsync(
+            TestOrg.Session("round", "alice", "2026-10-03T10:00:00Z", 10.004m),
+            TestOrg.Session("lag", "bob", "2026-10-05T10:00:00Z", 8m),
+            TestOrg.Session("key", "alice", "2026-10-08T10:00:00Z", 3m, apiKey: "key_ci"),
+            TestOrg.Session("unbilled", "alice", "2026-10-20T10:00:00Z", 5m));
+        await org.BillAsync(
+            TestOrg.BillRow("round", "alice", "2026-10-03", 10m),
+            TestOrg.BillRow("lag", "bob", "2026-10-06", 8.4m),
+            TestOrg.BillRow("key", null, "2026-10-08", 3.1m, account: "key_ci"),
+            TestOrg.BillRow("seat", "carol@acme.example", "2026-10-01", 40m, kind: BillingRowKind.Seat),
+            TestOrg.BillRow("credit", null, "2026-10-15", -25m, kind: BillingRowKind.Credit, account: "org"),
+            TestOrg.BillRow("lost", "bob", "2026-10-12", 12m),
+            TestOrg.BillRow("web", "dave@acme.example", "2026-10-09", 4m),
+            TestOrg.BillRow("off", "bob", "2026-10-14", 7m));
+        await org.Ingestion.IngestBillingRowsAsync("gong", [new BillingRowRequest("retainer", null, "retainer", new DateOnly(2026, 10, 1), 2500m, null, BillingRowKind.Usage, null, [])]);
+        await org.Row("off").ApplyActionAsync(new RowCommand(RowAction.WriteOff, "duplicate line", null, "fin"));
+
+        var (summary, causes) = await CausesAsync(org, "2026-10");
+        Assert.Equal(("2559.5", "26.004", "7", "2526.496"), (summary.GetProperty("billed").GetString(), summary.GetProperty("observed").GetString(),
+            summary.GetProperty("writtenOff").GetString(), summary.GetProperty("residual").GetString()));
+        Assert.Equal((-0.004m, 1), causes["ROUNDING"]);
+        Assert.Equal((0.4m, 1), causes["BILLING_LAG"]);
+        Assert.Equal((0.1m, 1), causes["SHARED_KEYS"]);
+        Assert.Equal((40m, 1), causes["IDLE_SEATS"]);
+        Assert.Equal((2500m, 1), causes["PROVIDERS_WITHOUT_TELEMETRY"]);
+        Assert.Equal((-25m, 1), causes["ADJUSTMENTS"]);
+        Assert.Equal((12m - 5m, 1), causes["UNEXPLAINED"]);   // the lost row, less the usage nobody billed
+        Assert.Equal((0m, 0), causes["UNSETTLED_DAYS"]);
+        Assert.Equal((4m, 1), causes["PEOPLE_WITHOUT_TELEMETRY"]);   // nobody's telemetry names dave this month
+        // Most of the residual is explained: no warning although it is 99% of billed.
+        Assert.False(summary.GetProperty("residualWarning").GetBoolean());
+
+        var (_, gong) = await CausesAsync(org, "2026-10", "gong");
+        Assert.Equal((2500m, 1), gong["PROVIDERS_WITHOUT_TELEMETRY"]);
+        Assert.Equal(0m, gong.Values.Sum(c => c.Amount) - 2500m);
+
+        // Confirmed against the contract, the retainer is observed at what was billed: it leaves the residual.
+        var confirmed = await org.Row("retainer", "gong").ApplyActionAsync(new RowCommand(RowAction.Confirm, "Retainer per contract", null, "fin"));
+        Assert.Equal((2500m, 0m), (confirmed.Row.ObservedCostUsd, confirmed.Row.Delta));
+        var (after, afterCauses) = await CausesAsync(org, "2026-10");
+        Assert.Equal(("2526.004", "26.496"), (after.GetProperty("observed").GetString(), after.GetProperty("residual").GetString()));
+        Assert.Equal((0m, 1), afterCauses["PROVIDERS_WITHOUT_TELEMETRY"]);
+        // Reopened, it is billed and unobserved again.
+        await org.Row("retainer", "gong").ApplyActionAsync(new RowCommand(RowAction.Reopen, "contract renegotiated", null, "fin"));
+        Assert.Equal((2500m, 1), (await CausesAsync(org, "2026-10")).Causes["PROVIDERS_WITHOUT_TELEMETRY"]);
+    }
+
+    [Fact]
+    public async Task AnOpenMonth_CountsUnsettledDays_AndTheWarningFollowsOnlyTheUnexplainedPart()
+    {
+        var org = await TestOrg.CreateAsync(cluster);   // the cluster's clock: 2026-11-20
+        await org.ObserveAsync(TestOrg.Session("late", "alice", "2026-11-19T10:00:00Z", 3m), TestOrg.Session("early", "bob", "2026-11-01T10:00:00Z", 1m));
+        await org.BillAsync(TestOrg.BillRow("recent", "bob", "2026-11-19", 12m), TestOrg.BillRow("old", "bob", "2026-11-10", 5m));
+
+        var (summary, causes) = await CausesAsync(org, "2026-11");
+        Assert.Equal((12m - 3m - 1m, 1), causes["UNSETTLED_DAYS"]);   // the recent row, less usage not billed yet
+        Assert.Equal((5m, 1), causes["UNEXPLAINED"]);
+        Assert.True(summary.GetProperty("residualWarning").GetBoolean());   // 5 of 17 is unexplained
+
+        await org.Row("old").ApplyActionAsync(new RowCommand(RowAction.WriteOff, "not ours", null, "fin"));
+        (summary, causes) = await CausesAsync(org, "2026-11");
+        Assert.Equal((0m, 0), causes["UNEXPLAINED"]);
+        Assert.False(summary.GetProperty("residualWarning").GetBoolean());
+    }
+
+    [Fact]
+    public void Breakdown_AddsUpToTheResidual_AndSettlesDaysAfterThreeDays()
+    {
+        var period = new Period(2026, 11);
+        var parts = ResidualBreakdown.Of(period, 100m,
+            [(ResidualCause.IdleSeats, 2, 80m), (ResidualCause.Rounding, 3, 0.02m)],
+            [(new DateOnly(2026, 11, 16), 1, 4m), (new DateOnly(2026, 11, 17), 1, 6m)],
+            today: new DateOnly(2026, 11, 20)).ToDictionary(p => p.Cause);
+        Assert.Equal(100m, parts.Values.Sum(p => p.Amount));
+        Assert.Equal(4m, parts[ResidualCause.Unexplained].Amount);
+        Assert.Equal(6m + 9.98m, parts[ResidualCause.UnsettledDays].Amount);   // the 17th, and the rest of an open month
+        Assert.Equal(1, parts[ResidualCause.UnsettledDays].Rows);
+
+        var settled = ResidualBreakdown.Of(new Period(2026, 10), -3m, [], [], today: new DateOnly(2026, 11, 20)).ToDictionary(p => p.Cause);
+        Assert.Equal((-3m, 0m), (settled[ResidualCause.Unexplained].Amount, settled[ResidualCause.UnsettledDays].Amount));
+        Assert.True(ResidualBreakdown.Unsettled(new DateOnly(2026, 10, 31), new DateOnly(2026, 11, 3)));
+        Assert.False(ResidualBreakdown.Unsettled(new DateOnly(2026, 10, 31), new DateOnly(2026, 11, 4)));
+    }
+}
