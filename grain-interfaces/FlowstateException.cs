@@ -11,6 +11,9 @@ public static class ErrorCodes
     public const string Unauthenticated = "UNAUTHENTICATED";
     public const string Forbidden = "FORBIDDEN";
     public const string StorageUnavailable = "STORAGE_UNAVAILABLE";
+
+    /// <summary>A silo died, left or timed out during the call: retry it (HTTP 503 with Retry-After).</summary>
+    public const string Unavailable = "UNAVAILABLE";
     public const string Internal = "INTERNAL";
 }
 

@@ -1,3 +1,5 @@
+using Orleans.Runtime;
+using Microsoft.Extensions.Logging;
 using Flowstate.GraphQL.Subscriptions;
 using Flowstate.GraphQL.Transport;
 using Flowstate.GraphQL.Types;
@@ -67,21 +69,25 @@ public static class GraphQLServiceCollectionExtensions
             })
             .AddUnhandledExceptionHandler(ctx =>
             {
-                // Broken business rules and storage errors carry their stable code; anything else stays an opaque internal error.
+                // Only the contract's codes leave the server: business rules and storage errors keep theirs, a silo
+                // gone mid-call is UNAVAILABLE, and anything else is an opaque INTERNAL (logged), never an exception's name.
                 // Orleans wraps what a grain's activation threw; a store read from here throws the driver's own exception.
-                var known = Chain(ctx.OriginalException).FirstOrDefault(e => e is FlowstateException or StorageRejectedException or StorageUnavailableException)
+                var chain = Chain(ctx.OriginalException).ToList();
+                var known = chain.FirstOrDefault(e => e is FlowstateException or StorageRejectedException or StorageUnavailableException)
                             ?? ctx.Context?.RequestServices?.GetService<IStorageErrors>()?.Translate(ctx.OriginalException);
                 var (code, message) = known switch
                 {
                     FlowstateException fe => (fe.Code, fe.Message),
                     StorageRejectedException sr => (sr.Code, sr.Message),
                     StorageUnavailableException su => (ErrorCodes.StorageUnavailable, su.Message),
-                    _ => ((string?)null, (string?)null),
+                    _ when chain.Any(e => e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException) =>
+                        (ErrorCodes.Unavailable, "A silo became unavailable during the call; retry it."),
+                    _ => (ErrorCodes.Internal, "Internal error; it has been logged."),
                 };
-                if (code is not null)
-                {
-                    ctx.Exception = new ExecutionError(message!) { Code = code };
-                    ctx.ErrorMessage = message;
-                }
+                if (code == ErrorCodes.Internal)
+                    ctx.Context?.RequestServices?.GetService<ILoggerFactory>()?.CreateLogger("Flowstate.GraphQL")
+                        .LogError(ctx.OriginalException, "Unhandled error in {Field}", ctx.FieldContext?.FieldDefinition?.Name);
+                ctx.Exception = new ExecutionError(message) { Code = code };
+                ctx.ErrorMessage = message;
             }));
 }

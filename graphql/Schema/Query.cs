@@ -72,7 +72,7 @@ public sealed class Query : ObjectGraphType
             .Argument<CostModeEnum>("costMode", a => a.DefaultValue = CostMode.Incremental)
             .Argument<DateScalar>("asOf")
             .ResolveAsync(async c => await c.Grains().GetGrain<IAttributionGrain>(c.Caller().Org).GetViewAsync(new AttributionRequest(
-                ScopeOf(c), c.GetArgument<DateRange>("range"), c.GetArgument<CostMode>("costMode"), OptionalArgument<DateOnly>(c, "asOf"))));
+                ScopeOf(c), c.GetArgument<DateRange>("range"), c.GetArgument<CostMode>("costMode"), AsOf(c))));
 
         Field<NonNullGraphType<SessionConnectionType>>("sessions")
             .Description("The sessions of a scope that started in a window ending on asOf (default today): filtered, sorted, keyset-paginated.")
@@ -84,7 +84,7 @@ public sealed class Query : ObjectGraphType
             .Argument<IntGraphType>("first", a => a.DefaultValue = 50)
             .Argument<StringGraphType>("after")
             .ResolveAsync(async c => await c.Grains().GetGrain<ISessionQueryGrain>(c.Caller().Org).GetPageAsync(SessionArgs.Page(
-                c, ScopeOf(c), c.GetArgument<DateRange>("range"), OptionalArgument<DateOnly>(c, "asOf"), SessionArgs.Filter(c))));
+                c, ScopeOf(c), c.GetArgument<DateRange>("range"), AsOf(c), SessionArgs.Filter(c))));
 
         Field<SessionType>("session")
             .Argument<NonNullGraphType<IdGraphType>>("id")
@@ -102,7 +102,7 @@ public sealed class Query : ObjectGraphType
                 var range = c.GetArgument<DateRange>("range");
                 var caller = c.Caller();
                 var view = await c.Grains().GetGrain<ISessionQueryGrain>(caller.Org)
-                    .GetMyUsageAsync(UsagePerson(caller, c.GetArgument<string?>("personId")), range, OptionalArgument<DateOnly>(c, "asOf"));
+                    .GetMyUsageAsync(UsagePerson(caller, c.GetArgument<string?>("personId")), range, AsOf(c));
                 return new MyUsage(view, range);
             });
 
@@ -182,6 +182,17 @@ public sealed class Query : ObjectGraphType
         scope.ThrowIfInvalid();
         return result;
     }
+
+    /// <summary>Days a window may end on: a year's window reaches back into 2000 at the earliest, and periods are years 2000–2999.</summary>
+    private static readonly (DateOnly First, DateOnly Last) AsOfDays = (new(2001, 1, 1), new(2999, 12, 31));
+
+    /// <summary>The optional <c>asOf</c> day a window ends on (today when absent).</summary>
+    public static DateOnly? AsOf(IResolveFieldContext c) => OptionalArgument<DateOnly>(c, "asOf") switch
+    {
+        { } day when day < AsOfDays.First || day > AsOfDays.Last =>
+            throw FlowstateException.InvalidInput($"asOf: {day:yyyy-MM-dd} is outside {AsOfDays.First:yyyy-MM-dd} to {AsOfDays.Last:yyyy-MM-dd}."),
+        var day => day,
+    };
 
     /// <summary>An optional scalar argument; a value that does not parse fails the request with INVALID_INPUT.</summary>
     public static T? OptionalArgument<T>(IResolveFieldContext c, string name) where T : struct => c.GetArgument<object?>(name) switch

@@ -102,8 +102,8 @@ public static class GraphQLHttpEndpoint
         await WriteAsync(ctx, serializer, mediaType, status, result);
     }
 
-    /// <summary>Error codes of failures a retry can cure: storage, and Orleans' own for a silo that died or left during the call.</summary>
-    private static readonly HashSet<string> Retryable = [ErrorCodes.StorageUnavailable, "SILO_UNAVAILABLE", "ORLEANS_MESSAGE_REJECTION"];
+    /// <summary>Error codes of failures a retry can cure: storage, and a silo that died or left during the call.</summary>
+    private static readonly HashSet<string> Retryable = [ErrorCodes.StorageUnavailable, ErrorCodes.Unavailable];
 
     private static GraphQLRequest ReadGet(HttpRequest http, IGraphQLTextSerializer serializer) => new()
     {
