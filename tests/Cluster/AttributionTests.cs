@@ -206,4 +206,18 @@ public sealed class AttributionChangeTests(FlowstateCluster cluster)
         Assert.Equal(8m, (await ViewAsync(org, alice, mode: Flowstate.Attribution.CostMode.Incremental)).Total);
         Assert.Equal(8m, (await ViewAsync(org, Flowstate.Attribution.Scope.Org, mode: Flowstate.Attribution.CostMode.Incremental)).Total);
     }
+
+    [Theory]
+    [InlineData("0001-01-02")]   // was ARGUMENT_OUT_OF_RANGE (an exception's name as the code)
+    [InlineData("2000-01-10")]   // was "Period '1999-01' is not a month"
+    [InlineData("9999-12-31")]
+    public async Task AsOfOutsideTheCalendar_IsInvalidInput_WithOnlyTheContractsCode(string asOf)
+    {
+        var org = await TestOrg.CreateAsync(cluster);
+        var response = await org.GraphQLAsync($$"""{ attribution(range: LAST_YEAR, asOf: "{{asOf}}") { total } }""");
+        var error = response.GetProperty("errors")[0];
+        Assert.Equal("INVALID_INPUT", error.GetProperty("extensions").GetProperty("code").GetString());
+        Assert.Equal(["INVALID_INPUT"], error.GetProperty("extensions").GetProperty("codes").EnumerateArray().Select(c => c.GetString()));
+        Assert.Contains("asOf", error.GetProperty("message").GetString());
+    }
 }
