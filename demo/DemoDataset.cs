@@ -43,7 +43,7 @@ public sealed record DemoDataset(
 
 file enum Role { Leader, Engineer, DataEngineer, MlEngineer, Analyst, ProductManager, Designer, Marketer, Sales, Success, Legal, Finance, People }
 
-file enum Profile { BillingOnly, Chat, ClaudeCode, CursorLight, CursorHeavy, Copilot, OpenAiPersonal, OpenAiSharedJob, Image, Video, Legal }
+file enum Profile { BillingOnly, Chat, ClaudeCode, CursorLight, CursorHeavy, Copilot, GeminiCli, OpenAiPersonal, OpenAiSharedJob, Image, Video, Legal }
 
 file enum SubjectStyle { Email, PersonId }
 
@@ -74,7 +74,7 @@ file sealed class DemoGenerator(DateOnly today, int seed)
 {
     // Provider ids.
     private const string Cursor = "cursor", Anthropic = "anthropic", OpenAi = "openai", Copilot = "copilot",
-        Midjourney = "midjourney", Runway = "runway", Harvey = "harvey", Gong = "gong";
+        Midjourney = "midjourney", Runway = "runway", Harvey = "harvey", Gong = "gong", Gemini = "gemini", Sora = "sora";
 
     private const string KeySharedData = "key_shared_data", KeySharedMl = "key_shared_ml", KeyCiEvals = "key_ci_evals";
 
@@ -168,6 +168,17 @@ file sealed class DemoGenerator(DateOnly today, int seed)
 
         // Sales call copilot: billing only (seats plus a prepaid retainer), no agent telemetry.
         yield return new(Gong, "Gong (sales copilot)", "sales", new ProviderPlan(110m, 0m, 0m), [], MatchTolerance.Default);
+
+        // A few engineers try Gemini CLI: its agent reports, but Google bills it on the cloud invoice,
+        // which nobody has imported yet (telemetry only).
+        yield return new(Gemini, "Gemini CLI (Google Cloud)", "coding", ProviderPlan.None,
+        [
+            P("gemini-2.5-pro", 1.25m, 10.00m, 0.31m),
+            P("gemini-2.5-flash", 0.30m, 2.50m, 0.075m),
+        ], MatchTolerance.Default);
+
+        // Approved for a video trial, not rolled out: configured, nothing sent yet (not monitored).
+        yield return new(Sora, "Sora (video trial)", "video", ProviderPlan.None, [P("sora-2", 0.10m, 0m, 0m)], MatchTolerance.Default);
     }
 
     // ───────────────────────────── workforce ─────────────────────────────
@@ -373,6 +384,7 @@ file sealed class DemoGenerator(DateOnly today, int seed)
                     if ((!cursorUser && Chance(0.75)) || (cursorUser && Chance(0.08)))
                         Add(Copilot, Profile.Copilot, 0.4, 0.85, 4);
                     if (Chance(0.45)) Add(Anthropic, Profile.ClaudeCode, 0.25, 0.7, 3);
+                    if (Chance(0.1)) Add(Gemini, Profile.GeminiCli, 0.15, 0.5, 2);
                     if (p.Team.Id == "t-devex" && Chance(0.45)) Add(OpenAi, Profile.OpenAiSharedJob, 0.2, 0.5, 2, KeyCiEvals);
                     else if (Chance(0.15)) Add(OpenAi, Profile.OpenAiPersonal, 0.15, 0.5, 3, $"key_u_{p.Id}");
                     break;
@@ -444,7 +456,7 @@ file sealed class DemoGenerator(DateOnly today, int seed)
         ["claude-haiku-4-5"] = 0.28, ["claude-sonnet-4-5"] = 0.14, ["claude-opus-4-1"] = 0.11, ["claude-opus-4-5"] = 0.08,
         ["gpt-5"] = 0.16, ["gpt-5-mini"] = 0.27, ["gpt-4.1"] = 0.23, ["o3"] = 0.18, ["text-embedding-3-large"] = 0.02,
         ["auto"] = 0.25, ["composer-1"] = 0.19, ["claude-4.5-sonnet"] = 0.13, ["claude-sonnet-4.5"] = 0.15,
-        ["gemini-2.5-pro"] = 0.2, ["midjourney-v7"] = 0.21, ["niji-6"] = 0.26, ["gen-4"] = 0.3, ["gen-4-turbo"] = 0.36,
+        ["gemini-2.5-pro"] = 0.2, ["gemini-2.5-flash"] = 0.25, ["midjourney-v7"] = 0.21, ["niji-6"] = 0.26, ["gen-4"] = 0.3, ["gen-4-turbo"] = 0.36,
         ["harvey-assistant"] = 0.15, ["harvey-vault"] = 0.12,
     };
 
@@ -524,13 +536,13 @@ file sealed class DemoGenerator(DateOnly today, int seed)
                 minutes = rng.Next(5, heavy ? 181 : 91);
                 (context, projectId) = CodeContext(projects, "Cursor");
                 break;
-            case Profile.Copilot:
+            case Profile.Copilot or Profile.GeminiCli:
                 input = Between(2_000, 30_000);
                 cached = rng.NextDouble() < 0.3 ? 0 : Between(5_000, 100_000);
                 output = Between(500, 8_000);
                 turns = rng.Next(1, 21);
                 minutes = rng.Next(5, 121);
-                (context, projectId) = CodeContext(projects, rng.NextDouble() < 0.7 ? "VS Code" : "JetBrains");
+                (context, projectId) = CodeContext(projects, a.Profile == Profile.GeminiCli ? "Gemini CLI" : rng.NextDouble() < 0.7 ? "VS Code" : "JetBrains");
                 break;
             case Profile.OpenAiPersonal:
                 input = Between(1_000, 25_000);
@@ -641,6 +653,7 @@ file sealed class DemoGenerator(DateOnly today, int seed)
             Profile.CursorLight => Weighted(("auto", 50), (composer ? "composer-1" : "auto", 30), ("claude-4.5-sonnet", 10), ("gpt-5", 10)),
             Profile.CursorHeavy => Weighted(("claude-4.5-sonnet", 60), ("gpt-5", 20), (composer ? "composer-1" : "claude-4.5-sonnet", 20)),
             Profile.Copilot => Weighted(("gpt-4.1", 45), ("claude-sonnet-4.5", 30), ("gpt-5-mini", 20), ("gemini-2.5-pro", 5)),
+            Profile.GeminiCli => Weighted(("gemini-2.5-pro", 70), ("gemini-2.5-flash", 30)),
             Profile.OpenAiPersonal => Weighted(("gpt-5", 45), ("gpt-5-mini", 40), ("o3", 15)),
             Profile.OpenAiSharedJob => Weighted(("gpt-5-mini", 55), ("text-embedding-3-large", 25), ("gpt-5", 15), ("o3", 5)),
             Profile.Image => Weighted(("midjourney-v7", 80), ("niji-6", 20)),
@@ -757,12 +770,13 @@ file sealed class DemoGenerator(DateOnly today, int seed)
         cursor.Add($"{prorated:yyyy-MM-dd}-proration", null, "team", prorated, 25.81m, null, BillingRowKind.Adjustment,
             "Mid-cycle seat proration (3 seats added)");
 
-        // ── Copilot: seats (GitHub logins mapped to employee ids upstream), and premium requests beyond the included $10.
+        // ── Copilot: seats (GitHub logins mapped to employee ids upstream, so one login per person: a person
+        // named two ways would be two seat assignments, each billed every month), and premium requests beyond the included $10.
         var copilot = NewPull(Copilot, "gh");
         var copilotPlan = providers[Copilot].Plan;
         foreach (var month in seatMonths)
             foreach (var p in people.Where(p => p.Has(Copilot) && Seated(p, month)))
-                copilot.Add($"seat-{month:yyyy-MM}-{p.Id}", Subject(p, 0.7), null, month, copilotPlan.SeatFeeUsd, copilotPlan.SeatFeeUsd,
+                copilot.Add($"seat-{month:yyyy-MM}-{p.Id}", p.Id, null, month, copilotPlan.SeatFeeUsd, copilotPlan.SeatFeeUsd,
                     BillingRowKind.Seat, "Copilot Enterprise seat");
         foreach (var p in people.Where(p => p.Has(Copilot) && p.Telemetry))
             BillOverage(copilot, p, Copilot, copilotPlan.IncludedUsageUsd, days, byPerson, d => Used(Copilot, p, d), "Premium requests");

@@ -50,7 +50,9 @@ public sealed class DemoLoader(IGrainFactory grains, ILogger<DemoLoader> logger)
     /// actions: suggestions and auto-matches confirmed (a few left for the inbox), rows of the provider
     /// without telemetry confirmed against its contract, idle and trial seats, credits and adjustments
     /// written off with notes; in the latest closed month one unexplained row is deferred and one
-    /// confirmed row reopened. What stays open is the honest residual.
+    /// confirmed row reopened; the other rows nothing explains (way off, or billed on a day without
+    /// sessions) are written off with what the controller found. What stays is the residual the
+    /// matcher's causes explain.
     /// </summary>
     private async Task<string> WorkClosedMonthsAsync(string orgId, DateOnly today, CancellationToken ct)
     {
@@ -86,6 +88,10 @@ public sealed class DemoLoader(IGrainFactory grains, ILogger<DemoLoader> logger)
                     work.Add((row, RowAction.Defer, null));
                     deferred = true;
                 }
+                else if (row.ResidualCause == ResidualCause.Unexplained)
+                    work.Add((row, RowAction.WriteOff, row.ObservedCostUsd == 0
+                        ? "Billed on a day nobody's agent saw this subject (a job on a personal key): charged to the team's budget."
+                        : $"Billed {Math.Abs(row.Delta) / Math.Max(0.01m, Math.Abs(line.TotalCostUsd)):P0} {(row.Delta > 0 ? "above" : "below")} the sessions, beyond what a price difference explains: disputed with the vendor."));
             }
             foreach (var chunk in work.Chunk(16))
                 await Task.WhenAll(chunk.Select(w => ActAsync(orgId, w.Row, w.Action, w.Note, counts, ct)));

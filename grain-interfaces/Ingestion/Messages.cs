@@ -17,7 +17,8 @@ public sealed record BillingRowRequest(
     [property: Id(5)] decimal? ListCostUsd,
     [property: Id(6)] BillingRowKind Kind,
     [property: Id(7)] string? Description,
-    [property: Id(8)] IReadOnlyList<string> FieldErrors);
+    [property: Id(8)] IReadOnlyList<string> FieldErrors,
+    [property: Id(9)] bool Provisional = false);
 
 [GenerateSerializer, Immutable, Alias("Flowstate.SessionContext")]
 public sealed record SessionContext(

@@ -14,7 +14,8 @@ public enum EmptyState { Cleared = 0, NoBillingPull = 1 }
 
 /// <summary>
 /// Why part of a period's residual (billed − observed − written off) is there (DESIGN §12). Each
-/// row's part (billed − its matched observed) has one cause; observed money no row claims is the rest.
+/// row's part (billed − its matched observed; for a written-off row, − its matched observed) has one
+/// cause; observed money no row claims is the rest.
 /// </summary>
 public enum ResidualCause
 {
@@ -36,4 +37,20 @@ public enum ResidualCause
     Unexplained = 7,
     /// <summary>Billed for a person from whom the provider's telemetry has nothing this month (a coverage gap: web app, agent not installed).</summary>
     PeopleWithoutTelemetry = 8,
+    /// <summary>
+    /// Matched to the same day's sessions of the same person, billed within the suggest tolerance but
+    /// beyond rounding: the provider priced the usage differently from the price table (discounts,
+    /// prompt caching, batch or tiered rates, a re-price not yet in the table).
+    /// </summary>
+    PriceVariance = 9,
+    /// <summary>
+    /// Sessions a written-off row had matched: finance wrote the bill off, but the usage behind it is
+    /// still observed, so it counts against the residual (the matched observed money, negative).
+    /// </summary>
+    WrittenOffUsage = 10,
+    /// <summary>
+    /// A row deferred into a later month took its bill there, while the sessions it matched stay
+    /// observed in the month it left: −their cost there, +their cost in the month it went to.
+    /// </summary>
+    Deferrals = 11,
 }

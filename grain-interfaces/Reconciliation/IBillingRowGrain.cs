@@ -1,4 +1,5 @@
 using Flowstate.Durable;
+using Orleans.Concurrency;
 
 namespace Flowstate.Reconciliation;
 
@@ -22,6 +23,12 @@ public interface IBillingRowGrain : IDurableGrain
 
     /// <summary>Matches an open row again against the sessions now observed (late sessions).</summary>
     [Alias("Rematch")] Task RematchAsync();
+
+    /// <summary>
+    /// A row of the same subject was billed on a day next to this row's: the sessions of that day are
+    /// its own now, so this row matches again (one-way: a partition sends it while registering a row).
+    /// </summary>
+    [OneWay, Alias("NeighbourBilled")] Task NeighbourBilledAsync();
 
     /// <summary>Returns a deferred row to the next period once that period has begun.</summary>
     [Alias("ReturnIfDue")] Task ReturnIfDueAsync();

@@ -13,7 +13,8 @@ public sealed record BillingLine(
     [property: Id(7)] BillingRowKind Kind,
     [property: Id(8)] string? Description,
     [property: Id(9)] string? Currency,
-    [property: Id(10)] decimal? OriginalAmount);
+    [property: Id(10)] decimal? OriginalAmount,
+    [property: Id(11)] bool Provisional = false);
 
 /// <summary>
 /// One transition on a row's audit trail. The trail is append-only. <see cref="Period"/> is the
@@ -140,12 +141,29 @@ public sealed record LedgerEntry(
     [property: Id(13)] string? Note = null,
     [property: Id(14)] bool ByContract = false);
 
-/// <summary>A partition's observed cost for one period, pushed partition → period.</summary>
+/// <summary>
+/// A partition's observed cost for one period, pushed partition → period; or, with a
+/// <see cref="ClaimCause"/>, a row's claim on observed money across a month boundary (see
+/// <see cref="ResidualClaims"/>), which moves residual between causes and never changes observed.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.ObservedContribution")]
 public sealed record ObservedContribution(
     [property: Id(0)] string PartitionId,
     [property: Id(1)] long Version,
-    [property: Id(2)] decimal ObservedUsd);
+    [property: Id(2)] decimal ObservedUsd,
+    [property: Id(3)] ResidualCause? ClaimCause = null);
+
+/// <summary>
+/// A row that matched sessions of another month (billing lag over a month boundary, a deferred row
+/// matched where its usage was) leaves observed money in that month which none of its rows claims,
+/// and claims money its own month never observed. Without a word on it, both show up as unexplained.
+/// The row tells each month: its own gets +amount and the other −amount under the row's cause, so the
+/// two months' breakdowns name it and still add up to their residuals.
+/// </summary>
+public static class ResidualClaims
+{
+    public static string Id(string rowId) => rowId + "/claim";
+}
 
 /// <summary>A page request on a period's inbox.</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.InboxQuery")]

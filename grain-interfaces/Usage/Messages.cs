@@ -50,7 +50,8 @@ public sealed record RecordResult(
 public sealed record DayEvidence(
     [property: Id(0)] DateOnly Day,
     [property: Id(1)] decimal ObservedUsd,
-    [property: Id(2)] IReadOnlyList<string> SessionIds);
+    [property: Id(2)] IReadOnlyList<string> SessionIds,
+    [property: Id(3)] bool BilledByAnotherRow = false);
 
 /// <summary>
 /// What a partition knows that a row needs to match: its days and the whole month. On a seat plan

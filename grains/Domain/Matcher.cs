@@ -11,7 +11,8 @@ public sealed record MatchOutcome(
     double Confidence,
     IReadOnlyList<string> SessionIds,
     string Reason,
-    ResidualCause Cause = ResidualCause.Unexplained);
+    ResidualCause Cause = ResidualCause.Unexplained,
+    IReadOnlyList<(DateOnly Day, decimal ObservedUsd)>? ObservedByDay = null);
 
 /// <summary>
 /// The matching rules of DESIGN §2. Pure: given a billing line, the evidence around its usage
@@ -46,16 +47,18 @@ public static class Matcher
                 var confidence = 0.95 + 0.05 * (1 - Ratio(delta, autoLimit));
                 return viaAccount
                     ? Suggest(sameDay, confidence * 0.85, "Matches the sessions that carried this account's key; the key is shared, so confirm who ran them.", ResidualCause.SharedKeys)
-                    : new(RowStatus.AutoMatched, sameDay.Observed, confidence, Ids(sameDay), "Billed equals observed within the auto-match tolerance.", ResidualCause.Rounding);
+                    : new(RowStatus.AutoMatched, sameDay.Observed, confidence, Ids(sameDay), "Billed equals observed within the auto-match tolerance.", ResidualCause.Rounding, sameDay.ByDay);
             }
             if (WithinSuggest(billed, delta, tolerance))
                 return Suggest(sameDay, SuggestConfidence(billed, delta, tolerance) * (viaAccount ? 0.8 : 1),
-                    $"Billed and observed differ by {Percent(delta, billed)}, within the suggest tolerance.", viaAccount ? ResidualCause.SharedKeys : ResidualCause.Unexplained);
+                    $"Billed and observed differ by {Percent(delta, billed)}, within the suggest tolerance.", viaAccount ? ResidualCause.SharedKeys : ResidualCause.PriceVariance);
         }
 
-        // Billing lag: the provider may book usage a day early or late.
+        // Billing lag: the provider may book usage a day early or late, onto a day next to one it did
+        // not bill; a neighbouring day with a row of its own keeps its sessions for that row.
         var lagged = new[] { Window(evidence, day.AddDays(-1), day.AddDays(-1)), Window(evidence, day.AddDays(1), day.AddDays(1)),
                              Window(evidence, day.AddDays(-1), day), Window(evidence, day, day.AddDays(1)) }
+            .Where(w => w.DaysBilledByAnotherRow.All(d => d == day))
             .Where(w => w.Observed > 0 && WithinSuggest(billed, Math.Abs(billed - w.Observed), tolerance))
             .OrderBy(w => Math.Abs(billed - w.Observed))
             .FirstOrDefault();
@@ -67,7 +70,8 @@ public static class Matcher
             return new(RowStatus.Unreconciled, 0m, 0, [],
                 "No telemetry from this person on this provider all month (web app, or no agent installed): a coverage gap.", ResidualCause.PeopleWithoutTelemetry);
         return new(RowStatus.Unreconciled, sameDay.Observed, 0, Ids(sameDay),
-            sameDay.Observed == 0 ? "No observed sessions for this subject on this day." : $"Billed and observed differ by {Percent(Math.Abs(billed - sameDay.Observed), billed)}.");
+            sameDay.Observed == 0 ? "No observed sessions for this subject on this day." : $"Billed and observed differ by {Percent(Math.Abs(billed - sameDay.Observed), billed)}.",
+            ObservedByDay: sameDay.ByDay);
     }
 
     /// <summary>
@@ -98,7 +102,8 @@ public static class Matcher
         return new(RowStatus.Unreconciled, fee, 0, ids, $"{inUse}; billed ${billed:0.00} differs by {Percent(delta, billed)}.");
     }
 
-    private sealed record DayWindow(DateOnly From, DateOnly To, decimal Observed, IReadOnlyList<string> SessionIds)
+    private sealed record DayWindow(DateOnly From, DateOnly To, decimal Observed, IReadOnlyList<string> SessionIds,
+        IReadOnlyList<DateOnly> DaysBilledByAnotherRow, IReadOnlyList<(DateOnly Day, decimal ObservedUsd)> ByDay)
     {
         public string Label => From == To ? From.ToString("yyyy-MM-dd") : $"{From:yyyy-MM-dd} to {To:yyyy-MM-dd}";
     }
@@ -106,11 +111,12 @@ public static class Matcher
     private static DayWindow Window(MatchEvidence evidence, DateOnly from, DateOnly to)
     {
         var days = evidence.Days.Where(d => d.Day >= from && d.Day <= to).ToList();
-        return new(from, to, days.Sum(d => d.ObservedUsd), days.SelectMany(d => d.SessionIds).ToList());
+        return new(from, to, days.Sum(d => d.ObservedUsd), days.SelectMany(d => d.SessionIds).ToList(),
+            days.Where(d => d.BilledByAnotherRow).Select(d => d.Day).ToList(), days.Select(d => (d.Day, d.ObservedUsd)).ToList());
     }
 
     private static MatchOutcome Suggest(DayWindow window, double confidence, string reason, ResidualCause cause) =>
-        new(RowStatus.Suggested, window.Observed, Math.Round(confidence, 4), Ids(window), reason, cause);
+        new(RowStatus.Suggested, window.Observed, Math.Round(confidence, 4), Ids(window), reason, cause, window.ByDay);
 
     private static IReadOnlyList<string> Ids(DayWindow window) => window.SessionIds.Take(MaxSessionIdsKept).ToList();
 

@@ -76,7 +76,7 @@ public sealed class IngestionGrain(SessionStore sessionStore, IngestLogStore ing
             var subjectKey = person is not null ? SubjectKeys.Person(person)
                 : string.IsNullOrWhiteSpace(r.Subject) ? null : SubjectKeys.Unresolved(r.Subject);
             lines.Add((i, new BillingLine(providerId, r.ExternalId!.Trim(), subjectKey, string.IsNullOrWhiteSpace(r.Account) ? null : r.Account.Trim(),
-                r.UsageDate!.Value, r.TotalCostUsd!.Value, r.ListCostUsd, r.Kind, r.Description, null, null)));
+                r.UsageDate!.Value, r.TotalCostUsd!.Value, r.ListCostUsd, r.Kind, r.Description, null, null, r.Provisional)));
         }
 
         var outcomes = await ForEachAsync(lines, async item =>

@@ -243,7 +243,7 @@ public sealed class IntegrationGrain(
     }
 
     private static BillingRowRequest Request(PulledRow r, bool provisional) => new(r.ExternalId, r.Subject, r.Account, r.UsageDate, r.AmountUsd, r.ListAmountUsd,
-        (BillingRowKind)(int)r.Kind, provisional ? $"[provisional] {r.Description}" : r.Description, []);
+        (BillingRowKind)(int)r.Kind, r.Description, [], provisional);
 
     private static string Scrub(string message, string? credential) =>
         credential is { Length: > 0 } ? message.Replace(credential, "[credential]", StringComparison.Ordinal) : message;

@@ -79,6 +79,7 @@ public sealed class BillingRowGrain(
                 // The contract is the observation: the period counts the row as observed at what was billed.
                 S.ConfirmedByContract = true;
                 S.ObservedCostUsd = S.Line.TotalCostUsd;
+                S.MatchedByMonth.Clear();
                 S.MatchReason = $"Confirmed against the contract (no telemetry from this provider): {note}";
                 break;
             default:
@@ -106,6 +107,8 @@ public sealed class BillingRowGrain(
         if (S.Line is null || !RowRules.IsOpen(S.Status)) return;
         if (await RematchInPlaceAsync(MatcherActor, null, onlyOnNewEvidence: true)) await CommitAsync();
     }
+
+    public Task NeighbourBilledAsync() => RematchAsync();
 
     public async Task ReturnIfDueAsync()
     {
@@ -184,7 +187,7 @@ public sealed class BillingRowGrain(
             GrainFactory.GetGrain<IUsagePartitionGrain>(PartitionKeys.Of(Org, line.ProviderId, subjectKey, m)).RegisterRowAsync(registration)));
         var own = evidence[months.IndexOf(Period.Of(line.UsageDate))];
         var merged = own with { Days = evidence.SelectMany(e => e.Days).ToList() };
-        var fingerprint = string.Join(';', merged.Days.OrderBy(d => d.Day).Select(d => $"{d.Day:yyyyMMdd}:{d.ObservedUsd}:{d.SessionIds.Count}"))
+        var fingerprint = string.Join(';', merged.Days.OrderBy(d => d.Day).Select(d => $"{d.Day:yyyyMMdd}:{d.ObservedUsd}:{d.SessionIds.Count}:{(d.BilledByAnotherRow ? "b" : "")}"))
                         + $"|{merged.MonthSessionCount}|{merged.SeatFeeUsd}";
         return (merged, fingerprint);
     }
@@ -196,6 +199,42 @@ public sealed class BillingRowGrain(
         S.MatchedSessionIds = outcome.SessionIds.ToList();
         S.MatchReason = outcome.Reason;
         S.MatchCause = outcome.Cause;
+        S.MatchedByMonth = (outcome.ObservedByDay ?? []).GroupBy(d => Period.Of(d.Day).ToString())
+            .ToDictionary(g => g.Key, g => g.Sum(d => d.ObservedUsd), StringComparer.Ordinal);
+    }
+
+    private const string ClaimTarget = "claim:";
+
+    /// <summary>
+    /// What this row claims of each month's residual (see <see cref="ResidualClaims"/>): the money it
+    /// matched in other months than its own, −amount there and +the sum in its own; empty when it
+    /// matched only its own month's sessions.
+    /// </summary>
+    private Dictionary<string, decimal> Claims()
+    {
+        var own = S.Period.ToString();
+        var claims = S.MatchedByMonth.Where(m => m.Key != own && m.Value != 0).ToDictionary(m => m.Key, m => -m.Value, StringComparer.Ordinal);
+        if (claims.Count > 0) claims[own] = -claims.Values.Sum();
+        return claims;
+    }
+
+    /// <summary>
+    /// A written-off row's matched sessions stay observed (WRITTEN_OFF_USAGE); a row deferred out of
+    /// its usage month left its sessions behind (DEFERRALS); otherwise its claims carry its cause.
+    /// </summary>
+    private ResidualCause ClaimCause() =>
+        S.Status == RowStatus.WrittenOff ? ResidualCause.WrittenOffUsage
+        : S.Period != Period.Of(S.Line!.UsageDate) ? ResidualCause.Deferrals
+        : Cause();
+
+    /// <summary>Owes each month whose claim changed (or whose cause did) the claim as it is now.</summary>
+    private void PushChangedClaims()
+    {
+        var claims = Claims();
+        var cause = ClaimCause();
+        foreach (var month in claims.Keys.Union(S.ClaimsSent.Keys).ToList())
+            if (claims.GetValueOrDefault(month) != S.ClaimsSent.GetValueOrDefault(month) || (claims.ContainsKey(month) && cause != S.ClaimCauseSent))
+                Push(ClaimTarget + month, S.Version);
     }
 
     /// <summary>The cause of this row's part of the residual: a provider without telemetry can explain nothing else.</summary>
@@ -224,6 +263,7 @@ public sealed class BillingRowGrain(
     private async Task<Dictionary<Period, PeriodSummary>> CommitAsync()
     {
         Push(S.Period.ToString(), S.Version);
+        PushChangedClaims();
         _summaries.Clear();
         await base.CommitAsync();
         return _summaries;
@@ -237,6 +277,16 @@ public sealed class BillingRowGrain(
     /// </summary>
     protected override async Task SendAsync(string target)
     {
+        if (target.StartsWith(ClaimTarget, StringComparison.Ordinal))
+        {
+            var month = target[ClaimTarget.Length..];
+            var (amount, cause) = (Claims().GetValueOrDefault(month), ClaimCause());
+            await GrainFactory.GetGrain<IPeriodGrain>(GrainKeys.Join(Org, month))
+                .ApplyObservedAsync(new ObservedContribution(ResidualClaims.Id(RowId), S.Version, amount, cause));
+            if (amount == 0) S.ClaimsSent.Remove(month); else S.ClaimsSent[month] = amount;
+            S.ClaimCauseSent = cause;
+            return;
+        }
         var period = Period.Parse(target);
         var unlogged = period == S.Period
             ? S.AuditTrail.Where(a => a.Version > S.LoggedThrough).Select(a => a with { Period = a.Period ?? S.Period }).ToList()

@@ -54,4 +54,11 @@ public sealed class BillingRowState : IDurableState
 
     /// <summary>Confirmed against the contract (no telemetry): the contract is its observation, so its observed cost is what was billed.</summary>
     [Id(18)] public bool ConfirmedByContract { get; set; }
+
+    /// <summary>The matched observed money by the month of its sessions (yyyy-MM): billing lag may reach into the next or last month.</summary>
+    [Id(19)] public Dictionary<string, decimal> MatchedByMonth { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The claims (see ResidualClaims) each month last took from this row, and under which cause.</summary>
+    [Id(20)] public Dictionary<string, decimal> ClaimsSent { get; set; } = new(StringComparer.Ordinal);
+    [Id(21)] public ResidualCause? ClaimCauseSent { get; set; }
 }

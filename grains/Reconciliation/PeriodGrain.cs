@@ -55,6 +55,8 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
 
     private readonly Dictionary<string, LedgerEntry> _rows = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ObservedContribution> _observed = new(StringComparer.Ordinal);
+    /// <summary>Rows' claims across a month boundary (see <see cref="ResidualClaims"/>), by claim id.</summary>
+    private readonly Dictionary<string, ObservedContribution> _claims = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Provider, RowStatus Status), (int Count, decimal Amount)> _buckets = [];
     /// <summary>Residual parts (billed − matched observed) of the rows not written off, by provider and named cause.</summary>
     private readonly Dictionary<(string Provider, ResidualCause Cause), (int Rows, decimal Amount)> _causes = [];
@@ -119,7 +121,8 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
 
     public async Task ApplyObservedAsync(ObservedContribution contribution)
     {
-        if (_observed.TryGetValue(contribution.PartitionId, out var current) && current.Version >= contribution.Version) return;
+        var known = contribution.ClaimCause is null ? _observed : _claims;
+        if (known.TryGetValue(contribution.PartitionId, out var current) && current.Version >= contribution.Version) return;
         ApplyObservedInMemory(contribution);
         await DurableAsync(_observedWrites.EnqueueAsync(contribution));
     }
@@ -181,7 +184,8 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
         var observed = (providerId is null ? _observedTotal : _observedByProvider.GetValueOrDefault(providerId))
             + _contract.Where(c => providerId is null || c.Key == providerId).Sum(c => c.Value.Amount);
         var byCause = ResidualBreakdown.Of(_period, billed - observed - writtenOff,
-            _causes.Where(c => providerId is null || c.Key.Provider == providerId).Select(c => (c.Key.Cause, c.Value.Rows, c.Value.Amount)),
+            _causes.Where(c => providerId is null || c.Key.Provider == providerId).Select(c => (c.Key.Cause, c.Value.Rows, c.Value.Amount))
+                .Concat(_claims.Values.Where(c => providerId is null || ProviderOf(c.PartitionId) == providerId).Select(c => (c.ClaimCause!.Value, 0, c.ObservedUsd))),
             _unexplained.Where(u => providerId is null || u.Key.Provider == providerId).Select(u => (u.Key.Day, u.Value.Rows, u.Value.Amount)),
             DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime));
         return new PeriodSummary(_period, billed, observed, writtenOff, count, providerId, byCause);
@@ -198,7 +202,12 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
     {
         Add(_buckets, (e.ProviderId, e.Status), sign, e.Amount);
         if (e.ByContract) Add(_contract, e.ProviderId, sign, e.Amount);
-        if (e.Status == RowStatus.WrittenOff) return;
+        if (e.Status == RowStatus.WrittenOff)
+        {
+            // Written off, the bill leaves the residual, but the sessions it had matched are still observed.
+            if (e.ObservedUsd != 0) Add(_causes, (e.ProviderId, ResidualCause.WrittenOffUsage), sign, -e.ObservedUsd);
+            return;
+        }
         var part = e.Amount - e.ObservedUsd;
         if (e.Cause == ResidualCause.Unexplained) Add(_unexplained, (e.ProviderId, e.UsageDate), sign, part);
         else Add(_causes, (e.ProviderId, e.Cause), sign, part);
@@ -214,6 +223,11 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
 
     private void ApplyObservedInMemory(ObservedContribution c)
     {
+        if (c.ClaimCause is not null)
+        {
+            _claims[c.PartitionId] = c;   // kept at 0 too, so an older message cannot come back
+            return;
+        }
         var provider = ProviderOf(c.PartitionId);
         if (_observed.TryGetValue(c.PartitionId, out var old))
         {

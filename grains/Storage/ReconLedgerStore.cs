@@ -26,13 +26,13 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
                     ObservedUsd: r.GetDecimal(8), Cause: (ResidualCause)r.GetInt16(9), ByContract: r.GetBoolean(10)));
         }
         var observed = new List<ObservedContribution>();
-        await using (var cmd = db.CreateCommand("select partition_id, version, observed from period_observed where org = $1 and period = $2"))
+        await using (var cmd = db.CreateCommand("select partition_id, version, observed, cause from period_observed where org = $1 and period = $2"))
         {
             cmd.Parameters.AddWithValue(org);
             cmd.Parameters.AddWithValue(period.ToString());
             await using var r = await cmd.ExecuteReaderAsync();
             while (await r.ReadAsync())
-                observed.Add(new ObservedContribution(r.GetString(0), r.GetInt64(1), r.GetDecimal(2)));
+                observed.Add(new ObservedContribution(r.GetString(0), r.GetInt64(1), r.GetDecimal(2), r.IsDBNull(3) ? null : (ResidualCause)r.GetInt16(3)));
         }
         return (rows, observed);
     }
@@ -142,10 +142,10 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
     {
         var batch = contributions.GroupBy(c => c.PartitionId).Select(g => g.MaxBy(c => c.Version)!).OrderBy(c => c.PartitionId, StringComparer.Ordinal).ToList();
         await using var cmd = db.CreateCommand("""
-            insert into period_observed (org, period, partition_id, version, observed)
-            select $1, $2, * from unnest($3::text[], $4::bigint[], $5::numeric[])
+            insert into period_observed (org, period, partition_id, version, observed, cause)
+            select $1, $2, * from unnest($3::text[], $4::bigint[], $5::numeric[], $6::smallint[])
             on conflict (org, period, partition_id) do update set
-                version = excluded.version, observed = excluded.observed, pushed_at = clock_timestamp()
+                version = excluded.version, observed = excluded.observed, cause = excluded.cause, pushed_at = clock_timestamp()
             where period_observed.version < excluded.version
             """);
         cmd.Parameters.AddWithValue(org);
@@ -153,6 +153,7 @@ public sealed class ReconLedgerStore(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue(batch.Select(c => c.PartitionId).ToArray());
         cmd.Parameters.AddWithValue(batch.Select(c => c.Version).ToArray());
         cmd.Parameters.AddWithValue(batch.Select(c => c.ObservedUsd).ToArray());
+        cmd.Parameters.AddWithValue(batch.Select(c => (short?)c.ClaimCause).ToArray());
         await cmd.ExecuteNonQueryAsync();
     }
 

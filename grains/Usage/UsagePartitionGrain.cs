@@ -97,6 +97,11 @@ public sealed class UsagePartitionGrain(
             S.Rows.RemoveAll(r => r.RowId == registration.RowId);
             S.Rows.Add(registration);
             await CommitAsync();
+            // Rows next to a newly billed day may have matched its sessions as billing lag: they are this row's now.
+            if (registration.Kind == BillingRowKind.Usage)
+                foreach (var neighbour in S.Rows.Where(r => r.Kind == BillingRowKind.Usage && r.RowId != registration.RowId
+                             && Math.Abs(r.UsageDate.DayNumber - registration.UsageDate.DayNumber) == 1))
+                    _ = GrainFactory.GetGrain<IBillingRowGrain>(GrainKeys.Row(Org, neighbour.RowId)).NeighbourBilledAsync();
         }
         var day = registration.UsageDate;
         var seat = SeatMonthNow();
@@ -107,7 +112,8 @@ public sealed class UsagePartitionGrain(
                 // On a seat plan a day's observed money is its usage beyond the included amount; sessions
                 // wholly inside the seat add nothing a usage row could match.
                 var observed = seat.SeatPlan ? sessions.Where(s => seat.ObservedBySession[s.SessionId] != 0).ToList() : sessions;
-                return new DayEvidence(d, observed.Sum(s => seat.ObservedBySession[s.SessionId]), observed.Select(s => s.SessionId).ToList());
+                var billedByAnother = S.Rows.Any(r => r.Kind == BillingRowKind.Usage && r.UsageDate == d && r.RowId != registration.RowId);
+                return new DayEvidence(d, observed.Sum(s => seat.ObservedBySession[s.SessionId]), observed.Select(s => s.SessionId).ToList(), billedByAnother);
             })
             .ToList();
         var monthIds = registration.Kind == BillingRowKind.Seat

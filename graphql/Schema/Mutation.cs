@@ -54,7 +54,8 @@ public sealed class Mutation : ObjectGraphType
                 var rows = Batch(input.Items("rows")).Select(r =>
                 {
                     var row = new BillingRowRequest(r.String("externalId"), r.String("subject"), r.String("account"), r.Struct<DateOnly>("usageDate"),
-                        r.Struct<decimal>("totalCostUsd"), r.Struct<decimal>("listCostUsd"), r.Enum("kind", BillingRowKind.Usage), r.Note("description"), []);
+                        r.Struct<decimal>("totalCostUsd"), r.Struct<decimal>("listCostUsd"), r.Enum("kind", BillingRowKind.Usage), r.Note("description"), [],
+                        r.Struct<bool>("provisional") ?? false);
                     return row with { FieldErrors = r.Errors };
                 }).ToList();
                 return await c.Grains().GetGrain<IIngestionGrain>(c.Caller().Org).IngestBillingRowsAsync(providerId, rows);

@@ -28,6 +28,8 @@ public sealed class BillingRowInputType : InputObjectGraphType
         Field<DecimalScalar>("listCostUsd");
         Field<BillingRowKindEnum>("kind").DefaultValue(Flowstate.Reconciliation.BillingRowKind.Usage);
         Field<StringGraphType>("description");
+        Field<BooleanGraphType>("provisional").DefaultValue(false)
+            .Description("The provider has not settled this day yet: the amount may still change, and a later pull replaces it.");
     }
 }
 

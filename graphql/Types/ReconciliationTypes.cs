@@ -87,6 +87,9 @@ public sealed class BillingRowType : ObjectGraphType<BillingRowView>
         Field<NonNullGraphType<StringGraphType>>("period").Resolve(c => c.Source.Period.ToString());
         Field<NonNullGraphType<BillingRowKindEnum>>("kind").Resolve(c => c.Source.Line.Kind);
         Field<StringGraphType>("description").Resolve(c => c.Source.Line.Description);
+        Field<NonNullGraphType<BooleanGraphType>>("provisional")
+            .Description("From a day the provider has not settled yet (its settleDays): the amount may still change until a later pull settles it.")
+            .Resolve(c => c.Source.Line.Provisional);
         Field<NonNullGraphType<DecimalScalar>>("totalCostUsd").Resolve(c => c.Source.Line.TotalCostUsd);
         Field<DecimalScalar>("listCostUsd").Resolve(c => c.Source.Line.ListCostUsd);
         Field<NonNullGraphType<DecimalScalar>>("observedCostUsd").Resolve(c => c.Source.ObservedCostUsd);

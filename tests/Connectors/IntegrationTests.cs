@@ -32,7 +32,7 @@ public sealed class IntegrationTests(FlowstateCluster cluster)
         """;
     private const string Rows = """
         query($period: String!, $provider: ID) { reconciliation(period: $period, provider: $provider, statuses: [UNRECONCILED, SUGGESTED, AUTO_MATCHED, CONFIRMED, WRITTEN_OFF, DEFERRED], first: 200) {
-          rows { totalCount edges { node { id externalId totalCostUsd status usageDate subject { id } } } } } }
+          rows { totalCount edges { node { id externalId totalCostUsd status usageDate provisional subject { id } } } } } }
         """;
 
     private static long Ms(DateOnly day, int hour) => new DateTimeOffset(day.ToDateTime(new TimeOnly(hour, 0)), TimeSpan.Zero).ToUnixTimeMilliseconds();
@@ -101,6 +101,9 @@ public sealed class IntegrationTests(FlowstateCluster cluster)
         Assert.Equal("1.25000001", rows[$"cursor:bob@acme.example:{Today.AddDays(-3):yyyy-MM-dd}"].GetProperty("totalCostUsd").GetString());
         Assert.Equal("0.033", rows[$"cursor:bob@acme.example:{Today.AddDays(-1):yyyy-MM-dd}"].GetProperty("totalCostUsd").GetString());
         Assert.Equal("alice", rows[$"cursor:alice@acme.example:{Today.AddDays(-3):yyyy-MM-dd}"].GetProperty("subject").GetProperty("id").GetString());
+        // settleDays 2: yesterday's bill may still change, the day before yesterday's is final.
+        Assert.True(rows[$"cursor:bob@acme.example:{Today.AddDays(-1):yyyy-MM-dd}"].GetProperty("provisional").GetBoolean());
+        Assert.False(rows[$"cursor:bob@acme.example:{Today.AddDays(-3):yyyy-MM-dd}"].GetProperty("provisional").GetBoolean());
 
         // The next run starts at the oldest unsettled day (settleDays 2: the day before yesterday is final), and finds nothing new.
         var second = await PullAsync(org, responses, new { providerId = "cursor" });

@@ -21,7 +21,7 @@ public sealed class ResidualCauseTests(FlowstateCluster cluster)
         var summary = (await org.DataAsync(Summary, new { period, provider })).GetProperty("reconciliation").GetProperty("summary");
         var causes = summary.GetProperty("residualByCause").EnumerateArray().ToDictionary(
             c => c.GetProperty("cause").GetString()!, c => (Amount: decimal.Parse(c.GetProperty("amount").GetString()!), Rows: c.GetProperty("rows").GetInt32()));
-        Assert.Equal(9, causes.Count);
+        Assert.Equal(Enum.GetValues<ResidualCause>().Length, causes.Count);
         Assert.Equal(decimal.Parse(summary.GetProperty("residual").GetString()!), causes.Values.Sum(c => c.Amount));
         return (summary, causes);
     }
@@ -76,6 +76,22 @@ public sealed class ResidualCauseTests(FlowstateCluster cluster)
         // Reopened, it is billed and unobserved again.
         await org.Row("retainer", "gong").ApplyActionAsync(new RowCommand(RowAction.Reopen, "contract renegotiated", null, "fin"));
         Assert.Equal((2500m, 1), (await CausesAsync(org, "2026-10")).Causes["PROVIDERS_WITHOUT_TELEMETRY"]);
+    }
+
+    [Fact]
+    public async Task APersonsDayBilledWithinTheSuggestTolerance_IsPriceVariance_AndStaysSoOnceConfirmed()
+    {
+        var org = await TestOrg.CreateAsync(cluster);
+        await org.ObserveAsync(TestOrg.Session("cached", "alice", "2026-10-07T10:00:00Z", 20m), TestOrg.Session("far", "bob", "2026-10-07T10:00:00Z", 20m));
+        await org.BillAsync(TestOrg.BillRow("cached", "alice", "2026-10-07", 19m), TestOrg.BillRow("far", "bob", "2026-10-07", 26m));
+
+        var (_, causes) = await CausesAsync(org, "2026-10");
+        Assert.Equal((-1m, 1), causes["PRICE_VARIANCE"]);   // 5% under the price table: a suggestion, priced differently
+        Assert.Equal((6m, 1), causes["UNEXPLAINED"]);       // 30% over: beyond what a price difference explains
+
+        var cached = await org.Row("cached").GetAsync();
+        await org.Row("cached").ApplyActionAsync(new RowCommand(RowAction.Confirm, null, cached!.Version, "fin"));
+        Assert.Equal((-1m, 1), (await CausesAsync(org, "2026-10")).Causes["PRICE_VARIANCE"]);
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public sealed class RandomizedInvariantTests(FlowstateCluster cluster)
         }
         Assert.True(actionsApplied > 200, $"only {actionsApplied} actions applied");
 
-        var before = await CheckInvariantsAsync(org, lastLine.Keys, sessionCost);
+        var before = await CheckSettledAsync(org, lastLine.Keys, sessionCost);
 
         // Invariant 4: re-ingesting everything changes nothing, and neither does a restart.
         // Concurrent re-pulls of one id race, so re-send what each row actually holds.
@@ -61,10 +61,10 @@ public sealed class RandomizedInvariantTests(FlowstateCluster cluster)
                 r.Line.ListCostUsd, r.Line.Kind, r.Line.Description, []));
         foreach (var chunk in held.Chunk(50)) await org.BillAsync(chunk);
         foreach (var chunk in sessions.Values.Chunk(50)) await org.ObserveAsync(chunk);
-        var afterReingest = await CheckInvariantsAsync(org, lastLine.Keys, sessionCost);
+        var afterReingest = await CheckSettledAsync(org, lastLine.Keys, sessionCost);
         Assert.Equal(string.Join("\n", before.Except(afterReingest)), string.Join("\n", afterReingest.Except(before)));
         await cluster.RestartAsync();
-        var afterRestart = await CheckInvariantsAsync(org, lastLine.Keys, sessionCost);
+        var afterRestart = await CheckSettledAsync(org, lastLine.Keys, sessionCost);
         Assert.Equal(string.Join("\n", before.Except(afterRestart)), string.Join("\n", afterRestart.Except(before)));
     }
 
@@ -98,6 +98,21 @@ public sealed class RandomizedInvariantTests(FlowstateCluster cluster)
             return true;
         }
         catch (FlowstateException) { return false; }
+    }
+
+    /// <summary>
+    /// A row registering next to another's day wakes that row one-way (UsagePartitionGrain), so the
+    /// rows' claims across a month's edge may trail the last acknowledged call by a moment: the
+    /// invariants must hold once those rematches have run (within seconds), and then exactly.
+    /// </summary>
+    private async Task<List<string>> CheckSettledAsync(TestOrg org, IEnumerable<string> externalIds,
+        IReadOnlyDictionary<string, (DateTimeOffset Start, decimal Cost)> sessions)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); ; await Task.Delay(250))
+        {
+            try { return await CheckInvariantsAsync(org, externalIds, sessions); }
+            catch (Xunit.Sdk.XunitException) when (DateTime.UtcNow < deadline) { }
+        }
     }
 
     private async Task<List<string>> CheckInvariantsAsync(TestOrg org, IEnumerable<string> externalIds,
@@ -140,12 +155,33 @@ public sealed class RandomizedInvariantTests(FlowstateCluster cluster)
                 ? ResidualCause.UnsettledDays : r.ResidualCause;
             var expected = Enum.GetValues<ResidualCause>().ToDictionary(c => c, c => inPeriod
                 .Where(r => r.Status != RowStatus.WrittenOff && CauseOf(r) == c).Sum(r => r.Line.TotalCostUsd - r.ObservedCostUsd));
+            // A written-off row's matched sessions stay observed: − their cost, as WRITTEN_OFF_USAGE.
+            var writtenOffUsage = inPeriod.Where(r => r.Status == RowStatus.WrittenOff && r.ObservedCostUsd != 0).ToList();
+            expected[ResidualCause.WrittenOffUsage] -= writtenOffUsage.Sum(r => r.ObservedCostUsd);
+            var claimsSeen = new List<string>();
+            // A row that matched sessions of another month (lag over the month's edge) claims them: −amount
+            // in their month, +amount in its own, under its cause (a written-off row's: WRITTEN_OFF_USAGE; a
+            // row deferred out of its usage month: DEFERRALS).
+            foreach (var r in rows.Where(r => r.Line.Kind != BillingRowKind.Seat))
+            {
+                var cause = r.Status == RowStatus.WrittenOff ? ResidualCause.WrittenOffUsage
+                    : r.Period != Period.Of(r.Line.UsageDate) ? ResidualCause.Deferrals : r.ResidualCause;
+                foreach (var month in r.MatchedSessionIds.Where(sessions.ContainsKey).GroupBy(id => Period.Of(sessions[id].Start)).Where(g => g.Key != r.Period))
+                {
+                    var amount = month.Sum(id => sessions[id].Cost);
+                    if (month.Key == period) expected[cause] -= amount;
+                    if (r.Period == period) expected[cause] += amount;
+                    if (month.Key == period || r.Period == period) claimsSeen.Add($"{r.Id} {r.Status} in {r.Period} claims {amount} of {month.Key} as {cause}");
+                }
+            }
             var rest = summary.Residual - expected.Values.Sum();
             expected[today.DayNumber - period.LastDay.DayNumber <= 3 ? ResidualCause.UnsettledDays : ResidualCause.Unexplained] += rest;
             Assert.NotNull(summary.ByCause);
             Assert.Equal(summary.Residual, summary.ByCause.Sum(p => p.Amount));
-            Assert.Equal(expected.OrderBy(e => e.Key).Select(e => $"{e.Key}:{M(e.Value)}"), summary.ByCause.OrderBy(p => p.Cause).Select(p => $"{p.Cause}:{M(p.Amount)}"));
-            Assert.Equal(inPeriod.Count(r => r.Status != RowStatus.WrittenOff), summary.ByCause.Sum(p => p.Rows));
+            var expectedCauses = string.Join(", ", expected.OrderBy(e => e.Key).Select(e => $"{e.Key}:{M(e.Value)}"));
+            var actualCauses = string.Join(", ", summary.ByCause.OrderBy(p => p.Cause).Select(p => $"{p.Cause}:{M(p.Amount)}"));
+            Assert.True(expectedCauses == actualCauses, $"{period}: expected {expectedCauses}\nactual {actualCauses}\nclaims:\n{string.Join("\n", claimsSeen)}");
+            Assert.Equal(inPeriod.Count(r => r.Status != RowStatus.WrittenOff) + writtenOffUsage.Count, summary.ByCause.Sum(p => p.Rows));
             static string M(decimal d) => Flowstate.GraphQL.Types.DecimalScalar.Format(d);
             fingerprint.Add($"{period} billed={M(summary.Billed)} observed={M(summary.Observed)} off={M(summary.WrittenOff)} rows={summary.RowCount} "
                 + string.Join(',', page.Buckets.Select(b => $"{b.Status}:{b.Count}:{M(b.Amount)}")));

@@ -63,6 +63,31 @@ public sealed class MatcherTests
         Assert.Equal(40m, outcome.ObservedUsd);
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1)]
+    public void AdjacentDay_WithARowOfItsOwn_KeepsItsSessions_SoItIsNoLag(int offset)
+    {
+        var billedNextDoor = new MatchEvidence([new DayEvidence(Day.AddDays(offset), 40m, ["s"], BilledByAnotherRow: true)], 1, 40m);
+        var outcome = Match(40m, billedNextDoor);
+        Assert.Equal((RowStatus.Unreconciled, 0m, ResidualCause.Unexplained), (outcome.Status, outcome.ObservedUsd, outcome.Cause));
+        Assert.Empty(outcome.SessionIds);
+    }
+
+    [Fact]
+    public void SameDay_WithASecondRowOnIt_StillMatchesItsDay()
+    {
+        var twoLines = new MatchEvidence([new DayEvidence(Day, 40m, ["s"], BilledByAnotherRow: true)], 1, 40m);
+        Assert.Equal(RowStatus.AutoMatched, Match(40m, twoLines).Status);
+    }
+
+    [Fact]
+    public void SameDay_WithinSuggestTolerance_IsPriceVariance_ButAnAccountsIsSharedKeys()
+    {
+        Assert.Equal(ResidualCause.PriceVariance, Match(100m, Evidence((0, 95m))).Cause);
+        Assert.Equal(ResidualCause.SharedKeys, Match(100m, Evidence((0, 95m)), viaAccount: true).Cause);
+    }
+
     [Fact]
     public void TwoDaysAway_IsNotALag() =>
         Assert.Equal(RowStatus.Unreconciled, Match(40m, Evidence((2, 40m))).Status);
