@@ -53,4 +53,9 @@ public enum ResidualCause
     /// observed in the month it left: −their cost there, +their cost in the month it went to.
     /// </summary>
     Deferrals = 11,
+    /// <summary>
+    /// Observed on a provider that billed nothing this month (telemetry only, its bill on an invoice
+    /// nobody imported, or not pulled yet): there is no bill to compare the usage with.
+    /// </summary>
+    ProvidersWithoutBilling = 12,
 }

@@ -185,11 +185,17 @@ public sealed class PeriodGrain : Grain, IPeriodGrain
             + _contract.Where(c => providerId is null || c.Key == providerId).Sum(c => c.Value.Amount);
         var byCause = ResidualBreakdown.Of(_period, billed - observed - writtenOff,
             _causes.Where(c => providerId is null || c.Key.Provider == providerId).Select(c => (c.Key.Cause, c.Value.Rows, c.Value.Amount))
-                .Concat(_claims.Values.Where(c => providerId is null || ProviderOf(c.PartitionId) == providerId).Select(c => (c.ClaimCause!.Value, 0, c.ObservedUsd))),
+                .Concat(_claims.Values.Where(c => providerId is null || ProviderOf(c.PartitionId) == providerId).Select(c => (c.ClaimCause!.Value, 0, c.ObservedUsd)))
+                .Concat(UnbilledObserved(providerId).Select(o => (ResidualCause.ProvidersWithoutBilling, 0, -o))),
             _unexplained.Where(u => providerId is null || u.Key.Provider == providerId).Select(u => (u.Key.Day, u.Value.Rows, u.Value.Amount)),
             DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime));
         return new PeriodSummary(_period, billed, observed, writtenOff, count, providerId, byCause);
     }
+
+    /// <summary>The observed money of each provider (or the one asked for) that has no row in this period.</summary>
+    private IEnumerable<decimal> UnbilledObserved(string? providerId) =>
+        _observedByProvider.Where(o => o.Value != 0 && (providerId is null || o.Key == providerId) && !_buckets.Keys.Any(b => b.Provider == o.Key))
+            .Select(o => o.Value);
 
     private void Apply(LedgerEntry entry)
     {

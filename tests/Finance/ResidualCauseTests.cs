@@ -89,6 +89,16 @@ public sealed class ResidualCauseTests(FlowstateCluster cluster)
         Assert.Equal((-1m, 1), causes["PRICE_VARIANCE"]);   // 5% under the price table: a suggestion, priced differently
         Assert.Equal((6m, 1), causes["UNEXPLAINED"]);       // 30% over: beyond what a price difference explains
 
+        // Usage on a provider that bills nothing this month has nothing to compare with.
+        await org.Provider("gemini").ConfigureAsync(new ProviderConfig("gemini", "Gemini CLI", "coding", ProviderPlan.None,
+            [new ModelPrice("sonnet", 3m, 15m, 0.3m, new DateOnly(2025, 1, 1))], MatchTolerance.Default));
+        await org.ObserveAsync(TestOrg.Session("gem", "alice", "2026-10-08T10:00:00Z", 2.5m) with { ProviderId = "gemini" });
+        var (summary, withGemini) = await CausesAsync(org, "2026-10");
+        Assert.Equal((-2.5m, 0), withGemini["PROVIDERS_WITHOUT_BILLING"]);
+        Assert.Equal((6m, 1), withGemini["UNEXPLAINED"]);
+        Assert.Equal((-2.5m, 0), (await CausesAsync(org, "2026-10", "gemini")).Causes["PROVIDERS_WITHOUT_BILLING"]);
+        Assert.Equal((0m, 0), (await CausesAsync(org, "2026-10", "claude")).Causes["PROVIDERS_WITHOUT_BILLING"]);
+
         var cached = await org.Row("cached").GetAsync();
         await org.Row("cached").ApplyActionAsync(new RowCommand(RowAction.Confirm, null, cached!.Version, "fin"));
         Assert.Equal((-1m, 1), (await CausesAsync(org, "2026-10")).Causes["PRICE_VARIANCE"]);
