@@ -1,7 +1,7 @@
 // The reconciliation inbox: chips, row actions with their dialogs, the summary row against the API,
 // failures beside the row, live updates from another browser, and the empty states.
 import { expect, test } from '@playwright/test';
-import { api, expectSummaryMatchesApi, inbox, monthWithRows, rowOf, statusLabel, open } from './helpers.mjs';
+import { api, expectSummaryMatchesApi, inbox, money, monthWithRows, rowOf, statusLabel, open } from './helpers.mjs';
 
 test.describe.configure({ mode: 'serial' });
 let month;
@@ -101,6 +101,52 @@ test('Mark → Defer moves the row on to the next month', async ({ page }) => {
   await expect(row.locator('.badge')).toHaveText(statusLabel[after.status]);
   await expect(row).toBeFocused();
   await expectSummaryMatchesApi(page, month);
+});
+
+test('Undefer brings a row waiting for next month back before it leaves', async ({ page }) => {
+  const waiting = (await rowsOf(month, ['DEFERRED'])).edges.find(e => e.node.availableActions.includes('UNDEFER'))?.node;
+  expect(waiting, 'the row deferred above waits in this (open) month').toBeTruthy();
+  await open(page, `/reconciliation/${month}?status=DEFERRED`);
+  const row = rowOf(page, waiting.externalId);
+  await row.getByRole('button', { name: 'Undefer' }).click();
+  await expect(row.locator('.badge')).not.toHaveText('Deferred');
+  const after = (await api('query($id: ID!) { billingRow(id: $id) { status period deferredTo } }', { id: waiting.id })).billingRow;
+  expect(after).toMatchObject({ period: month, deferredTo: null });
+  expect(after.status).not.toBe('DEFERRED');
+  await expect(row).toBeFocused();
+  await expectSummaryMatchesApi(page, month);
+});
+
+test('Confirm… confirms a row of a provider without telemetry against the contract, with a required note', async ({ page }) => {
+  const { reconciliation } = await api(`query($p: String!) { reconciliation(period: $p, provider: "gong", statuses: [UNRECONCILED], first: 5) {
+    rows { edges { node { id externalId availableActions } } } } }`, { p: month });
+  const target = reconciliation.rows.edges.map(e => e.node).find(n => n.availableActions.includes('CONFIRM'));
+  expect(target, 'the demo bills Gong (no telemetry) every month').toBeTruthy();
+  await open(page, `/reconciliation/${month}?provider=gong`);
+  const row = rowOf(page, target.externalId);
+  await row.getByRole('button', { name: 'Confirm…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Confirm against the contract' });
+  const submit = dialog.getByRole('button', { name: 'Confirm' });
+  await expect(submit).toBeDisabled();
+  await dialog.getByRole('textbox', { name: /Note/ }).fill('Retainer per the 2026 order form');
+  await submit.click();
+  await expect(dialog).toBeHidden();
+  await expect(row.locator('.badge')).toHaveText('Confirmed');
+  await expect(row).toBeFocused();
+  const after = (await api('query($id: ID!) { billingRow(id: $id) { status note observedCostUsd totalCostUsd } }', { id: target.id })).billingRow;
+  expect(after).toMatchObject({ status: 'CONFIRMED', note: 'Retainer per the 2026 order form', observedCostUsd: after.totalCostUsd });
+});
+
+test('the residual by cause lists what the API says, adding up to the residual', async ({ page }) => {
+  const { reconciliation } = await api(`query($p: String!) { reconciliation(period: $p) { summary { residual residualByCause { cause amount rows } } } }`, { p: month });
+  await open(page, `/reconciliation/${month}`);
+  const causes = page.locator('details.causes');
+  await causes.locator('summary').click();
+  const shown = reconciliation.summary.residualByCause.filter(c => c.amount !== '0' || c.rows > 0);
+  await expect(causes.getByRole('row')).toHaveCount(shown.length + 1);
+  for (const c of shown) await expect(causes.getByRole('row').filter({ hasText: money(c.amount) }).first()).toBeVisible();
+  await expect(causes.locator('summary')).toContainText(money(reconciliation.summary.residual));
+  await expect(page.getByRole('link', { name: /confirmed ledger \(FOCUS/ })).toHaveAttribute('href', `/exports/focus?period=${month}`);
 });
 
 test('a change someone else made is refused as a version conflict: the row reloads and says so', async ({ page }) => {

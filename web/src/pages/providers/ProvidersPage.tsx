@@ -2,7 +2,7 @@ import { useQuery } from 'urql';
 import { graphql } from '../../gql';
 import type { CoverageState, ProvidersQuery } from '../../gql/graphql';
 import { isForbidden, problemOf } from '../../api/errors';
-import { count, money, ratio, when } from '../../app/format';
+import { count, money, ratio, titleCase, when } from '../../app/format';
 import { useTitle } from '../../app/useTitle';
 import { NoAccess } from '../../ui/NoAccess';
 
@@ -12,12 +12,27 @@ const Providers = graphql(`
       id name modality seatFeeUsd includedUsageUsd discount coverage
       lastBillingPull { at accepted duplicates rejected errors }
       lastTelemetry { at accepted duplicates rejected errors }
+      integration {
+        kind state lastRunAt nextRunAt lastError failingSince
+        runs(first: 1) { status finishedAt rowsCreated rowsUpdated rowsUnchanged rowsRejected rowsAdjusted error }
+      }
     }
+  }
+`);
+
+const Gaps = graphql(`
+  query MonitoringGaps {
+    monitoringGaps { kind providerId message since }
   }
 `);
 
 type Provider = ProvidersQuery['providers'][number];
 type Run = Provider['lastBillingPull'];
+type Integration = NonNullable<Provider['integration']>;
+
+const stateLabel: Record<Integration['state'], string> = {
+  NOT_CONFIGURED: 'Not configured', SCHEDULED: 'Scheduled', RUNNING: 'Running', FAILING: 'Failing',
+};
 
 const states: Record<CoverageState, { label: string; explain: string; gap?: string }> = {
   BILLING_AND_TELEMETRY: {
@@ -52,16 +67,40 @@ function RunCell({ run, what }: { run: Run; what: string }) {
   );
 }
 
-/** Each provider's coverage state, its last billing pull and telemetry, and the monitoring gaps. */
+/** The provider's billing connector: its state, its last run and when the next one starts. */
+function IntegrationCell({ integration }: { integration: Provider['integration'] }) {
+  if (!integration?.kind) return <span className="muted">No connector: bills arrive by ingest or FOCUS import</span>;
+  const last = integration.runs[0];
+  return (
+    <>
+      <span className="strong">{titleCase(integration.kind)}</span>{' '}
+      <span className={`badge ${integration.state === 'FAILING' ? 'badge-gap' : 'badge-confirmed'}`}>{stateLabel[integration.state]}</span><br />
+      {last ? (
+        <span className="muted">
+          Last run {titleCase(last.status)}{last.finishedAt ? `, ${when(last.finishedAt)}` : ''}: {count(last.rowsCreated)} new · {count(last.rowsUpdated)} updated
+          {last.rowsAdjusted > 0 ? ` · ${count(last.rowsAdjusted)} adjusted` : ''}{last.rowsRejected > 0 ? ` · ${count(last.rowsRejected)} rejected` : ''}
+        </span>
+      ) : <span className="muted">No run yet</span>}
+      {integration.nextRunAt && <><br /><span className="muted">Next run {when(integration.nextRunAt)}</span></>}
+      {integration.lastError && <p className="error">{integration.failingSince ? `Failing since ${when(integration.failingSince)}: ` : ''}{integration.lastError}</p>}
+    </>
+  );
+}
+
+/** Each provider's coverage state, its connector, its last billing pull and telemetry, and the monitoring gaps. */
 export default function ProvidersPage() {
   useTitle('Providers');
   const [{ data, error }] = useQuery({ query: Providers });
+  // The gaps the API finds (quiet seats, failing connectors too) for the roles that may see them; else the coverage's own.
+  const [{ data: gapData }] = useQuery({ query: Gaps });
   if (error && !data) {
     if (isForbidden(error)) return <NoAccess page="providers" />;
     return <section className="page"><h1>Providers</h1><p className="error" role="alert">{problemOf(error).message}</p></section>;
   }
   const providers = data?.providers ?? [];
   const gaps = providers.filter(p => states[p.coverage].gap);
+  const named = new Map(providers.map(p => [p.id, p.name]));
+  const found = gapData?.monitoringGaps;
   return (
     <section className="page" aria-labelledby="providers-title">
       <h1 id="providers-title">Providers</h1>
@@ -70,7 +109,11 @@ export default function ProvidersPage() {
         <>
           <section aria-labelledby="gaps-title" className="panel">
             <h2 id="gaps-title">Monitoring gaps</h2>
-            {gaps.length === 0 ? <p>None: every provider sends both bills and telemetry.</p> : (
+            {found ? (
+              found.length === 0 ? <p>None: every provider sends both bills and telemetry, and every connector runs.</p> : (
+                <ul>{found.map((g, i) => <li key={`${g.kind}-${g.providerId}-${i}`}><strong>{named.get(g.providerId) ?? g.providerId}</strong>: {g.message}</li>)}</ul>
+              )
+            ) : gaps.length === 0 ? <p>None: every provider sends both bills and telemetry.</p> : (
               <ul>{gaps.map(p => <li key={p.id}><strong>{p.name}</strong>: {states[p.coverage].gap}.</li>)}</ul>
             )}
           </section>
@@ -79,7 +122,7 @@ export default function ProvidersPage() {
               <caption className="sr-only">Providers, their coverage and their last runs</caption>
               <thead>
                 <tr>
-                  <th scope="col">Provider</th><th scope="col">Coverage</th><th scope="col">Last billing pull</th>
+                  <th scope="col">Provider</th><th scope="col">Coverage</th><th scope="col">Connector</th><th scope="col">Last billing pull</th>
                   <th scope="col">Last telemetry</th><th scope="col">Plan</th>
                 </tr>
               </thead>
@@ -88,6 +131,7 @@ export default function ProvidersPage() {
                   <tr key={p.id}>
                     <th scope="row"><span className="strong">{p.name}</span><br /><span className="muted">{p.modality ?? ''} · <span className="mono">{p.id}</span></span></th>
                     <td><span className={`badge ${states[p.coverage].gap ? 'badge-gap' : 'badge-confirmed'}`}>{states[p.coverage].label}</span></td>
+                    <td><IntegrationCell integration={p.integration} /></td>
                     <td><RunCell run={p.lastBillingPull} what="billing pull" /></td>
                     <td><RunCell run={p.lastTelemetry} what="telemetry" /></td>
                     <td>

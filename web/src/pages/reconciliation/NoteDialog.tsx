@@ -5,15 +5,19 @@ import type { Problem } from '../../api/errors';
 import { money } from '../../app/format';
 import { drafts } from './drafts';
 
-export type NoteAction = 'WRITE_OFF' | 'REOPEN';
+export type NoteAction = 'WRITE_OFF' | 'REOPEN' | 'CONFIRM';
 
 const copy: Record<NoteAction, { title: string; submit: string; help: string }> = {
   WRITE_OFF: { title: 'Write off row', submit: 'Write off', help: 'Why this row will not be matched. The note stays on the row’s audit trail.' },
   REOPEN: { title: 'Reopen row', submit: 'Reopen', help: 'Why the row goes back to unreconciled. The note stays on the row’s audit trail.' },
+  CONFIRM: {
+    title: 'Confirm against the contract', submit: 'Confirm',
+    help: 'This provider sends no telemetry, so nothing can be matched: say on what basis the bill is right (a contract, a retainer, a fixed fee). The note stays on the row’s audit trail.',
+  },
 };
 
 /**
- * The note dialog of a write-off or a reopen: the Note is required (the button stays disabled while
+ * The note dialog of a write-off, a reopen or a confirmation against the contract: the Note is required (the button stays disabled while
  * it is blank), what is typed is kept as a draft until the action succeeds, and focus goes back to
  * the row when the dialog closes.
  */

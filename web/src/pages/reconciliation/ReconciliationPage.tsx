@@ -3,7 +3,7 @@ import { Link, useLocation } from 'wouter';
 import { useClient, useQuery, useSubscription } from 'urql';
 import * as Ariakit from '@ariakit/react';
 import { createColumnHelper, getCoreRowModel, getExpandedRowModel, useReactTable, type ExpandedState } from '@tanstack/react-table';
-import type { BucketCount, InboxRowFragment, RowStatus } from '../../gql/graphql';
+import type { BucketCount, InboxRowFragment, RowStatus, SummaryFragment } from '../../gql/graphql';
 import { onReconnect } from '../../api/client';
 import { isForbidden, problemOf } from '../../api/errors';
 import { addMonths, count, currentMonth, day, money, monthLabel, ratio, when } from '../../app/format';
@@ -61,9 +61,10 @@ export function ReconciliationPage({ month }: { month: string }) {
   const rows = useMemo(() => reconciliation?.rows.edges.map(e => e.node) ?? [], [reconciliation]);
   const buckets = fresh?.month === month ? fresh.buckets : reconciliation?.buckets ?? [];
 
-  async function run(row: InboxRowFragment, action: 'CONFIRM' | 'DEFER') {
+  async function run(row: InboxRowFragment, action: 'CONFIRM' | 'DEFER' | 'UNDEFER') {
     const problem = await act(row, action);
-    setAnnouncement(problem ? `${row.externalId}: ${problem.message}` : `${row.externalId} ${action === 'CONFIRM' ? 'matched' : 'deferred'}.`);
+    const done = { CONFIRM: 'matched', DEFER: 'deferred', UNDEFER: 'back from its deferral' }[action];
+    setAnnouncement(problem ? `${row.externalId}: ${problem.message}` : `${row.externalId} ${done}.`);
     focusRow(row.id);
   }
 
@@ -91,7 +92,16 @@ export function ReconciliationPage({ month }: { month: string }) {
           : r.account ? <>Account <span className="mono">{r.account}</span></> : <span className="muted">{r.subjectKey ?? 'unknown'}</span>;
       },
     }),
-    column.accessor('usageDate', { header: 'Usage date', cell: c => <span className="nowrap">{day(c.getValue())}</span> }),
+    column.accessor('usageDate', {
+      header: 'Usage date',
+      cell: c => (
+        <>
+          <span className="nowrap">{day(c.getValue())}</span>
+          {c.row.original.provisional && <><br /><span className="badge badge-gap" title="The provider has not settled this day yet: the amount may still change.">Provisional</span></>}
+          {c.row.original.deferredFrom && <><br /><span className="muted">from {monthLabel(c.row.original.deferredFrom)}</span></>}
+        </>
+      ),
+    }),
     column.accessor('totalCostUsd', { header: 'Billed', meta: { numeric: true }, cell: c => money(c.getValue()) }),
     column.accessor('observedCostUsd', { header: 'Observed', meta: { numeric: true }, cell: c => money(c.getValue()) }),
     column.accessor('delta', {
@@ -109,7 +119,9 @@ export function ReconciliationPage({ month }: { month: string }) {
         const offers = (a: string) => canAct && r.availableActions.includes(a as never);
         return (
           <div className="row-actions">
-            {offers('CONFIRM') && <button type="button" className="btn btn-primary" disabled={!!busy} onClick={() => void run(r, 'CONFIRM')}>{busy === 'CONFIRM' ? 'Matching…' : 'Match'}</button>}
+            {offers('CONFIRM') && r.status !== 'UNRECONCILED' && <button type="button" className="btn btn-primary" disabled={!!busy} onClick={() => void run(r, 'CONFIRM')}>{busy === 'CONFIRM' ? 'Matching…' : 'Match'}</button>}
+            {offers('CONFIRM') && r.status === 'UNRECONCILED' && <button type="button" className="btn btn-primary" disabled={!!busy} onClick={() => setDialog({ row: r, action: 'CONFIRM' })}>Confirm…</button>}
+            {offers('UNDEFER') && <button type="button" className="btn" disabled={!!busy} onClick={() => void run(r, 'UNDEFER')}>{busy === 'UNDEFER' ? 'Undeferring…' : 'Undefer'}</button>}
             {(offers('WRITE_OFF') || offers('DEFER')) && (
               <Ariakit.MenuProvider>
                 <Ariakit.MenuButton className="btn" disabled={!!busy}>Mark <Ariakit.MenuButtonArrow /></Ariakit.MenuButton>
@@ -230,6 +242,26 @@ export function ReconciliationPage({ month }: { month: string }) {
                onFirst={() => setParams({ page: undefined })} />
       )}
 
+      {summary && <ResidualCauses summary={summary} />}
+
+      {canAct && (
+        <p className="exports">Download {monthLabel(month)}:{' '}
+          <a href={href('/exports/focus', { period: month })} download>confirmed ledger (FOCUS 1.2 CSV)</a> ·{' '}
+          <a href={href('/exports/rows', { period: month })} download>all rows (CSV)</a>
+        </p>
+      )}
+
+      {reconciliation && reconciliation.deferredIn.length > 0 && (
+        <details className="deferred">
+          <summary>Deferred into {monthLabel(month)} ({reconciliation.deferredIn.length})</summary>
+          <ul>
+            {reconciliation.deferredIn.map(r => (
+              <li key={r.id}>{providerName(r.providerId)} · <span className="mono">{r.externalId}</span> · {r.subject?.name ?? r.account ?? ''} · {money(r.totalCostUsd)}{r.deferredFrom ? ` · from ${monthLabel(r.deferredFrom)}` : ''}</li>
+            ))}
+          </ul>
+        </details>
+      )}
+
       {reconciliation && reconciliation.deferredOut.length > 0 && (
         <details className="deferred">
           <summary>Deferred to {monthLabel(addMonths(month, 1))} ({reconciliation.deferredOut.length})</summary>
@@ -252,12 +284,41 @@ export function ReconciliationPage({ month }: { month: string }) {
             const problem = await act(dialog.row, dialog.action, note);
             // A conflict reloaded the row, which may no longer offer the action: say so beside the row.
             if (problem?.code === 'VERSION_CONFLICT' || problem?.code === 'INVALID_TRANSITION') { setDialog(null); focusRow(dialog.row.id); return null; }
-            if (!problem) setAnnouncement(`${dialog.row.externalId} ${dialog.action === 'WRITE_OFF' ? 'written off' : 'reopened'}.`);
+            if (!problem) setAnnouncement(`${dialog.row.externalId} ${{ WRITE_OFF: 'written off', REOPEN: 'reopened', CONFIRM: 'confirmed against the contract' }[dialog.action]}.`);
             return problem;
           }}
         />
       )}
     </section>
+  );
+}
+
+const causeLabel: Record<string, string> = {
+  BILLING_LAG: 'Billing lag', ROUNDING: 'Rounding', SHARED_KEYS: 'Shared keys', IDLE_SEATS: 'Idle seats',
+  PROVIDERS_WITHOUT_TELEMETRY: 'Providers without telemetry', UNSETTLED_DAYS: 'Unsettled days', ADJUSTMENTS: 'Credits and adjustments',
+  UNEXPLAINED: 'Unexplained', PEOPLE_WITHOUT_TELEMETRY: 'People without telemetry', PRICE_VARIANCE: 'Price variance',
+  WRITTEN_OFF_USAGE: 'Usage of written-off rows', DEFERRALS: 'Deferrals', PROVIDERS_WITHOUT_BILLING: 'Providers without billing',
+};
+
+/** The residual by cause (every cause with money or rows), adding up to the residual in the summary row. */
+function ResidualCauses({ summary }: { summary: SummaryFragment }) {
+  const parts = summary.residualByCause.filter(p => p.amount !== '0' || p.rows > 0);
+  if (parts.length === 0) return null;
+  return (
+    <details className="panel causes">
+      <summary>Residual {money(summary.residual)} by cause</summary>
+      <table>
+        <caption className="sr-only">The residual of the month by cause</caption>
+        <thead><tr><th scope="col">Cause</th><th scope="col" className="num">Amount</th><th scope="col" className="num">Rows</th></tr></thead>
+        <tbody>
+          {parts.map(p => (
+            <tr key={p.cause} className={p.cause === 'UNEXPLAINED' && p.amount !== '0' ? 'warn' : undefined}>
+              <th scope="row">{causeLabel[p.cause] ?? p.cause}</th><td className="num">{money(p.amount)}</td><td className="num">{count(p.rows)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
   );
 }
 

@@ -4,14 +4,17 @@ export const InboxRowFields = graphql(`
   fragment InboxRow on BillingRow {
     id providerId externalId period kind description account subjectKey
     subject { id name email }
-    usageDate totalCostUsd observedCostUsd delta status confidence matchReason
-    version availableActions note deferredTo
+    usageDate totalCostUsd observedCostUsd delta status confidence matchReason provisional residualCause
+    version availableActions note deferredTo deferredFrom
     auditTrail { at actor fromStatus toStatus action note version }
   }
 `);
 
 export const SummaryFields = graphql(`
-  fragment Summary on PeriodSummary { period billed observed writtenOff residual residualRatio residualWarning rowCount }
+  fragment Summary on PeriodSummary {
+    period billed observed writtenOff residual residualRatio residualWarning rowCount
+    residualByCause { cause amount rows }
+  }
 `);
 
 export const InboxQuery = graphql(`
@@ -22,6 +25,7 @@ export const InboxQuery = graphql(`
       buckets { status count amount }
       emptyState
       deferredOut { id externalId providerId deferredTo totalCostUsd subject { id name } account }
+      deferredIn { id externalId providerId deferredFrom totalCostUsd subject { id name } account }
       rows {
         totalCount
         pageInfo { hasNextPage endCursor }
