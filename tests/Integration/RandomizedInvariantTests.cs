@@ -165,7 +165,9 @@ public sealed class RandomizedInvariantTests(FlowstateCluster cluster)
             // A row that matched sessions of another month (lag over the month's edge) claims them: −amount
             // in their month, +amount in its own, under its cause (a written-off row's: WRITTEN_OFF_USAGE; a
             // row deferred out of its usage month: DEFERRALS).
-            foreach (var r in rows.Where(r => r.Line.Kind != BillingRowKind.Seat))
+            // Every row's matched sessions count, whatever its kind now: a row re-billed as a seat while it
+            // waits deferred keeps its last (usage) match; seats matched as seats keep no sessions here (no seat plan).
+            foreach (var r in rows)
             {
                 var cause = r.Status == RowStatus.WrittenOff ? ResidualCause.WrittenOffUsage
                     : r.Period != Period.Of(r.Line.UsageDate) ? ResidualCause.Deferrals : r.ResidualCause;
