@@ -39,7 +39,8 @@ public sealed class GraphQLWebSocketOptions
 
     /// <summary>
     /// Decides on <c>connection_init</c>, given its payload (null when absent), whether the connection
-    /// may proceed: false (or a throw) closes it with 4403 Forbidden. Null accepts every connection.
+    /// may proceed: false (or a throw) closes it with 4403 Forbidden; a <see cref="WebSocketRefusedException"/>
+    /// closes it with that exception's code instead. Null accepts every connection.
     /// </summary>
     public Func<HttpContext, IReadOnlyDictionary<string, object?>?, ValueTask<bool>>? OnConnect { get; set; }
 
@@ -49,6 +50,12 @@ public sealed class GraphQLWebSocketOptions
     /// subscriptions whose events do not depend on when a member joins are safe to share.
     /// </summary>
     public Func<HttpContext, GraphQLRequest, SubscriptionShare?>? Share { get; set; }
+}
+
+/// <summary>Thrown by <see cref="GraphQLWebSocketOptions.OnConnect"/> to refuse a connection with a close code of its own (e.g. 4429, too many connections).</summary>
+public sealed class WebSocketRefusedException(int closeCode, string reason) : Exception(reason)
+{
+    public int CloseCode { get; } = closeCode;
 }
 
 /// <summary>
@@ -282,6 +289,11 @@ public static class GraphQLWebSocketEndpoint
             }
             bool allowed;
             try { allowed = await onConnect(ctx, parsed); }
+            catch (WebSocketRefusedException refused)
+            {
+                Close(refused.CloseCode, refused.Message);
+                return false;
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 _logger.LogWarning(ex, "The GraphQL WebSocket connect hook failed; refusing the connection");

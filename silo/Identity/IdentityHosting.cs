@@ -28,7 +28,8 @@ public static class IdentityHosting
         services.AddSingleton<IValidateOptions<IdentityOptions>, IdentityOptionsValidator>();
         services.AddSingleton<DevelopmentTokenConfiguration>();
         services.AddSingleton<CallerAuthenticator>();
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        // Bearer tokens, and for browsers the session cookie a token is traded for (BrowserSession).
+        services.AddAuthentication(BrowserSession.Select).AddJwtBearer().AddBrowserSession();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<IdentityOptions>, IServiceProvider>((jwt, identity, sp) => Configure(jwt, identity.Value, sp));
         services.AddAuthorizationBuilder()
