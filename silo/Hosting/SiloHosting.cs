@@ -39,6 +39,7 @@ public static class SiloHosting
         builder.Services.AddSingleton(BusinessClock.System);
         builder.Services.AddFlowstateStorage(options.Connections.ReadModels, new DurableOptions { ReplayAfter = TimeSpan.FromSeconds(options.ReplayAfterSeconds) });
         builder.Services.AddFlowstateGraphQL();
+        builder.Services.AddFlowstateStreamingOptions(builder.Configuration);
         builder.Services.AddFlowstateIdentity(builder.Configuration);
         builder.Services.AddFlowstateWebSecurity(builder.Configuration);
         builder.Services.AddFlowstateTelemetry(options);
@@ -193,12 +194,12 @@ public static class SiloHosting
         }
         app.MapWebApp(Path.Combine(AppContext.BaseDirectory, "wwwroot"));
         app.MapGraphQLHttp("/graphql", browserPage, Configure, http => FlowstateUserContext.FromClaims(http.User) is not null);
-        app.MapGraphQLWebSocket("/graphql", configure: Configure, options: new GraphQLWebSocketOptions
+        app.MapGraphQLWebSocket("/graphql", configure: Configure, options: app.Services.GetRequiredService<IOptions<WebSocketSettings>>().Value.ApplyTo(new GraphQLWebSocketOptions
         {
             OnConnect = AuthenticateConnection,
             Share = (http, request) => SubscriptionSharing.Of(request, SharingKey(FlowstateUserContext.FromClaims(http.User)!),
                 http.RequestServices.GetRequiredService<IGraphQLTextSerializer>()),
-        });
+        }));
         app.MapBrowserSession();
         app.MapFlowstateExports();
         app.MapFlowstateMetrics();

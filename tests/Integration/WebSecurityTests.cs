@@ -355,6 +355,32 @@ public sealed class WebSecurityTests(WebSecuritySilo silo) : IDisposable
         Assert.DoesNotContain(signature, silo.Log);
     }
 
+    [Theory]
+    [InlineData("Flowstate__Web__RateLimits__PermitsPerWindow", "0", "Flowstate:Web:RateLimits:PermitsPerWindow")]
+    [InlineData("Flowstate__Web__AllowedOrigins__0", "evil.example/x", "Flowstate:Web:AllowedOrigins")]
+    [InlineData("Flowstate__WebSocket__MaxSubscriptionsPerConnection", "0", "Flowstate:WebSocket:MaxSubscriptionsPerConnection")]
+    [InlineData("Flowstate__Subscriptions__ReplayPage", "0", "Flowstate:Subscriptions:ReplayPage")]
+    public async Task ABadSetting_StopsTheSiloAtStart_NamingIt(string variable, string value, string named)
+    {
+        var start = new ProcessStartInfo("dotnet", $"\"{SiloBinary.Path}\" serve")
+        {
+            WorkingDirectory = Path.GetDirectoryName(SiloBinary.Path)!, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        start.Environment["FLOWSTATE_DB"] = silo.Database.ConnectionString;
+        start.Environment["FLOWSTATE_HTTP"] = "http://127.0.0.1:1";   // never bound: it stops before listening
+        start.Environment["FLOWSTATE_DEMO"] = "0";
+        start.Environment[variable] = value;
+        foreach (var (name, v) in TestTokens.SiloEnvironment) start.Environment[name] = v;
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try { await process.WaitForExitAsync(bound.Token); }
+        finally { if (!process.HasExited) process.Kill(entireProcessTree: true); }
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains(named, await stderr + await stdout);
+    }
+
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values) ? string.Join(", ", values) : null;
 
