@@ -14,8 +14,9 @@ namespace Flowstate.Silo.Identity;
 /// which never reaches the server) trades it once for an HttpOnly, SameSite=Strict cookie with
 /// <c>POST /auth/session</c> (the token in the Authorization header, validated by the same JWT
 /// bearer handler as every API call). ASP.NET Core's cookie authentication issues the cookie,
-/// protected with the Data Protection keys every silo shares (PostgreSQL), and it expires with the
-/// token. From then on GraphQL (HTTP and WebSocket), GraphiQL, the dashboard and the web app
+/// protected with the Data Protection keys every silo shares (PostgreSQL); it holds only the key of
+/// a session kept in PostgreSQL (<see cref="BrowserSessionStore"/>), which expires with the token.
+/// From then on GraphQL (HTTP and WebSocket), GraphiQL, the dashboard and the web app
 /// accept the cookie; <c>DELETE /auth/session</c> signs out, <c>GET /auth/me</c> says who is signed in.
 /// A request that carries an Authorization header is judged by that header alone, never by a cookie
 /// beside it. Cross-site use of the cookie is refused by <see cref="WebSecurity"/>.
@@ -68,8 +69,12 @@ public static class BrowserSession
                 },
             };
         });
-        auth.Services.AddOptions<CookieAuthenticationOptions>(CookieScheme).Configure<IOptions<WebOptions>>((cookie, web) =>
-            cookie.Cookie.SecurePolicy = web.Value.SecureCookieAlways ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest);
+        auth.Services.AddSingleton<BrowserSessionStore>();
+        auth.Services.AddOptions<CookieAuthenticationOptions>(CookieScheme).Configure<IOptions<WebOptions>, BrowserSessionStore>((cookie, web, store) =>
+        {
+            cookie.Cookie.SecurePolicy = web.Value.SecureCookieAlways ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            cookie.SessionStore = store;   // the cookie holds a key; signing out ends the session everywhere
+        });
         return auth;
     }
 

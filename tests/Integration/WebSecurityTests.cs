@@ -162,7 +162,7 @@ public sealed class WebSecurityTests(WebSecuritySilo silo) : IDisposable
     }
 
     [Fact]
-    public async Task SignOut_ClearsTheCookie_AndIsRefusedFromAnotherSite()
+    public async Task SignOut_EndsTheSessionOnTheServer_AndIsRefusedFromAnotherSite()
     {
         var (cookie, _, _) = await SignInAsync("sign-out");
         using (var crossSite = await _http.SendAsync(Request(HttpMethod.Delete, "auth/session", cookie: cookie, origin: Evil)))
@@ -175,6 +175,11 @@ public sealed class WebSecurityTests(WebSecuritySilo silo) : IDisposable
         var cleared = Assert.Single(signedOut.Headers.GetValues("Set-Cookie"));
         Assert.StartsWith(BrowserSession.CookieName + "=;", cleared);
         Assert.Contains("expires=thu, 01 jan 1970", cleared.ToLowerInvariant());
+        // A copy of the cookie kept after signing out acts as nobody: the session is gone on the server.
+        using var replayed = await _http.SendAsync(Request(HttpMethod.Get, "auth/me", cookie: cookie));
+        Assert.Equal(HttpStatusCode.Unauthorized, replayed.StatusCode);
+        using var acting = await _http.SendAsync(Request(HttpMethod.Post, "graphql", cookie: cookie, origin: Own, graphql: new { query = "{ __typename }" }));
+        Assert.Equal(HttpStatusCode.Unauthorized, acting.StatusCode);
     }
 
     public static TheoryData<string?, string?> CrossSite => new()
@@ -223,6 +228,18 @@ public sealed class WebSecurityTests(WebSecuritySilo silo) : IDisposable
         // The header decides alone: a bad token beside a good cookie is 401, never the cookie's caller.
         using var bad = await _http.SendAsync(Request(HttpMethod.Post, "graphql", cookie: cookie, bearer: "not-a-token", origin: Own, graphql: Mutation("by-bad-bearer")));
         Assert.Equal(HttpStatusCode.Unauthorized, bad.StatusCode);
+    }
+
+    [Fact]
+    public async Task CookieExport_FromAnotherSite_IsRefused_FromTheApp_Streams()
+    {
+        var (cookie, _, _) = await SignInAsync("export-csrf");
+        var period = DateTime.UtcNow.ToString("yyyy-MM");
+        using (var crossSite = await _http.SendAsync(Request(HttpMethod.Get, $"exports/rows?period={period}", cookie: cookie, fetchSite: "cross-site")))
+            Assert.Equal(HttpStatusCode.Forbidden, crossSite.StatusCode);
+        using var own = await _http.SendAsync(Request(HttpMethod.Get, $"exports/rows?period={period}", cookie: cookie, fetchSite: "same-origin"));
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.StartsWith("text/csv", own.Content.Headers.ContentType!.ToString());
     }
 
     [Fact]
