@@ -10,9 +10,54 @@ using Flowstate.Tests.Infrastructure;
 
 namespace Flowstate.Tests.Integration;
 
+/// <summary>A silo process (<c>serve</c>, Development, no demo) on free ports, and what it printed.</summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
+    private Process _process = null!;
+    public Uri Base { get; private set; } = null!;
+    public string Log => string.Join('\n', _log);
+
+    public static async Task<SiloProcess> StartAsync(string database, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var silo = new SiloProcess();
+        var (http, siloPort, gateway) = SiloBinary.FreePortBases(1);
+        silo.Base = new Uri($"http://127.0.0.1:{http}/");
+        var start = new ProcessStartInfo("dotnet", $"\"{SiloBinary.Path}\" serve")
+        {
+            WorkingDirectory = Path.GetDirectoryName(SiloBinary.Path)!, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        start.Environment["FLOWSTATE_DB"] = database;
+        start.Environment["FLOWSTATE_HTTP"] = silo.Base.ToString().TrimEnd('/');
+        start.Environment["FLOWSTATE_DEMO"] = "0";
+        start.Environment["Flowstate__SiloPort"] = siloPort.ToString();
+        start.Environment["Flowstate__GatewayPort"] = gateway.ToString();
+        foreach (var (name, value) in TestTokens.SiloEnvironment.Concat(environment ?? new Dictionary<string, string>())) start.Environment[name] = value;
+        silo._process = Process.Start(start)!;
+        silo._process.OutputDataReceived += (_, e) => { if (e.Data is not null) silo._log.Enqueue(e.Data); };
+        silo._process.ErrorDataReceived += (_, e) => { if (e.Data is not null) silo._log.Enqueue(e.Data); };
+        silo._process.BeginOutputReadLine();
+        silo._process.BeginErrorReadLine();
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        await SiloHttp.UntilAsync(async () =>
+        {
+            if (silo._process.HasExited) throw new InvalidOperationException($"The silo exited with {silo._process.ExitCode}:\n{silo.Log}");
+            try { return (await probe.GetAsync(new Uri(silo.Base, "readyz"))).IsSuccessStatusCode; }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
+        }, TimeSpan.FromSeconds(120), "the silo became ready", () => silo.Log);
+        return silo;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited) { _process.Kill(entireProcessTree: true); await _process.WaitForExitAsync(); }
+        _process.Dispose();
+    }
+}
+
 /// <summary>
-/// One real silo process (Development, no demo) on its own database, with low per-identity limits
-/// (each test acts as its own identity, so only the limit tests reach them).
+/// One real silo process on its own database, with low per-identity limits (each test acts as its
+/// own identity, so only the limit tests reach them).
 /// </summary>
 public sealed class WebSecuritySilo : IAsyncLifetime
 {
@@ -20,52 +65,28 @@ public sealed class WebSecuritySilo : IAsyncLifetime
     public const int Permits = 40, SocketsPerIdentity = 2;
     public const string Org = "websec";
 
-    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
-    private Process? _process;
+    private SiloProcess? _silo;
     public TestDatabase Database { get; private set; } = null!;
-    public Uri Base { get; private set; } = null!;
+    public Uri Base => _silo!.Base;
+    public string Log => _silo!.Log;
 
     public async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync();
-        var (http, silo, gateway) = SiloBinary.FreePortBases(1);
-        Base = new Uri($"http://127.0.0.1:{http}/");
-        var start = new ProcessStartInfo("dotnet", $"\"{SiloBinary.Path}\" serve")
+        _silo = await SiloProcess.StartAsync(Database.ConnectionString, new Dictionary<string, string>
         {
-            WorkingDirectory = Path.GetDirectoryName(SiloBinary.Path)!, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        start.Environment["FLOWSTATE_DB"] = Database.ConnectionString;
-        start.Environment["FLOWSTATE_HTTP"] = Base.ToString().TrimEnd('/');
-        start.Environment["FLOWSTATE_DEMO"] = "0";
-        start.Environment["Flowstate__SiloPort"] = silo.ToString();
-        start.Environment["Flowstate__GatewayPort"] = gateway.ToString();
-        start.Environment["Flowstate__Web__RateLimits__PermitsPerWindow"] = Permits.ToString();
-        start.Environment["Flowstate__Web__RateLimits__WindowSeconds"] = "3600";
-        start.Environment["Flowstate__Web__RateLimits__WebSocketsPerIdentity"] = SocketsPerIdentity.ToString();
-        foreach (var (name, value) in TestTokens.SiloEnvironment) start.Environment[name] = value;
-        _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _log.Enqueue(e.Data); };
-        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _log.Enqueue(e.Data); };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        await SiloHttp.UntilAsync(async () =>
-        {
-            if (_process.HasExited) throw new InvalidOperationException($"The silo exited with {_process.ExitCode}:\n{Log}");
-            try { return (await probe.GetAsync(new Uri(Base, "readyz"))).IsSuccessStatusCode; }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
-        }, TimeSpan.FromSeconds(120), "the silo became ready", () => Log);
+            ["Flowstate__Web__RateLimits__PermitsPerWindow"] = Permits.ToString(),
+            ["Flowstate__Web__RateLimits__WindowSeconds"] = "3600",
+            ["Flowstate__Web__RateLimits__WebSocketsPerIdentity"] = SocketsPerIdentity.ToString(),
+        });
     }
-
-    public string Log => string.Join('\n', _log);
 
     public Task<string> TokenAsync(string subject, params string[] roles) =>
         TestTokens.MintAsync(Database.ConnectionString, new TokenRequest { Org = Org, Subject = subject, Roles = roles.Length > 0 ? roles : ["admin"] });
 
     public async Task DisposeAsync()
     {
-        if (_process is { HasExited: false }) { _process.Kill(entireProcessTree: true); await _process.WaitForExitAsync(); }
-        _process?.Dispose();
+        if (_silo is not null) await _silo.DisposeAsync();
         await Database.DisposeAsync();
     }
 }
@@ -228,6 +249,23 @@ public sealed class WebSecurityTests(WebSecuritySilo silo) : IDisposable
         // The header decides alone: a bad token beside a good cookie is 401, never the cookie's caller.
         using var bad = await _http.SendAsync(Request(HttpMethod.Post, "graphql", cookie: cookie, bearer: "not-a-token", origin: Own, graphql: Mutation("by-bad-bearer")));
         Assert.Equal(HttpStatusCode.Unauthorized, bad.StatusCode);
+    }
+
+    [Fact]
+    public async Task TheSession_HoldsOnEverySiloOfTheDatabase_AndSigningOutOnOneEndsItOnAll()
+    {
+        var (cookie, _, _) = await SignInAsync("two-silos");
+        await using var second = await SiloProcess.StartAsync(silo.Database.ConnectionString);
+        using (var there = await _http.SendAsync(Request(HttpMethod.Get, new Uri(second.Base, "auth/me").ToString(), cookie: cookie)))
+        {
+            Assert.Equal(HttpStatusCode.OK, there.StatusCode);
+            Assert.Equal("two-silos", JsonNode.Parse(await there.Content.ReadAsStringAsync())!["sub"]!.GetValue<string>());
+        }
+        using (var signOut = await _http.SendAsync(Request(HttpMethod.Delete, new Uri(second.Base, "auth/session").ToString(), cookie: cookie,
+                   origin: second.Base.GetLeftPart(UriPartial.Authority))))
+            Assert.Equal(HttpStatusCode.NoContent, signOut.StatusCode);
+        using var here = await _http.SendAsync(Request(HttpMethod.Get, "auth/me", cookie: cookie));
+        Assert.Equal(HttpStatusCode.Unauthorized, here.StatusCode);
     }
 
     [Fact]
