@@ -158,10 +158,15 @@ public sealed class OriginPolicy
             .ToHashSet(StringComparer.Ordinal);
     }
 
-    /// <summary>Whether <paramref name="origin"/> (an Origin header) is this silo's own or configured as allowed.</summary>
+    /// <summary>
+    /// Whether <paramref name="origin"/> (an Origin header) is configured as allowed, is the listen URL's,
+    /// or names the host the request was addressed to (its Host header). The last is compared without
+    /// the scheme so that a TLS-terminating proxy which keeps the Host header needs no setting; a page
+    /// on the plain-HTTP twin of an HTTPS site is cross-site to browsers anyway and gets no Strict cookie.
+    /// </summary>
     public bool IsAllowed(HttpRequest request, string origin) =>
         WebOptions.Normalise(origin) is { } normal
-        && (_allowed.Contains(normal) || normal == WebOptions.Normalise($"{request.Scheme}://{request.Host}"));
+        && (_allowed.Contains(normal) || (request.Host.HasValue && string.Equals(new Uri(normal).Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>
     /// Whether a browser sent this request from another site, or from somewhere that cannot be told:

@@ -14,7 +14,7 @@ public sealed class WebOptions
     /// <summary>
     /// Origins (<c>scheme://host[:port]</c>) besides the silo's own that may open a WebSocket or send a
     /// cookie-authenticated state-changing request (<c>Flowstate__Web__AllowedOrigins__0=https://flowstate.example</c>).
-    /// The silo's own origin is always allowed: its listen URL and the origin a request was addressed to.
+    /// The silo's own origin is always allowed: its listen URL and the host a request was addressed to.
     /// </summary>
     public List<string> AllowedOrigins { get; set; } = [];
 

@@ -45,3 +45,45 @@ public sealed class WebOptionsTests
         Assert.Equal((TimeSpan.Zero, 7), (applied.KeepAlive, applied.MaxQueuedMessages));
     }
 }
+
+public sealed class OriginPolicyTests
+{
+    private static readonly Flowstate.Silo.Hosting.OriginPolicy Policy = new(
+        Microsoft.Extensions.Options.Options.Create(new WebOptions { AllowedOrigins = ["https://app.example"] }),
+        new FlowstateOptions { Http = "http://127.0.0.1:5080" });
+
+    private static Microsoft.AspNetCore.Http.HttpRequest Request(string host, string method = "POST", string? origin = null, string? site = null, bool cookie = false)
+    {
+        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        http.Request.Method = method;
+        http.Request.Scheme = "http";
+        http.Request.Host = new Microsoft.AspNetCore.Http.HostString(host);
+        if (origin is not null) http.Request.Headers.Origin = origin;
+        if (site is not null) http.Request.Headers["Sec-Fetch-Site"] = site;
+        if (cookie) http.Request.Headers.Cookie = Flowstate.Silo.Identity.BrowserSession.CookieName + "=x";
+        return http.Request;
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:5080", "http://127.0.0.1:5080", true)]            // the listen URL
+    [InlineData("silo.internal:8080", "https://app.example", true)]          // configured
+    [InlineData("flowstate.example", "https://flowstate.example", true)]     // behind a TLS proxy that keeps Host
+    [InlineData("localhost:5080", "http://localhost:5080", true)]            // the host the browser addressed
+    [InlineData("127.0.0.1:5080", "http://127.0.0.1:5081", false)]           // another port: another origin
+    [InlineData("127.0.0.1:5080", "http://evil.example", false)]
+    [InlineData("127.0.0.1:5080", "null", false)]
+    [InlineData("flowstate.example", "https://flowstate.example.evil.example", false)]
+    public void Origins(string host, string origin, bool allowed) => Assert.Equal(allowed, Policy.IsAllowed(Request(host), origin));
+
+    [Theory]
+    [InlineData("POST", null, "same-origin", true, false)]
+    [InlineData("POST", null, null, true, true)]           // a state change with the cookie and no proof of origin
+    [InlineData("POST", null, null, false, false)]         // no cookie: nothing to forge
+    [InlineData("GET", null, null, true, false)]
+    [InlineData("GET", null, "cross-site", true, true)]
+    [InlineData("GET", null, "none", true, false)]         // typed into the address bar
+    [InlineData("DELETE", "http://127.0.0.1:5080", null, true, false)]
+    [InlineData("DELETE", "http://evil.example", "same-origin", true, true)]
+    public void CrossSite(string method, string? origin, string? site, bool cookie, bool refused) =>
+        Assert.Equal(refused, Policy.IsCrossSite(Request("127.0.0.1:5080", method, origin, site, cookie)));
+}
