@@ -25,7 +25,8 @@ public static class BrowserSession
 {
     /// <summary>The cookie scheme; the default scheme forwards to it or to the JWT bearer handler.</summary>
     public const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
-    public const string SelectorScheme = "flowstate";
+    /// <summary>The default scheme: the session cookie, or the bearer scheme given to <see cref="AddBrowserSession"/>.</summary>
+    public const string SelectorScheme = "flowstate-web";
     public const string CookieName = "flowstate.session";
     public const string SessionPath = "/auth/session", MePath = "/auth/me";
 
@@ -45,10 +46,15 @@ public static class BrowserSession
         auth.DefaultForbidScheme = JwtBearerDefaults.AuthenticationScheme;
     }
 
-    public static AuthenticationBuilder AddBrowserSession(this AuthenticationBuilder auth)
+    /// <summary>
+    /// The cookie scheme and the default scheme in front of it: a request with the session cookie and
+    /// no Authorization header goes to the cookie, every other to <paramref name="bearerScheme"/>
+    /// (the scheme that judges Authorization headers).
+    /// </summary>
+    public static AuthenticationBuilder AddBrowserSession(this AuthenticationBuilder auth, string bearerScheme = JwtBearerDefaults.AuthenticationScheme)
     {
-        auth.AddPolicyScheme(SelectorScheme, "Bearer token, else session cookie", o =>
-            o.ForwardDefaultSelector = http => IsCookieAuthenticated(http.Request) ? CookieScheme : JwtBearerDefaults.AuthenticationScheme);
+        auth.AddPolicyScheme(SelectorScheme, "Session cookie, else the bearer scheme", o =>
+            o.ForwardDefaultSelector = http => IsCookieAuthenticated(http.Request) ? CookieScheme : bearerScheme);
         auth.AddCookie(CookieScheme, o =>
         {
             o.Cookie.Name = CookieName;
