@@ -174,6 +174,7 @@ public static class SiloHosting
             exec.Timeout = TimeSpan.FromSeconds(30);
         }
         app.UseSecurityHeaders();
+        app.UseStorageUnavailableAnswer();
         app.UseAuthentication();
         app.UseCrossSiteProtection();
         app.UseRateLimiter();

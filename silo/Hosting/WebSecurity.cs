@@ -89,6 +89,27 @@ public static class WebSecurity
     }
 
     /// <summary>
+    /// PostgreSQL unreachable while a request is authenticated (a browser session is looked up) or
+    /// answered outside GraphQL: 503 with Retry-After and <c>STORAGE_UNAVAILABLE</c>, as GraphQL
+    /// answers it, rather than a 500 (or a sign-out).
+    /// </summary>
+    public static WebApplication UseStorageUnavailableAnswer(this WebApplication app)
+    {
+        app.Use(async (http, next) =>
+        {
+            try { await next(http); }
+            catch (StorageUnavailableException) when (!http.Response.HasStarted)
+            {
+                http.Response.Clear();
+                http.Response.Headers.RetryAfter = StorageUnavailableException.RetryAfterSeconds;
+                await HttpErrors.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, ErrorCodes.StorageUnavailable,
+                    "PostgreSQL is unavailable; retry shortly.");
+            }
+        });
+        return app;
+    }
+
+    /// <summary>
     /// Runs after authentication: refuses a WebSocket handshake from a foreign origin, and a request
     /// that acts with the session cookie from another site (<see cref="OriginPolicy.IsCrossSite"/>),
     /// with 403 before anything runs. Bearer-token requests are not affected (a browser never adds

@@ -9,11 +9,29 @@ namespace Flowstate.Silo.Identity;
 /// Where the cookie handler keeps browser sessions (its <see cref="CookieAuthenticationOptions.SessionStore"/>):
 /// PostgreSQL, shared by every silo. The cookie carries only the row's key (protected by Data
 /// Protection); the ticket (who the caller is) stays here, and is gone once the caller signs out or
-/// the token it was opened with expires.
+/// the token it was opened with expires. A PostgreSQL that cannot be reached surfaces as
+/// <see cref="StorageUnavailableException"/> (503 with Retry-After, never "not signed in").
 /// </summary>
 public sealed class BrowserSessionStore(NpgsqlDataSource db) : ITicketStore
 {
-    public async Task<string> StoreAsync(AuthenticationTicket ticket)
+    public Task<string> StoreAsync(AuthenticationTicket ticket) => Translated(() => StoreCoreAsync(ticket));
+
+    public Task RenewAsync(string key, AuthenticationTicket ticket) =>
+        Guid.TryParseExact(key, "N", out var id) ? Translated(() => WriteAsync(id, ticket)) : Task.CompletedTask;
+
+    public Task<AuthenticationTicket?> RetrieveAsync(string key) => Translated(() => RetrieveCoreAsync(key));
+
+    public Task RemoveAsync(string key) => Translated(() => RemoveCoreAsync(key));
+
+    private static async Task<T> Translated<T>(Func<Task<T>> work)
+    {
+        try { return await work(); }
+        catch (NpgsqlException e) { throw Flowstate.Storage.StorageExceptionFilter.Translate(e); }
+    }
+
+    private static Task Translated(Func<Task> work) => Translated(async () => { await work(); return true; });
+
+    private async Task<string> StoreCoreAsync(AuthenticationTicket ticket)
     {
         var key = Guid.NewGuid();
         await using (var sweep = db.CreateCommand("delete from flowstate_browser_sessions where expires_at < now()"))
@@ -22,10 +40,7 @@ public sealed class BrowserSessionStore(NpgsqlDataSource db) : ITicketStore
         return key.ToString("N");
     }
 
-    public Task RenewAsync(string key, AuthenticationTicket ticket) =>
-        Guid.TryParseExact(key, "N", out var id) ? WriteAsync(id, ticket) : Task.CompletedTask;
-
-    public async Task<AuthenticationTicket?> RetrieveAsync(string key)
+    private async Task<AuthenticationTicket?> RetrieveCoreAsync(string key)
     {
         if (!Guid.TryParseExact(key, "N", out var id)) return null;
         await using var cmd = db.CreateCommand("select ticket from flowstate_browser_sessions where key = @key and expires_at > now()");
@@ -33,7 +48,7 @@ public sealed class BrowserSessionStore(NpgsqlDataSource db) : ITicketStore
         return await cmd.ExecuteScalarAsync() is byte[] ticket ? TicketSerializer.Default.Deserialize(ticket) : null;
     }
 
-    public async Task RemoveAsync(string key)
+    private async Task RemoveCoreAsync(string key)
     {
         if (!Guid.TryParseExact(key, "N", out var id)) return;
         await using var cmd = db.CreateCommand("delete from flowstate_browser_sessions where key = @key");

@@ -269,6 +269,37 @@ public sealed class WebSecurityTests(WebSecuritySilo silo) : IDisposable
     }
 
     [Fact]
+    public async Task ASession_DuringAPostgresOutage_Is503WithRetryAfter_NotASignOut_AndHoldsAfterwards()
+    {
+        var (proxy, throughProxy) = TcpProxy.Before(silo.Database.ConnectionString);
+        await using var _ = proxy;
+        await using var cut = await SiloProcess.StartAsync(throughProxy);
+        var token = await silo.TokenAsync("outage");
+        string cookie;
+        using (var signIn = await _http.SendAsync(Request(HttpMethod.Post, new Uri(cut.Base, "auth/session").ToString(), bearer: token,
+                   origin: cut.Base.GetLeftPart(UriPartial.Authority))))
+        {
+            Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+            cookie = signIn.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+        }
+        proxy.Cut();
+        using (var during = await _http.SendAsync(Request(HttpMethod.Get, new Uri(cut.Base, "auth/me").ToString(), cookie: cookie)))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, during.StatusCode);
+            Assert.Equal("5", during.Headers.GetValues("Retry-After").Single());
+            var body = await during.Content.ReadAsStringAsync();
+            Assert.Contains("STORAGE_UNAVAILABLE", body);
+            Assert.DoesNotContain("Npgsql", body);
+        }
+        proxy.Restore();
+        await SiloHttp.UntilAsync(async () =>
+        {
+            using var after = await _http.SendAsync(Request(HttpMethod.Get, new Uri(cut.Base, "auth/me").ToString(), cookie: cookie));
+            return after.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(60), "the session answers again once PostgreSQL is back", () => cut.Log);
+    }
+
+    [Fact]
     public async Task CookieExport_FromAnotherSite_IsRefused_FromTheApp_Streams()
     {
         var (cookie, _, _) = await SignInAsync("export-csrf");
