@@ -40,6 +40,7 @@ public static class Access
         ["Query.monitoringGaps"] = [Roles.Admin, Roles.Finance, Roles.Integrator],
         ["Query.auditLog"] = [Roles.Admin, Roles.Finance],
         ["Query.exportLink"] = [Roles.Admin, Roles.Finance],
+        ["Query.ingestKeys"] = [Roles.Admin],
 
         ["Mutation.applyRowAction"] = [Roles.Admin, Roles.Finance],
         ["Mutation.ingestBillingRows"] = [Roles.Admin, Roles.Ingest],
@@ -49,6 +50,8 @@ public static class Access
         ["Mutation.importFocus"] = [Roles.Admin, Roles.Integrator, Roles.Ingest],
         ["Mutation.upsertWorkforce"] = [Roles.Admin],
         ["Mutation.markSessionProject"] = People,
+        ["Mutation.createIngestKey"] = [Roles.Admin],
+        ["Mutation.revokeIngestKey"] = [Roles.Admin],
 
         ["Subscription.rowStatusChanged"] = Reconcilers,
         ["Subscription.periodSummaryChanged"] = Reconcilers,

@@ -162,6 +162,8 @@ public sealed class Mutation : ObjectGraphType
                 if (sessionId.Length > GrainKeys.MaxIdLength) throw FlowstateException.NotFound($"No session with id '{sessionId}'.");
                 return await c.Grains().GetGrain<ISessionGrain>(GrainKeys.Join(c.Caller().Org, sessionId)).MarkProjectAsync(projectId);
             });
+
+        IngestKeyFields.AddMutations(this);
     }
 
     /// <summary>telemetryService and telemetryServices together, in that order, each once.</summary>

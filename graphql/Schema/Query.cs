@@ -112,6 +112,7 @@ public sealed class Query : ObjectGraphType
                 .Select(p => new SessionProject(p.Id, p.Name)).ToList());
 
         AuditLogField.Add(this);
+        IngestKeyFields.AddQuery(this);
 
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<MonitoringGapType>>>>("monitoringGaps")
             .Description("What monitoring misses in the last `days` days: billed without telemetry, telemetry without a connector, quiet seats this month, connectors failing for over a day.")
