@@ -41,6 +41,8 @@ public static class Access
         ["Query.auditLog"] = [Roles.Admin, Roles.Finance],
         ["Query.exportLink"] = [Roles.Admin, Roles.Finance],
         ["Query.ingestKeys"] = [Roles.Admin],
+        ["Query.org"] = [Roles.Admin, Roles.Finance],
+        ["Query.contentAccessDenials"] = [Roles.Admin],
 
         ["Mutation.applyRowAction"] = [Roles.Admin, Roles.Finance],
         ["Mutation.ingestBillingRows"] = [Roles.Admin, Roles.Ingest],
@@ -52,6 +54,7 @@ public static class Access
         ["Mutation.markSessionProject"] = People,
         ["Mutation.createIngestKey"] = [Roles.Admin],
         ["Mutation.revokeIngestKey"] = [Roles.Admin],
+        ["Mutation.configureOrg"] = [Roles.Admin],
 
         ["Subscription.rowStatusChanged"] = Reconcilers,
         ["Subscription.periodSummaryChanged"] = Reconcilers,

@@ -69,6 +69,7 @@ public sealed class FlowstateCluster : IAsyncLifetime
             .AddSingleton(Cluster.Client)
             .AddSingleton<IRowEventLog>(new RowEventStore(_events))
             .AddSingleton<Flowstate.Identity.IIngestKeyStore>(new IngestKeyStore(_events))
+            .AddSingleton<Flowstate.Attribution.ISessionContentStore>(new SessionContentStore(_events))
             .AddFlowstateGraphQL()
             .BuildServiceProvider();
     }
