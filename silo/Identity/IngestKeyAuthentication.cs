@@ -70,4 +70,12 @@ public sealed class IngestKeyHandler(
         var identity = new ClaimsIdentity(claims, Scheme.Name, FlowstateUserContext.Claims.Subject, FlowstateUserContext.Claims.Roles);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }
+
+    /// <summary>401 with the bearer challenge, as the JWT handler answers (RFC 6750).</summary>
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.Append(Microsoft.Net.Http.Headers.HeaderNames.WWWAuthenticate, "Bearer error=\"invalid_token\"");
+        return Task.CompletedTask;
+    }
 }

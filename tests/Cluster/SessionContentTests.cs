@@ -71,7 +71,7 @@ public sealed class SessionContentTests(FlowstateCluster cluster)
             (admin.GetProperty("prompt").GetString(), admin.GetProperty("response").GetString()));
         Assert.Equal("Why does the build fail?\nSee the log.", (await ContentAsync(Caller(org, "engineer", "alice"), "s1")).GetProperty("prompt").GetString());
         Assert.Equal(JsonValueKind.Null, (await ContentAsync(FlowstateCluster.Admin(org.Id), "s3")).ValueKind);   // none was sent
-        Assert.Equal(0, (await DenialsAsync(org)).Count);
+        Assert.Empty(await DenialsAsync(org));
 
         // A manager of alice's team and finance read the session but not its content; both refusals are recorded.
         Assert.Equal(JsonValueKind.Null, (await ContentAsync(Caller(org, "manager", null, "platform"), "s1")).ValueKind);
