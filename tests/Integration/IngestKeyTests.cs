@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Flowstate.Silo.Hosting;
@@ -168,5 +170,47 @@ public sealed class IngestKeyTests(IngestKeyTests.TwoSilos silos) : IClassFixtur
             Assert.True(Code(refused) == "INVALID_INPUT", $"{input}: {refused.ToJsonString()}");
         }
         Assert.Single((await AdminAsync(1, "{ ingestKeys { name } }"))["ingestKeys"]!.AsArray(), k => k!["name"]!.GetValue<string>() == "ledger feed");
+    }
+
+    [Fact]
+    public async Task AnIntegratorKey_SubscribesOverWebSocket_AndOnceRevokedCannotConnect()
+    {
+        var created = (await AdminAsync(0, """mutation { createIngestKey(input: { name: "ws feed", roles: ["integrator"] }) { secret key { id } } }"""))["createIngestKey"]!;
+        var secret = created["secret"]!.GetValue<string>();
+        await AdminAsync(0, """mutation { ingestBillingRows(input: { providerId: "claude", rows: [{ externalId: "ws0", subject: "ann", usageDate: "2026-11-04", totalCostUsd: "3" }] }) { accepted } }""");
+        var cursor = (await AdminAsync(0, "{ auditLog(first: 1, newestFirst: true) { edges { cursor } } }"))["auditLog"]!["edges"]![0]!["cursor"]!.GetValue<string>();
+
+        using (var ws = new ClientWebSocket())
+        {
+            ws.Options.AddSubProtocol("graphql-transport-ws");
+            await ws.ConnectAsync(new Uri($"ws://{Silo(1).Authority}/graphql"), CancellationToken.None);
+            await SendAsync(ws, new { type = "connection_init", payload = new { authorization = $"Bearer {secret}" } });
+            Assert.Contains("connection_ack", await ReceiveAsync(ws));
+            await SendAsync(ws, new { id = "1", type = "subscribe", payload = new { query = "subscription($after: String) { rowStatusChanged(after: $after) { actor row { externalId } } }", variables = new { after = cursor } } });
+            await AdminAsync(0, """mutation { ingestBillingRows(input: { providerId: "claude", rows: [{ externalId: "ws1", subject: "ann", usageDate: "2026-11-04", totalCostUsd: "4" }] }) { accepted } }""");
+            var next = await ReceiveAsync(ws);
+            Assert.Contains("\"next\"", next);
+            Assert.Contains("ws1", next);
+        }
+
+        await AdminAsync(1, "mutation($id: ID!) { revokeIngestKey(id: $id) { id } }", new { id = created["key"]!["id"]!.GetValue<string>() });
+        using var refused = new ClientWebSocket();
+        refused.Options.AddSubProtocol("graphql-transport-ws");
+        await refused.ConnectAsync(new Uri($"ws://{Silo(0).Authority}/graphql"), CancellationToken.None);
+        await SendAsync(refused, new { type = "connection_init", payload = new { authorization = $"Bearer {secret}" } });
+        Assert.Equal("closed", await ReceiveAsync(refused));
+        Assert.Equal(4403, (int)refused.CloseStatus!);
+    }
+
+    private static Task SendAsync(ClientWebSocket ws, object message) =>
+        ws.SendAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(message)), WebSocketMessageType.Text, true, CancellationToken.None);
+
+    /// <summary>The next text message, or "closed" once the server closes the socket.</summary>
+    private static async Task<string> ReceiveAsync(ClientWebSocket ws)
+    {
+        var buffer = new byte[16_384];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var result = await ws.ReceiveAsync(buffer, timeout.Token);
+        return result.MessageType == WebSocketMessageType.Close ? "closed" : Encoding.UTF8.GetString(buffer, 0, result.Count);
     }
 }
