@@ -83,8 +83,13 @@ public sealed class Query : ObjectGraphType
             .Argument<SessionOrderInputType>("orderBy", "Default: STARTED_AT DESC.")
             .Argument<IntGraphType>("first", a => a.DefaultValue = 50)
             .Argument<StringGraphType>("after")
-            .ResolveAsync(async c => await c.Grains().GetGrain<ISessionQueryGrain>(c.Caller().Org).GetPageAsync(SessionArgs.Page(
-                c, await ScopeAccess.ClampAsync(c, ScopeOf(c)), c.GetArgument<DateRange>("range"), AsOf(c), SessionArgs.Filter(c))));
+            .ResolveAsync(async c =>
+            {
+                var filter = SessionArgs.Filter(c);
+                var scope = await ScopeAccess.ClampAsync(c, ScopeOf(c), filter.PersonId);
+                return await c.Grains().GetGrain<ISessionQueryGrain>(c.Caller().Org).GetPageAsync(SessionArgs.Page(
+                    c, scope, c.GetArgument<DateRange>("range"), AsOf(c), filter));
+            });
 
         Field<SessionType>("session")
             .Description("One session. An engineer sees only their own, a manager those of their teams' people (another is FORBIDDEN).")

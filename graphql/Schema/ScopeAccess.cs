@@ -15,8 +15,11 @@ public static class ScopeAccess
 {
     public static bool SeesWholeOrg(FlowstateUserContext caller) => caller.IsInRole(Roles.Admin) || caller.IsInRole(Roles.Finance);
 
-    /// <summary>The scope a caller may ask for: unchanged for the whole-org roles; a manager's pinned to a team they manage.</summary>
-    public static async Task<Scope> ClampAsync(IResolveFieldContext c, Scope scope)
+    /// <summary>
+    /// The scope a caller may ask for: unchanged for the whole-org roles; a manager's pinned to a team they manage,
+    /// and any person it names (in the scope, or <paramref name="filterPersonId"/>) one of their teams' people.
+    /// </summary>
+    public static async Task<Scope> ClampAsync(IResolveFieldContext c, Scope scope, string? filterPersonId = null)
     {
         var caller = c.Caller();
         if (SeesWholeOrg(caller) || !caller.IsInRole(Roles.Manager)) return scope;
@@ -26,8 +29,12 @@ public static class ScopeAccess
             [] => throw Forbidden("Your token names no teams, so there is nothing you may see."),
             _ => throw Forbidden($"Name a scope.teamId: you manage {string.Join(", ", caller.Teams)}."),
         };
-        if (!await c.Grains().GetGrain<IOrgGrain>(caller.Org).IsWithinTeamsAsync(caller.Teams, team, null))
+        var org = c.Grains().GetGrain<IOrgGrain>(caller.Org);
+        if (!await org.IsWithinTeamsAsync(caller.Teams, team, null))
             throw Forbidden($"Team '{team}' is outside the teams you manage.");
+        foreach (var person in new[] { scope.PersonId, filterPersonId }.OfType<string>().Distinct())
+            if (!await org.IsWithinTeamsAsync(caller.Teams, null, person))
+                throw Forbidden($"Person '{person}' is outside the teams you manage.");
         return scope with { TeamId = team };
     }
 

@@ -47,15 +47,28 @@ public static class IngestKeyAuthentication
 /// anonymous. The key is looked up in PostgreSQL on every request (<see cref="IIngestKeyStore"/>).
 /// </summary>
 public sealed class IngestKeyHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IIngestKeyStore keys)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IIngestKeyStore keys, IStorageErrors storageErrors)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
+    /// <summary>Set when the key could not be checked because PostgreSQL is unreachable: the challenge is then 503, not 401.</summary>
+    private const string UnavailableKey = "flowstate.ingest-key-unavailable";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var credential = IngestKeyAuthentication.BearerOf(Context);
         if (!IngestKeySecrets.IsKey(credential)) return AuthenticateResult.NoResult();
         if (credential!.Length > IngestKeySecrets.MaxSecretLength) return AuthenticateResult.Fail("Unknown or revoked ingest key.");
-        var key = await keys.AuthenticateAsync(IngestKeySecrets.Hash(credential), Context.RequestAborted);
+        IngestKeyInfo? key;
+        try
+        {
+            key = await keys.AuthenticateAsync(IngestKeySecrets.Hash(credential), Context.RequestAborted);
+        }
+        catch (Exception e) when (storageErrors.Translate(e) is StorageUnavailableException)
+        {
+            // Not a verdict on the key: an agent told 401 would drop its data, one told 503 retries it.
+            Context.Items[UnavailableKey] = true;
+            return AuthenticateResult.Fail("The ingest key could not be checked: storage is unavailable.");
+        }
         // Only the roles a key may hold count, whatever the row says.
         var roles = key?.Roles.Where(IngestKeySecrets.AllowedRoles.Contains).ToList();
         if (key is null || roles is not { Count: > 0 } || !FlowstateUserContext.IsValidOrg(key.Org))
@@ -74,6 +87,12 @@ public sealed class IngestKeyHandler(
     /// <summary>401 with the bearer challenge, as the JWT handler answers (RFC 6750).</summary>
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items.ContainsKey(UnavailableKey))
+        {
+            Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            Response.Headers.RetryAfter = StorageUnavailableException.RetryAfterSeconds;
+            return Task.CompletedTask;
+        }
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.Append(Microsoft.Net.Http.Headers.HeaderNames.WWWAuthenticate, "Bearer error=\"invalid_token\"");
         return Task.CompletedTask;

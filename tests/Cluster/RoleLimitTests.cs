@@ -62,6 +62,8 @@ public sealed class RoleLimitTests(FlowstateCluster cluster)
     [InlineData("""{ attribution(asOf: "2026-11-20", scope: { teamId: "no-such-team" }) { total } }""")]
     [InlineData("""{ myUsage(personId: "dave", asOf: "2026-11-20") { sessionCount } }""")]
     [InlineData("""{ session(id: "s-dave") { id } }""")]
+    [InlineData("""{ sessions(asOf: "2026-11-20", filter: { personId: "dave" }) { totalCount } }""")]
+    [InlineData("""{ attribution(asOf: "2026-11-20", scope: { personId: "dave" }) { total } }""")]
     public async Task Manager_AskingOutsideTheirTeams_IsForbidden(string query)
     {
         var org = await SeedAsync();
