@@ -9,14 +9,19 @@ namespace Flowstate.Identity;
 /// </summary>
 public sealed record IngestKeyInfo(
     string Org, string Id, string Name, string Prefix, IReadOnlyList<string> Roles,
-    string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt)
+    string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt,
+    string? Subject = null, string? RevokedBy = null)
 {
     /// <summary>The <c>sub</c> (and audit actor) of a request authenticated by this key.</summary>
-    public string Subject => IngestKeySecrets.SubjectOf(Id);
+    public string Actor => IngestKeySecrets.SubjectOf(Id);
 }
 
-/// <summary>A key being created: only the SHA-256 of its secret is stored.</summary>
-public sealed record NewIngestKey(string Org, string Id, string Name, string Prefix, byte[] SecretHash, IReadOnlyList<string> Roles, string CreatedBy);
+/// <summary>
+/// A key being created: only the SHA-256 of its secret is stored. <see cref="Subject"/> (optional) is whom
+/// the key's telemetry belongs to when the records name nobody (a person id or email, e.g. one laptop's agent).
+/// </summary>
+public sealed record NewIngestKey(string Org, string Id, string Name, string Prefix, byte[] SecretHash, IReadOnlyList<string> Roles, string CreatedBy,
+    string? Subject = null);
 
 /// <summary>
 /// The ingest keys of every org, in PostgreSQL (<c>ingest_keys</c>). Lookups by secret go to the

@@ -10,7 +10,7 @@ namespace Flowstate.Storage;
 /// </summary>
 public sealed class IngestKeyStore(NpgsqlDataSource db) : IIngestKeyStore
 {
-    private const string Columns = "org, id, name, prefix, roles, created_by, created_at, last_used_at, revoked_at";
+    private const string Columns = "org, id, name, prefix, roles, created_by, created_at, last_used_at, revoked_at, subject, revoked_by";
 
     /// <summary>A use is written at most this often per key, so a busy agent does not turn every request into a write.</summary>
     public static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
@@ -19,8 +19,8 @@ public sealed class IngestKeyStore(NpgsqlDataSource db) : IIngestKeyStore
     {
         // The cap bounds what one org can store; two creates racing at the cap may both pass it, which is harmless.
         await using var cmd = db.CreateCommand($"""
-            insert into ingest_keys (org, id, name, prefix, secret_sha256, roles, created_by)
-            select $1, $2, $3, $4, $5, $6, $7
+            insert into ingest_keys (org, id, name, prefix, secret_sha256, roles, created_by, subject)
+            select $1, $2, $3, $4, $5, $6, $7, $9
             where (select count(*) from ingest_keys where org = $1 and revoked_at is null) < $8
             returning {Columns}
             """);
@@ -32,6 +32,7 @@ public sealed class IngestKeyStore(NpgsqlDataSource db) : IIngestKeyStore
         cmd.Parameters.AddWithValue(key.Roles.ToArray());
         cmd.Parameters.AddWithValue(key.CreatedBy);
         cmd.Parameters.AddWithValue(IngestKeySecrets.MaxActivePerOrg);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)key.Subject ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         var created = await ReadAsync(cmd, ct);
         return created.Count == 1
             ? created[0]
@@ -80,7 +81,8 @@ public sealed class IngestKeyStore(NpgsqlDataSource db) : IIngestKeyStore
         while (await r.ReadAsync(ct))
             keys.Add(new IngestKeyInfo(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<string[]>(4),
                 r.GetString(5), r.GetFieldValue<DateTimeOffset>(6),
-                r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7), r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8)));
+                r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7), r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8),
+                r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10)));
         return keys;
     }
 }

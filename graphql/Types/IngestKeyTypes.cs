@@ -15,8 +15,10 @@ public sealed class IngestKeyType : ObjectGraphType<IngestKeyInfo>
         Field<NonNullGraphType<StringGraphType>>("name").Resolve(c => c.Source.Name);
         Field<NonNullGraphType<StringGraphType>>("prefix").Description("The first characters of the secret, to recognise it by.").Resolve(c => c.Source.Prefix);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("roles").Resolve(c => c.Source.Roles);
-        Field<NonNullGraphType<StringGraphType>>("subject").Description("The actor its requests are recorded as: key:<id>.").Resolve(c => c.Source.Subject);
+        Field<NonNullGraphType<StringGraphType>>("actor").Description("The `sub` its requests act as, and audit entries record: key:<id>.").Resolve(c => c.Source.Actor);
+        Field<StringGraphType>("subject").Description("Whom its telemetry belongs to when the records name nobody.").Resolve(c => c.Source.Subject);
         Field<NonNullGraphType<StringGraphType>>("createdBy").Resolve(c => c.Source.CreatedBy);
+        Field<StringGraphType>("revokedBy").Resolve(c => c.Source.RevokedBy);
         Field<NonNullGraphType<DateTimeScalar>>("createdAt").Resolve(c => c.Source.CreatedAt);
         Field<DateTimeScalar>("lastUsedAt").Description("Last authenticated request, to the minute; null when never used.").Resolve(c => c.Source.LastUsedAt);
         Field<DateTimeScalar>("revokedAt").Description("Null while the key works.").Resolve(c => c.Source.RevokedAt);
@@ -44,6 +46,7 @@ public sealed class CreateIngestKeyInputType : InputObjectGraphType
         Name = "CreateIngestKeyInput";
         Field<NonNullGraphType<StringGraphType>>("name").Description($"What the key is for (1 to {IngestKeySecrets.MaxNameLength} characters).");
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("roles").Description("ingest and/or integrator.");
+        Field<StringGraphType>("subject").Description("Optional: a person id or email that the key's telemetry belongs to when its records name nobody (an agent on one person's machine).");
     }
 }
 
@@ -65,6 +68,7 @@ public static class IngestKeyFields
                 var input = new Args(c.GetArgument<Dictionary<string, object?>>("input"));
                 var name = input.String("name", IngestKeySecrets.MaxNameLength)?.Trim();
                 var roles = input.Strings("roles").ToList();
+                var subject = input.String("subject", GrainKeys.MaxIdLength)?.Trim();
                 input.ThrowIfInvalid();
                 if (string.IsNullOrEmpty(name)) throw FlowstateException.InvalidInput("name is required.");
                 if (roles.Count == 0) throw FlowstateException.InvalidInput("roles: give at least one of ingest, integrator.");
@@ -73,7 +77,8 @@ public static class IngestKeyFields
                 var caller = c.Caller();
                 var (secret, id) = IngestKeySecrets.Generate();
                 var key = await Store(c).CreateAsync(new NewIngestKey(caller.Org, id, name, IngestKeySecrets.Shown(secret), IngestKeySecrets.Hash(secret),
-                    roles.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(), caller.Actor), c.CancellationToken);
+                    roles.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(), caller.Actor, subject is { Length: > 0 } ? subject : null),
+                    c.CancellationToken);
                 return new CreatedIngestKey(key, secret);
             });
 

@@ -76,9 +76,11 @@ public sealed class IngestKeyHandler(
         var claims = new List<Claim>
         {
             new(FlowstateUserContext.Claims.Org, key.Org),
-            new(FlowstateUserContext.Claims.Subject, key.Subject),
+            new(FlowstateUserContext.Claims.Subject, key.Actor),
             new(FlowstateUserContext.Claims.Name, key.Name),
         };
+        // The person the key's telemetry falls back to (TelemetryCaller's subject); a key's roles never read a person's data.
+        if (key.Subject is { Length: > 0 } person) claims.Add(new Claim(FlowstateUserContext.Claims.Person, person));
         claims.AddRange(roles.Select(r => new Claim(FlowstateUserContext.Claims.Roles, r)));
         var identity = new ClaimsIdentity(claims, Scheme.Name, FlowstateUserContext.Claims.Subject, FlowstateUserContext.Claims.Roles);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));

@@ -14,6 +14,7 @@ create table if not exists ingest_keys (
     last_used_at  timestamptz,
     revoked_at    timestamptz,
     revoked_by    text,
+    subject       text,   -- whom the key's telemetry belongs to when its records name nobody
     primary key (org, id)
 );
 create unique index if not exists ingest_keys_by_secret on ingest_keys (secret_sha256);

@@ -97,13 +97,13 @@ public sealed class IngestKeyTests(IngestKeyTests.TwoSilos silos) : IClassFixtur
     [Fact]
     public async Task AKey_WorksOnEverySilo_AsItsOrgAndRoles_AndARevokedKeyFailsAtOnceEverywhere()
     {
-        var created = (await AdminAsync(0, """mutation { createIngestKey(input: { name: "laptop agent", roles: ["ingest"] }) { secret key { id name prefix roles subject lastUsedAt revokedAt } } }"""))["createIngestKey"]!;
+        var created = (await AdminAsync(0, """mutation { createIngestKey(input: { name: "laptop agent", roles: ["ingest"], subject: "ann@example.com" }) { secret key { id name prefix roles actor lastUsedAt revokedAt } } }"""))["createIngestKey"]!;
         var secret = created["secret"]!.GetValue<string>();
         var id = created["key"]!["id"]!.GetValue<string>();
         Assert.StartsWith("fsk_", secret);
         Assert.True(secret.Length >= 4 + 43, secret);   // 32 random bytes in base64url
         Assert.Equal(secret[..12], created["key"]!["prefix"]!.GetValue<string>());
-        Assert.Equal($"key:{id}", created["key"]!["subject"]!.GetValue<string>());
+        Assert.Equal($"key:{id}", created["key"]!["actor"]!.GetValue<string>());
 
         // The key ingests through either silo, into its own org; it may do nothing else.
         var (status, body) = await PostAsync(_anonymous, Silo(0), IngestSessions, bearer: secret);
@@ -117,15 +117,17 @@ public sealed class IngestKeyTests(IngestKeyTests.TwoSilos silos) : IClassFixtur
         Assert.Equal(HttpStatusCode.OK, await OtlpAsync(1, secret));
 
         // Listed on the other silo without the secret, with its use recorded.
-        var listed = (await AdminAsync(1, "{ ingestKeys { id name prefix roles lastUsedAt revokedAt } }"))["ingestKeys"]!.AsArray();
+        var listed = (await AdminAsync(1, "{ ingestKeys { id name prefix roles subject lastUsedAt revokedAt } }"))["ingestKeys"]!.AsArray();
         var key = Assert.Single(listed, k => k!["id"]!.GetValue<string>() == id)!;
         Assert.Equal(("laptop agent", "ingest"), (key["name"]!.GetValue<string>(), key["roles"]![0]!.GetValue<string>()));
         Assert.NotNull(key["lastUsedAt"]);
+        Assert.Equal("ann@example.com", key["subject"]!.GetValue<string>());
         Assert.DoesNotContain(secret[12..], listed.ToJsonString());
 
         // Revoked through silo 0: silo 1 refuses the very next request, for GraphQL and for OTLP.
-        var revoked = (await AdminAsync(0, "mutation($id: ID!) { revokeIngestKey(id: $id) { id revokedAt } }", new { id }))["revokeIngestKey"]!;
+        var revoked = (await AdminAsync(0, "mutation($id: ID!) { revokeIngestKey(id: $id) { id revokedAt revokedBy } }", new { id }))["revokeIngestKey"]!;
         Assert.NotNull(revoked["revokedAt"]);
+        Assert.Equal("tester@" + Org, revoked["revokedBy"]!.GetValue<string>());
         (status, body) = await PostAsync(_anonymous, Silo(1), IngestSessions, bearer: secret);
         Assert.Equal((HttpStatusCode.Unauthorized, "UNAUTHENTICATED"), (status, Code(body)));
         Assert.Equal(HttpStatusCode.Unauthorized, await OtlpAsync(1, secret));
