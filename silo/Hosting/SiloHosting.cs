@@ -72,6 +72,8 @@ public static class SiloHosting
         services.AddSingleton<SessionQueries>();
         services.AddSingleton<RollupStore>();
         services.AddSingleton<IngestLogStore>();
+        services.AddSingleton<Flowstate.Identity.IIngestKeyStore, IngestKeyStore>();
+        services.AddSingleton<Flowstate.Attribution.ISessionContentStore, SessionContentStore>();
         services.AddSingleton<Flowstate.Ingestion.IngestSignal>();
         // Provider credentials: encrypted with Data Protection keys kept in PostgreSQL, shared by every silo.
         services.AddDataProtection().SetApplicationName("flowstate");
