@@ -15,6 +15,9 @@ public static class ErrorCodes
     /// <summary>A silo died, left or timed out during the call: retry it (HTTP 503 with Retry-After).</summary>
     public const string Unavailable = "UNAVAILABLE";
     public const string Internal = "INTERNAL";
+
+    /// <summary>The caller sent more than its rate limit allows: HTTP 429, retry after the Retry-After header's seconds.</summary>
+    public const string RateLimited = "RATE_LIMITED";
 }
 
 /// <summary>

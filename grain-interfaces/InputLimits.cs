@@ -16,6 +16,9 @@ public static class InputLimits
     /// <summary>Notes on actions: multi-line free text.</summary>
     public const int MaxNote = 2000;
 
+    /// <summary>A session's prompt or response (multi-line): what an agent shows of one turn, not a whole transcript.</summary>
+    public const int MaxContent = 65_536;
+
     /// <summary>Money is below this in magnitude: a trillion dollars is no bill, and sums of a year stay far from decimal's range.</summary>
     public const decimal MaxMoney = 1_000_000_000_000m;
 

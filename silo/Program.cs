@@ -47,7 +47,7 @@ switch (verb)
         }, count, TimeSpan.FromSeconds(options.ShutdownSeconds + 15));
     case "serve":
         var app = builder.AddFlowstate(options).Build();
-        app.MapFlowstate(options);
+        // Validated before the pipeline is built, which reads some of the settings.
         try { app.Services.GetRequiredService<IStartupValidator>().Validate(); }
         catch (OptionsValidationException e)
         {
@@ -55,6 +55,7 @@ switch (verb)
             Console.Error.WriteLine("Flowstate cannot start:\n  - " + string.Join("\n  - ", e.Failures));
             return 2;
         }
+        app.MapFlowstate(options);
         await app.RunAsync();
         return 0;
     default:

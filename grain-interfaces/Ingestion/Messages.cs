@@ -44,7 +44,13 @@ public sealed record SessionRequest(
     [property: Id(12)] string? ProjectId,
     [property: Id(13)] SessionContext? Context,
     [property: Id(14)] double? Frustration,
-    [property: Id(15)] IReadOnlyList<string> FieldErrors);
+    [property: Id(15)] IReadOnlyList<string> FieldErrors,
+    [property: Id(16)] string? Prompt = null,
+    [property: Id(17)] string? Response = null)
+{
+    /// <summary>Whether the session carries prompt or response text (stored apart from the sessions table).</summary>
+    public bool HasContent => Prompt is not null || Response is not null;
+}
 
 /// <summary>Why one item of a batch was not taken.</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.IngestRejection")]

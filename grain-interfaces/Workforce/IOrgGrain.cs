@@ -37,4 +37,16 @@ public interface IOrgGrain : IDurableGrain
     [Alias("AddProvider")] Task AddProviderAsync(string providerId);
 
     [Alias("GetProviderIds"), AlwaysInterleave] Task<IReadOnlyList<string>> GetProviderIdsAsync();
+
+    /// <summary>
+    /// Whether <paramref name="teamId"/> (when given) is in the sub-tree of one of <paramref name="roots"/>, and
+    /// <paramref name="personId"/> (when given) has an allocation to a team there: what a manager may see.
+    /// </summary>
+    [Alias("IsWithinTeams"), AlwaysInterleave] Task<bool> IsWithinTeamsAsync(IReadOnlyList<string> roots, string? teamId, string? personId);
+
+    /// <summary>Sets the org's plan (configureOrg, admins only); returns the settings as stored.</summary>
+    [Alias("Configure")] Task<OrgSettings> ConfigureAsync(OrgPlan plan, string actor);
+
+    /// <summary>The org's settings: STANDARD and not configured until an admin configures it.</summary>
+    [Alias("GetSettings"), AlwaysInterleave] Task<OrgSettings> GetSettingsAsync();
 }

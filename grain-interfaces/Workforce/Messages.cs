@@ -2,6 +2,17 @@ namespace Flowstate.Workforce;
 
 public enum PersonKind { Employee = 0, Contractor = 1 }
 
+/// <summary>The org's plan (DESIGN §7): prompt and response of sessions are shown only on ENTERPRISE.</summary>
+public enum OrgPlan { Standard = 0, Enterprise = 1 }
+
+/// <summary>What an admin configures for the org as a whole (configureOrg). <see cref="Configured"/> is false until the first time.</summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.OrgSettings")]
+public sealed record OrgSettings(
+    [property: Id(0)] OrgPlan Plan,
+    [property: Id(1)] bool Configured = false,
+    [property: Id(2)] DateTimeOffset? ConfiguredAt = null,
+    [property: Id(3)] string? ConfiguredBy = null);
+
 [GenerateSerializer, Immutable, Alias("Flowstate.CostCentre")]
 public sealed record CostCentre([property: Id(0)] string Id, [property: Id(1)] string Name);
 

@@ -17,20 +17,31 @@ public sealed record SessionRecord(SessionRequest Request, string SubjectKey, st
         Request.InputTokens + Request.OutputTokens + Request.CachedInputTokens, Request.Frustration);
 }
 
-/// <summary>The <c>sessions</c> read model: one row per accepted session, inserted idempotently in bulk.</summary>
+/// <summary>
+/// The <c>sessions</c> read model: one row per accepted session, inserted idempotently in bulk. A
+/// session's prompt and response go to <c>session_content</c> (DESIGN §7: apart from the sessions
+/// table) in the same statement, and only with the session's first write, so a re-sent session
+/// changes neither.
+/// </summary>
 public sealed class SessionStore(NpgsqlDataSource db)
 {
     public async Task InsertAsync(string org, IReadOnlyList<SessionRecord> sessions)
     {
         if (sessions.Count == 0) return;
         await using var cmd = db.CreateCommand("""
-            insert into sessions (org, id, person_id, subject_key, provider_id, model, started_at, ended_at,
-                input_tokens, output_tokens, cached_input_tokens, turns, cost_usd, market_cost_usd,
-                api_key_id, project_id, repo, path, app, frustration, project_source, context_key)
-            select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
-                $9::bigint[], $10::bigint[], $11::bigint[], $12::int[], $13::numeric[], $14::numeric[],
-                $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::float8[], $21::text[], $22::text[])
-            on conflict (org, id) do nothing
+            with written as (
+                insert into sessions (org, id, person_id, subject_key, provider_id, model, started_at, ended_at,
+                    input_tokens, output_tokens, cached_input_tokens, turns, cost_usd, market_cost_usd,
+                    api_key_id, project_id, repo, path, app, frustration, project_source, context_key)
+                select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
+                    $9::bigint[], $10::bigint[], $11::bigint[], $12::int[], $13::numeric[], $14::numeric[],
+                    $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::float8[], $21::text[], $22::text[])
+                on conflict (org, id) do nothing
+                returning id)
+            insert into session_content (org, session_id, prompt, response)
+            select $1, c.id, c.prompt, c.response
+            from unnest($23::text[], $24::text[], $25::text[]) as c(id, prompt, response) join written w on w.id = c.id
+            on conflict (org, session_id) do nothing
             """);
         T[] Col<T>(Func<SessionRecord, T> f) => sessions.Select(f).ToArray();
         cmd.Parameters.AddWithValue(org);
@@ -55,6 +66,10 @@ public sealed class SessionStore(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue(Col(s => s.Request.Frustration));
         cmd.Parameters.AddWithValue(Col(s => s.ProjectSource));
         cmd.Parameters.AddWithValue(Col(s => s.ContextKey));
+        var content = sessions.Where(s => s.Request.HasContent).ToList();
+        cmd.Parameters.AddWithValue(content.Select(s => s.Request.Id!).ToArray());
+        cmd.Parameters.AddWithValue(content.Select(s => s.Request.Prompt).ToArray());
+        cmd.Parameters.AddWithValue(content.Select(s => s.Request.Response).ToArray());
         await cmd.ExecuteNonQueryAsync();
     }
 

@@ -23,6 +23,7 @@ public sealed class OrgState : IDurableState
     /// subject-months from that month to the current one.
     /// </summary>
     [Id(10)] public Outbox Outbox { get; set; } = new();
+    [Id(11)] public OrgSettings Settings { get; set; } = new(OrgPlan.Standard);
 }
 
 /// <summary>
@@ -103,6 +104,26 @@ public sealed class OrgGrain(
     }
 
     public Task<IReadOnlyList<string>> GetProviderIdsAsync() => Task.FromResult<IReadOnlyList<string>>(S.ProviderIds.ToList());
+
+    public async Task<OrgSettings> ConfigureAsync(OrgPlan plan, string actor)
+    {
+        if (!Enum.IsDefined(plan)) throw FlowstateException.InvalidInput($"Unknown plan {plan}.");
+        if (S.Settings is { Configured: true } same && same.Plan == plan) return same;
+        S.Settings = new OrgSettings(plan, true, clock.GetUtcNow(), actor);
+        await CommitAsync();
+        return S.Settings;
+    }
+
+    public Task<OrgSettings> GetSettingsAsync() => Task.FromResult(S.Settings);
+
+    public Task<bool> IsWithinTeamsAsync(IReadOnlyList<string> roots, string? teamId, string? personId)
+    {
+        var visible = roots.Where(_model.Snapshot.Teams.ContainsKey).SelectMany(_model.Subtree).ToHashSet(StringComparer.Ordinal);
+        if (teamId is not null && !visible.Contains(teamId)) return Task.FromResult(false);
+        if (personId is not null && !(_model.Snapshot.People.TryGetValue(personId, out var person) && person.Allocations.Any(a => visible.Contains(a.TeamId))))
+            return Task.FromResult(false);
+        return Task.FromResult(visible.Count > 0);
+    }
 
     /// <summary>Readers see a change once it is stored, and before the re-splits it owes are sent.</summary>
     protected override void OnStored() => Publish();

@@ -40,6 +40,9 @@ public static class Access
         ["Query.monitoringGaps"] = [Roles.Admin, Roles.Finance, Roles.Integrator],
         ["Query.auditLog"] = [Roles.Admin, Roles.Finance],
         ["Query.exportLink"] = [Roles.Admin, Roles.Finance],
+        ["Query.ingestKeys"] = [Roles.Admin],
+        ["Query.org"] = [Roles.Admin, Roles.Finance],
+        ["Query.contentAccessDenials"] = [Roles.Admin],
 
         ["Mutation.applyRowAction"] = [Roles.Admin, Roles.Finance],
         ["Mutation.ingestBillingRows"] = [Roles.Admin, Roles.Ingest],
@@ -49,6 +52,9 @@ public static class Access
         ["Mutation.importFocus"] = [Roles.Admin, Roles.Integrator, Roles.Ingest],
         ["Mutation.upsertWorkforce"] = [Roles.Admin],
         ["Mutation.markSessionProject"] = People,
+        ["Mutation.createIngestKey"] = [Roles.Admin],
+        ["Mutation.revokeIngestKey"] = [Roles.Admin],
+        ["Mutation.configureOrg"] = [Roles.Admin],
 
         ["Subscription.rowStatusChanged"] = Reconcilers,
         ["Subscription.periodSummaryChanged"] = Reconcilers,

@@ -71,7 +71,8 @@ public sealed class Mutation : ObjectGraphType
                     var request = new SessionRequest(s.String("id"), s.String("subject"), s.String("providerId"), s.String("model"),
                         s.Struct<DateTimeOffset>("startedAt"), s.Struct<DateTimeOffset>("endedAt"), s.Long("inputTokens"), s.Long("outputTokens"),
                         s.Long("cachedInputTokens"), s.Int("turns"), s.Struct<decimal>("costUsd"), s.String("apiKeyId"), s.String("projectId"),
-                        ctx.IsNull ? null : new SessionContext(ctx.String("repo"), ctx.String("path"), ctx.String("app")), s.Double("frustration"), []);
+                        ctx.IsNull ? null : new SessionContext(ctx.String("repo"), ctx.String("path"), ctx.String("app")), s.Double("frustration"), [],
+                        s.Note("prompt", InputLimits.MaxContent), s.Note("response", InputLimits.MaxContent));
                     return request with { FieldErrors = s.Errors };
                 }).ToList();
                 return await c.Grains().GetGrain<IIngestionGrain>(c.Caller().Org).IngestSessionsAsync(sessions);
@@ -161,8 +162,18 @@ public sealed class Mutation : ObjectGraphType
                 var projectId = input.String("projectId")!;
                 input.ThrowIfInvalid();
                 if (sessionId.Length > GrainKeys.MaxIdLength) throw FlowstateException.NotFound($"No session with id '{sessionId}'.");
+                // An engineer marks only their own sessions, a manager only their teams' people's.
+                if (!ScopeAccess.SeesWholeOrg(c.Caller()))
+                {
+                    var session = await c.Grains().GetGrain<ISessionQueryGrain>(c.Caller().Org).GetAsync(sessionId, false)
+                                  ?? throw FlowstateException.NotFound($"No session with id '{sessionId}'.");
+                    await ScopeAccess.RequirePersonAsync(c, session.Person?.Id, "this session");
+                }
                 return await c.Grains().GetGrain<ISessionGrain>(GrainKeys.Join(c.Caller().Org, sessionId)).MarkProjectAsync(projectId);
             });
+
+        IngestKeyFields.AddMutations(this);
+        OrgFields.AddMutations(this);
     }
 
     /// <summary>telemetryService and telemetryServices together, in that order, each once.</summary>

@@ -72,7 +72,7 @@ public sealed class Query : ObjectGraphType
             .Argument<CostModeEnum>("costMode", a => a.DefaultValue = CostMode.Incremental)
             .Argument<DateScalar>("asOf")
             .ResolveAsync(async c => await c.Grains().GetGrain<IAttributionGrain>(c.Caller().Org).GetViewAsync(new AttributionRequest(
-                ScopeOf(c), c.GetArgument<DateRange>("range"), c.GetArgument<CostMode>("costMode"), AsOf(c))));
+                await ScopeAccess.ClampAsync(c, ScopeOf(c)), c.GetArgument<DateRange>("range"), c.GetArgument<CostMode>("costMode"), AsOf(c))));
 
         Field<NonNullGraphType<SessionConnectionType>>("sessions")
             .Description("The sessions of a scope that started in a window ending on asOf (default today): filtered, sorted, keyset-paginated.")
@@ -83,13 +83,23 @@ public sealed class Query : ObjectGraphType
             .Argument<SessionOrderInputType>("orderBy", "Default: STARTED_AT DESC.")
             .Argument<IntGraphType>("first", a => a.DefaultValue = 50)
             .Argument<StringGraphType>("after")
-            .ResolveAsync(async c => await c.Grains().GetGrain<ISessionQueryGrain>(c.Caller().Org).GetPageAsync(SessionArgs.Page(
-                c, ScopeOf(c), c.GetArgument<DateRange>("range"), AsOf(c), SessionArgs.Filter(c))));
+            .ResolveAsync(async c =>
+            {
+                var filter = SessionArgs.Filter(c);
+                var scope = await ScopeAccess.ClampAsync(c, ScopeOf(c), filter.PersonId);
+                return await c.Grains().GetGrain<ISessionQueryGrain>(c.Caller().Org).GetPageAsync(SessionArgs.Page(
+                    c, scope, c.GetArgument<DateRange>("range"), AsOf(c), filter));
+            });
 
         Field<SessionType>("session")
+            .Description("One session. An engineer sees only their own, a manager those of their teams' people (another is FORBIDDEN).")
             .Argument<NonNullGraphType<IdGraphType>>("id")
-            .ResolveAsync(async c => await c.Grains().GetGrain<ISessionQueryGrain>(c.Caller().Org)
-                .GetAsync(c.GetArgument<string>("id"), Selections.Has(c, "incrementalCostUsd")));
+            .ResolveAsync(async c =>
+            {
+                var view = await c.Grains().GetGrain<ISessionQueryGrain>(c.Caller().Org).GetAsync(c.GetArgument<string>("id"), Selections.Has(c, "incrementalCostUsd"));
+                if (view is not null) await ScopeAccess.RequirePersonAsync(c, view.Person?.Id, "this session");
+                return view;
+            });
 
         Field<NonNullGraphType<MyUsageType>>("myUsage")
             .Description("My AI Usage: one person's spend and sessions; without personId, the caller's own person. " +
@@ -101,8 +111,9 @@ public sealed class Query : ObjectGraphType
             {
                 var range = c.GetArgument<DateRange>("range");
                 var caller = c.Caller();
-                var view = await c.Grains().GetGrain<ISessionQueryGrain>(caller.Org)
-                    .GetMyUsageAsync(UsagePerson(caller, c.GetArgument<string?>("personId")), range, AsOf(c));
+                var person = UsagePerson(caller, c.GetArgument<string?>("personId"));
+                await ScopeAccess.RequirePersonAsync(c, person, $"the usage of '{person}'");
+                var view = await c.Grains().GetGrain<ISessionQueryGrain>(caller.Org).GetMyUsageAsync(person, range, AsOf(c));
                 return new MyUsage(view, range);
             });
 
@@ -112,6 +123,8 @@ public sealed class Query : ObjectGraphType
                 .Select(p => new SessionProject(p.Id, p.Name)).ToList());
 
         AuditLogField.Add(this);
+        IngestKeyFields.AddQuery(this);
+        OrgFields.AddQuery(this);
 
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<MonitoringGapType>>>>("monitoringGaps")
             .Description("What monitoring misses in the last `days` days: billed without telemetry, telemetry without a connector, quiet seats this month, connectors failing for over a day.")

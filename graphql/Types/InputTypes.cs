@@ -74,6 +74,8 @@ public sealed class SessionInputType : InputObjectGraphType
         Field<IdGraphType>("projectId");
         Field<SessionContextInputType>("context");
         Field<FloatGraphType>("frustration");
+        Field<StringGraphType>("prompt").Description($"The prompt text, at most {InputLimits.MaxContent} characters; kept apart from the sessions table and shown only as DESIGN §7 allows (Session.content).");
+        Field<StringGraphType>("response").Description($"The response text, at most {InputLimits.MaxContent} characters (see prompt).");
     }
 }
 

@@ -115,6 +115,7 @@ public sealed class SessionType : ObjectGraphType<SessionView>
         Field<SessionContextType>("context").Resolve(c => c.Source.Context);
         Field<FloatGraphType>("frustration").Resolve(c => c.Source.Frustration);
         Field<StringGraphType>("apiKeyId").Resolve(c => c.Source.ApiKeyId);
+        OrgFields.AddContent(this);
     }
 }
 

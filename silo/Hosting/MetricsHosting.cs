@@ -15,7 +15,7 @@ public static class MetricsHosting
     /// <summary>
     /// Flowstate's own instruments (<see cref="FlowstateMetrics"/>), Orleans' (grain calls, activations,
     /// membership, storage), Npgsql's (pool and commands), ASP.NET Core's (requests, Kestrel
-    /// connections, routing, errors) and the .NET runtime's (GC, thread pool).
+    /// connections, routing, errors, rate-limit rejections) and the .NET runtime's (GC, thread pool).
     /// </summary>
     public static readonly string[] Meters =
     [
@@ -26,6 +26,7 @@ public static class MetricsHosting
         "Microsoft.AspNetCore.Server.Kestrel",
         "Microsoft.AspNetCore.Routing",
         "Microsoft.AspNetCore.Diagnostics",
+        "Microsoft.AspNetCore.RateLimiting",
         "System.Runtime",
     ];
 

@@ -33,12 +33,15 @@ public static class SiloHosting
     public static WebApplicationBuilder AddFlowstate(this WebApplicationBuilder builder, FlowstateOptions options)
     {
         builder.WebHost.UseUrls(options.Http);
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);   // no "Server: Kestrel"
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownSeconds));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(BusinessClock.System);
         builder.Services.AddFlowstateStorage(options.Connections.ReadModels, new DurableOptions { ReplayAfter = TimeSpan.FromSeconds(options.ReplayAfterSeconds) });
         builder.Services.AddFlowstateGraphQL();
+        builder.Services.AddFlowstateStreamingOptions(builder.Configuration);
         builder.Services.AddFlowstateIdentity(builder.Configuration);
+        builder.Services.AddFlowstateWebSecurity(builder.Configuration);
         builder.Services.AddFlowstateTelemetry(options);
         builder.AddFlowstateOtlp(options);
         builder.Services.AddSingleton<DemoLoader>();
@@ -69,6 +72,8 @@ public static class SiloHosting
         services.AddSingleton<SessionQueries>();
         services.AddSingleton<RollupStore>();
         services.AddSingleton<IngestLogStore>();
+        services.AddSingleton<Flowstate.Identity.IIngestKeyStore, IngestKeyStore>();
+        services.AddSingleton<Flowstate.Attribution.ISessionContentStore, SessionContentStore>();
         services.AddSingleton<Flowstate.Ingestion.IngestSignal>();
         // Provider credentials: encrypted with Data Protection keys kept in PostgreSQL, shared by every silo.
         services.AddDataProtection().SetApplicationName("flowstate");
@@ -143,8 +148,9 @@ public static class SiloHosting
     /// <summary>
     /// The WebSocket connect hook: the connection_init payload's <c>authorization</c> ("Bearer …")
     /// is validated by the same JWT bearer handler as HTTP, and the connection then acts as that
-    /// caller; without one, credentials the upgrade request itself carried are used. Anything
-    /// else refuses the connection (4403).
+    /// caller; without one, credentials the upgrade request itself carried are used (the browser
+    /// session's cookie). Anything else refuses the connection (4403). The connection then holds one
+    /// of its identity's WebSocket permits (<see cref="WebSecurity.HoldWebSocketPermit"/>; 4429 beyond).
     /// </summary>
     internal static async ValueTask<bool> AuthenticateConnection(HttpContext http, IReadOnlyDictionary<string, object?>? payload)
     {
@@ -156,7 +162,9 @@ public static class SiloHosting
             if (FlowstateUserContext.FromClaims(principal) is null) return false;
             http.User = principal!;
         }
-        return FlowstateUserContext.FromClaims(http.User) is not null;
+        if (FlowstateUserContext.FromClaims(http.User) is not { } caller) return false;
+        WebSecurity.HoldWebSocketPermit(http, caller);
+        return true;
     }
 
     public static WebApplication MapFlowstate(this WebApplication app, FlowstateOptions options)
@@ -167,7 +175,11 @@ public static class SiloHosting
             exec.UserContext = FlowstateUserContext.FromClaims(http.User)!;
             exec.Timeout = TimeSpan.FromSeconds(30);
         }
+        app.UseSecurityHeaders();
+        app.UseStorageUnavailableAnswer();
         app.UseAuthentication();
+        app.UseCrossSiteProtection();
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         // GraphiQL for browsers (GET with Accept: text/html and no query), from the files the build copied to ide/.
@@ -185,12 +197,13 @@ public static class SiloHosting
         }
         app.MapWebApp(Path.Combine(AppContext.BaseDirectory, "wwwroot"));
         app.MapGraphQLHttp("/graphql", browserPage, Configure, http => FlowstateUserContext.FromClaims(http.User) is not null);
-        app.MapGraphQLWebSocket("/graphql", configure: Configure, options: new GraphQLWebSocketOptions
+        app.MapGraphQLWebSocket("/graphql", configure: Configure, options: app.Services.GetRequiredService<IOptions<WebSocketSettings>>().Value.ApplyTo(new GraphQLWebSocketOptions
         {
             OnConnect = AuthenticateConnection,
             Share = (http, request) => SubscriptionSharing.Of(request, SharingKey(FlowstateUserContext.FromClaims(http.User)!),
                 http.RequestServices.GetRequiredService<IGraphQLTextSerializer>()),
-        });
+        }));
+        app.MapBrowserSession();
         app.MapFlowstateExports();
         app.MapFlowstateMetrics();
         app.MapFlowstateOtlp(options);
@@ -201,7 +214,8 @@ public static class SiloHosting
             shared = new { groups = shared.Groups },
             feeds = new { active = feeds.Feeds, liveRowFeeds = feeds.LiveRowFeeds },
         }));
-        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        // Cluster-wide (every org's grains): for the ops role only, by token or browser session.
+        app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(IdentityHosting.OpsPolicy);
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", async (NpgsqlDataSource db, IClusterClient client, IHostApplicationLifetime lifetime, DemoStatus demo, CancellationToken ct) =>
         {

@@ -57,11 +57,12 @@ public sealed class StartupBanner(DemoLoader demo, DemoStatus status, FlowstateO
         {
             // Development sign-in: an admin of the demo org; the fragment never reaches the server.
             var token = DevelopmentTokens.Mint(await DevelopmentSigningKey.GetOrCreateAsync(db, stoppingToken),
-                new TokenRequest { Org = DemoOrg, Roles = ["admin"], Subject = "demo-admin", Name = "Demo admin" });
+                new TokenRequest { Org = DemoOrg, Roles = ["admin", "ops"], Subject = "demo-admin", Name = "Demo admin" });
             Console.WriteLine($"""
                   Sign in:   {root}/#token={token}
                   Token:     {token}
-                             (an admin of the demo org, 12 h; send as "Authorization: Bearer <token>"; more with ./flowstate token)
+                             (an admin of the demo org who may also open the dashboard, 12 h; send as
+                              "Authorization: Bearer <token>"; more with ./flowstate token)
 
                 """);
         }

@@ -12,10 +12,6 @@ public static class WebApp
     /// <summary>The paths the app routes itself (views are URLs: shareable, back and forward work).</summary>
     public static readonly string[] Routes = ["/", "/reconciliation/{**view}", "/attribution/{**view}", "/me", "/providers"];
 
-    private const string Policy =
-        "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " +
-        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-
     public static WebApplication MapWebApp(this WebApplication app, string root)
     {
         var index = Path.Combine(root, "index.html");
@@ -29,11 +25,8 @@ public static class WebApp
         foreach (var route in Routes)
             app.MapGet(route, (HttpContext http) =>
             {
-                var headers = http.Response.Headers;
-                headers.CacheControl = "no-cache";
-                headers.ContentSecurityPolicy = Policy;
-                headers.XContentTypeOptions = "nosniff";
-                headers["Referrer-Policy"] = "same-origin";
+                // The security headers (CSP and the rest) are every response's: WebSecurity.UseSecurityHeaders.
+                http.Response.Headers.CacheControl = "no-cache";
                 return Results.File(index, "text/html; charset=utf-8");
             });
         return app;

@@ -28,7 +28,9 @@ public static class IdentityHosting
         services.AddSingleton<IValidateOptions<IdentityOptions>, IdentityOptionsValidator>();
         services.AddSingleton<DevelopmentTokenConfiguration>();
         services.AddSingleton<CallerAuthenticator>();
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        // Browsers' session cookie (BrowserSession) in front; any Authorization header goes on to the
+        // credential's own scheme: ingest keys (Bearer fsk_…) to their handler, every other bearer to JWT.
+        services.AddAuthentication(BrowserSession.Select).AddJwtBearer().AddIngestKeys().AddBrowserSession(bearerScheme: IngestKeyAuthentication.Scheme);
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<IdentityOptions>, IServiceProvider>((jwt, identity, sp) => Configure(jwt, identity.Value, sp));
         services.AddAuthorizationBuilder()
@@ -86,7 +88,7 @@ public static class IdentityHosting
 
 /// <summary>
 /// Authenticates a credential that did not come in the request's headers (a WebSocket's
-/// connection_init <c>authorization</c>) through the same JWT bearer handler, with its own
+/// connection_init <c>authorization</c>) through the same handler as HTTP (JWT bearer, or ingest key), with its own
 /// handler instance so the upgrade request's own (cached) result is not reused.
 /// </summary>
 public sealed class CallerAuthenticator
@@ -100,7 +102,7 @@ public sealed class CallerAuthenticator
         http.Items[IdentityHosting.PendingTokenKey] = authorization[prefix.Length..].Trim();
         try
         {
-            var handler = await handlers.GetHandlerAsync(http, JwtBearerDefaults.AuthenticationScheme);
+            var handler = await handlers.GetHandlerAsync(http, IngestKeyAuthentication.SchemeFor(authorization[prefix.Length..].Trim()));
             var result = handler is null ? null : await handler.AuthenticateAsync();
             return result is { Succeeded: true } ? result.Principal : null;
         }

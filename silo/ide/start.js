@@ -1,13 +1,26 @@
 // Starts GraphiQL against the endpoint that served this page: queries and mutations over HTTP,
 // subscriptions over the same path with graphql-ws (graphql-transport-ws).
-// Signed in through the link `./flowstate up` prints (/graphql#token=…): the token is taken out of
-// the URL fragment (which never reaches the server) at once and kept in this page's memory only;
-// every request sends it as a bearer header, and the socket in its connection_init payload.
-(function () {
+// Signed in through the link `./flowstate up` prints (/#token=… or /graphql#token=…): the token is
+// taken out of the URL fragment (which never reaches the server) at once and traded for the
+// browser session (POST /auth/session: an HttpOnly cookie no script can read), which every request
+// and the socket then carry. The token itself is kept nowhere; a server without browser sessions
+// gets it as a bearer header from this page's memory instead.
+(async function () {
   var url = location.origin + location.pathname;
   var match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
   var token = match ? decodeURIComponent(match[1]) : null;
   if (match) history.replaceState(history.state, '', location.pathname + location.search);
+  var signIn = 'not signed in';
+  if (token) {
+    var exchanged = await fetch('/auth/session', { method: 'POST', credentials: 'same-origin', headers: { Authorization: 'Bearer ' + token } })
+      .catch(function () { return null; });
+    if (exchanged && exchanged.ok) token = null;   // the session cookie speaks for this page from now on
+    else if (exchanged && (exchanged.status === 401 || exchanged.status === 403)) { token = null; signIn = 'rejected'; }
+  }
+  var me = await fetch('/auth/me', { credentials: 'same-origin', headers: token ? { Authorization: 'Bearer ' + token } : {} })
+    .catch(function () { return null; });
+  var who = me && me.ok ? await me.json().catch(function () { return null; }) : null;
+  if (who || token) signIn = 'signed in';
   var auth = token ? { Authorization: 'Bearer ' + token } : {};
   var overHttp = GraphiQL.createFetcher({ url: url, headers: auth });
   var ws = graphqlWs.createClient({
@@ -37,8 +50,11 @@
     return isSubscription(params.query, params.operationName) ? ws.iterate(params) : overHttp(params, opts);
   }
   var defaultQuery = [
-    token ? '# Flowstate, signed in. Try a query (Ctrl-Enter runs it), or a subscription:'
-          : '# Flowstate. Not signed in: open the sign-in link `./flowstate up` prints, or add /graphql#token=<token> to the URL.',
+    signIn === 'signed in'
+      ? '# Flowstate, signed in' + (who ? ' as ' + who.sub + ' (' + who.org + ': ' + who.roles.join(', ') + ')' : '') + '. Try a query (Ctrl-Enter runs it), or a subscription:'
+      : signIn === 'rejected'
+        ? '# Flowstate. The sign-in link was not accepted (expired or not valid): get a fresh one with `./flowstate token`.'
+        : '# Flowstate. Not signed in: open the sign-in link `./flowstate up` prints, or add /graphql#token=<token> to the URL.',
     '#   subscription { rowStatusChanged { cursor fromStatus toStatus action actor row { id status } } }',
     '{',
     '  providers { id name coverage }',

@@ -68,6 +68,8 @@ public sealed class FlowstateCluster : IAsyncLifetime
             .AddSingleton(Grains)
             .AddSingleton(Cluster.Client)
             .AddSingleton<IRowEventLog>(new RowEventStore(_events))
+            .AddSingleton<Flowstate.Identity.IIngestKeyStore>(new IngestKeyStore(_events))
+            .AddSingleton<Flowstate.Attribution.ISessionContentStore>(new SessionContentStore(_events))
             .AddFlowstateGraphQL()
             .BuildServiceProvider();
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Conformance against a real Flowstate silo: GraphQL over HTTP (graphql-http audits), graphql-transport-ws
-# and subscriptions (graphql-ws client), GraphiQL in headless Chromium (/usr/bin/chromium, or $CHROMIUM).
+# and subscriptions (graphql-ws client), GraphiQL and the browser session in headless Chromium (/usr/bin/chromium, or $CHROMIUM).
 #   usage: FLOWSTATE_DB=<PostgreSQL connection string, schema applied> run.sh <results-dir>
 # Needs the Release build (../../silo/bin/Release/net10.0/Flowstate.Silo.dll), node >= 20, curl and Chromium.
 # Writes to <results-dir>: conformance.tap, conformance-silo.log and conformance.txt, which holds
@@ -80,7 +80,7 @@ FLOWSTATE_TOKEN="$(mint_token --org conformance --sub conformance-admin --roles 
 export FLOWSTATE_TOKEN SILO_DLL
 
 set +e
-(cd "$HERE" && FLOWSTATE_URL="$BASE/graphql" node --test --test-concurrency=1 --test-reporter=tap auth.test.mjs http-audits.test.mjs ws.test.mjs subscriptions.test.mjs metrics.test.mjs graphiql.test.mjs) \
+(cd "$HERE" && FLOWSTATE_URL="$BASE/graphql" node --test --test-concurrency=1 --test-reporter=tap auth.test.mjs http-audits.test.mjs ws.test.mjs subscriptions.test.mjs metrics.test.mjs graphiql.test.mjs session.test.mjs) \
   | tee "$RESULTS/conformance.tap"
 node_status=${PIPESTATUS[0]}
 set -e
