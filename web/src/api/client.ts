@@ -65,7 +65,7 @@ export const client = new Client({
         Attribution: embedded, ScopeNode: embedded, DateWindow: embedded, DiscoveryBanner: embedded, Amount: embedded,
         ModelFrustration: embedded, Coverage: embedded, TeamCoverage: embedded, ScopeAmount: embedded,
         SessionConnection: embedded, SessionEdge: embedded, SessionContext: embedded, MyUsage: embedded,
-        ModelPrice: embedded, IngestRun: embedded, ResidualPart: embedded, Integration: embedded, MonitoringGap: embedded,
+        ModelPrice: embedded, IngestRun: embedded, ResidualPart: embedded, Integration: embedded, MonitoringGap: embedded, SessionContent: embedded,
       },
       updates: {
         Mutation: {

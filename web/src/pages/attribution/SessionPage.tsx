@@ -69,7 +69,18 @@ export default function SessionPage({ id }: { id: string }) {
           </div>
         </div>
       )}
-      {s && <p className="muted">Prompt and response are shown only to authorised viewers in organisations on the Enterprise plan; this server returns none for this session.</p>}
+      {s?.content && (s.content.prompt || s.content.response) ? (
+        <div className="grid-2">
+          <section className="panel" aria-labelledby="prompt-title">
+            <h2 id="prompt-title">Prompt</h2>
+            {s.content.prompt ? <pre className="content">{s.content.prompt}</pre> : <p className="muted">The agent sent no prompt.</p>}
+          </section>
+          <section className="panel" aria-labelledby="response-title">
+            <h2 id="response-title">Response</h2>
+            {s.content.response ? <pre className="content">{s.content.response}</pre> : <p className="muted">The agent sent no response.</p>}
+          </section>
+        </div>
+      ) : s && <p className="muted">Prompt and response are shown only to an admin or the session’s own person, in organisations on the Enterprise plan; there is none to show here.</p>}
     </section>
   );
 }

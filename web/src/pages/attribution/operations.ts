@@ -68,6 +68,7 @@ export const SessionQuery = graphql(`
       person { id name email }
       project { id name }
       context { repo path app }
+      content { prompt response }
     }
   }
 `);

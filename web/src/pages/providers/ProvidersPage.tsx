@@ -100,7 +100,10 @@ export default function ProvidersPage() {
   const providers = data?.providers ?? [];
   const gaps = providers.filter(p => states[p.coverage].gap);
   const named = new Map(providers.map(p => [p.id, p.name]));
-  const found = gapData?.monitoringGaps;
+  // What the coverage cannot say: failing connectors, and seats billed with no session (counted per provider).
+  const failing = gapData?.monitoringGaps.filter(g => g.kind === 'CONNECTOR_FAILING') ?? [];
+  const quiet = [...(gapData?.monitoringGaps.filter(g => g.kind === 'QUIET_SEAT') ?? [])
+    .reduce((m, g) => m.set(g.providerId, (m.get(g.providerId) ?? 0) + 1), new Map<string, number>())];
   return (
     <section className="page" aria-labelledby="providers-title">
       <h1 id="providers-title">Providers</h1>
@@ -109,12 +112,14 @@ export default function ProvidersPage() {
         <>
           <section aria-labelledby="gaps-title" className="panel">
             <h2 id="gaps-title">Monitoring gaps</h2>
-            {found ? (
-              found.length === 0 ? <p>None: every provider sends both bills and telemetry, and every connector runs.</p> : (
-                <ul>{found.map((g, i) => <li key={`${g.kind}-${g.providerId}-${i}`}><strong>{named.get(g.providerId) ?? g.providerId}</strong>: {g.message}</li>)}</ul>
-              )
-            ) : gaps.length === 0 ? <p>None: every provider sends both bills and telemetry.</p> : (
-              <ul>{gaps.map(p => <li key={p.id}><strong>{p.name}</strong>: {states[p.coverage].gap}.</li>)}</ul>
+            {gaps.length + failing.length + quiet.length === 0 ? <p>None: every provider sends both bills and telemetry, and every connector runs.</p> : (
+              <ul>
+                {gaps.map(p => <li key={p.id}><strong>{p.name}</strong>: {states[p.coverage].gap}.</li>)}
+                {failing.map(g => <li key={`failing-${g.providerId}`}><strong>{named.get(g.providerId) ?? g.providerId}</strong>: {g.message}</li>)}
+                {quiet.map(([id, n]) => (
+                  <li key={`quiet-${id}`}><strong>{named.get(id) ?? id}</strong>: {count(n)} seat{n === 1 ? '' : 's'} billed this month with no session observed (idle or trial seats to reclaim, or agents without telemetry).</li>
+                ))}
+              </ul>
             )}
           </section>
           <div className="table-wrap" role="region" aria-label="Providers" tabIndex={0}>

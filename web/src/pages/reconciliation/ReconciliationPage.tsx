@@ -97,7 +97,7 @@ export function ReconciliationPage({ month }: { month: string }) {
       cell: c => (
         <>
           <span className="nowrap">{day(c.getValue())}</span>
-          {c.row.original.provisional && <><br /><span className="badge badge-gap" title="The provider has not settled this day yet: the amount may still change.">Provisional</span></>}
+          {c.row.original.provisional && <><br /><span className="tag" title="The provider has not settled this day yet: the amount may still change.">Provisional</span></>}
           {c.row.original.deferredFrom && <><br /><span className="muted">from {monthLabel(c.row.original.deferredFrom)}</span></>}
         </>
       ),
