@@ -61,8 +61,17 @@ public sealed class Args
     public IEnumerable<Args> Items(string name) =>
         (V(name) as IEnumerable<object?> ?? []).Select(o => new Args(o as IDictionary<string, object?>));
 
-    public IEnumerable<string> Strings(string name) =>
-        (V(name) as IEnumerable<object?> ?? []).OfType<string>().Select((s, i) => Checked($"{name}[{i}]", s, InputLimits.MaxText, multiline: false)!);
+    public IEnumerable<string> Strings(string name, int maxLength = InputLimits.MaxText) =>
+        (V(name) as IEnumerable<object?> ?? []).OfType<string>().Select((s, i) => Checked($"{name}[{i}]", s, maxLength, multiline: false)!);
+
+    /// <summary>A list of at most <paramref name="maxCount"/> single-line strings; null when the field is absent.</summary>
+    public IReadOnlyList<string>? StringList(string name, int maxCount, int maxLength)
+    {
+        if (V(name) is not IEnumerable<object?>) return null;
+        var list = Strings(name, maxLength).ToList();
+        if (list.Count > maxCount) Errors.Add($"{path}{name} has {list.Count} items; at most {maxCount} are taken.");
+        return list;
+    }
 
     public bool IsNull => values is null;
 

@@ -15,6 +15,20 @@ public sealed class ConnectorKindEnum : EnumerationGraphType
         Add("CURSOR", IntegrationKind.Cursor, "Cursor Admin API: usage events per person and day, checked against team spend.");
         Add("GITHUB_COPILOT", IntegrationKind.GithubCopilot, "GitHub Copilot: seats per month and AI-credit usage per login.");
     }
+
+    /// <summary>The kinds a connector may have, as a caller writes them.</summary>
+    public const string Kinds = "OPENAI, ANTHROPIC, CURSOR or GITHUB_COPILOT";
+
+    /// <summary>
+    /// An unknown kind stays a GraphQL validation error (the schema's enum lists the kinds), with a
+    /// message that names them instead of only "unable to convert".
+    /// </summary>
+    public override object? ParseValue(object? value)
+    {
+        if (value is string name && !Values.Any(v => v.Name == name))
+            throw new ArgumentException($"'{(name.Length > 40 ? name[..40] + "…" : name)}' is not a connector kind; use {Kinds}.");
+        return base.ParseValue(value);
+    }
 }
 
 public sealed class PullStatusEnum : EnumerationGraphType<PullStatus>

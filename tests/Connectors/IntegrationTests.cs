@@ -192,6 +192,15 @@ public sealed class IntegrationTests(FlowstateCluster cluster)
         Assert.DoesNotContain(responses, r => r.Contains(Secret));
     }
 
+    /// <summary>The message of an INVALID_INPUT answer.</summary>
+    private static async Task<string> MessageAsync(TestOrg org, string query, object variables)
+    {
+        var response = await org.GraphQLAsync(query, variables);
+        var error = response.GetProperty("errors")[0];
+        Assert.Equal("INVALID_INPUT", error.GetProperty("extensions").GetProperty("code").GetString());
+        return error.GetProperty("message").GetString()!;
+    }
+
     [Fact]
     public async Task BadInput_IsInvalidInput_AndChangesNothing()
     {
@@ -205,7 +214,20 @@ public sealed class IntegrationTests(FlowstateCluster cluster)
         foreach (var baseUrl in new[] { "not a url", "ftp://example.com", "https://user:pw@example.com", "/relative" })
             Assert.Equal("INVALID_INPUT", await org.ErrorCodeAsync(Configure, new { input = new { id = "cursor", name = "Renamed", connector = new { kind = "CURSOR", baseUrl } } }));
         Assert.Equal("INVALID_INPUT", await org.ErrorCodeAsync(Configure, new { input = new { id = "gh", name = "Copilot", connector = new { kind = "GITHUB_COPILOT", credential = "ghp_x" } } }));
-        Assert.NotEqual("", await org.ErrorCodeAsync(Configure, new { input = new { id = "cursor", name = "Renamed", connector = new { kind = "SOMETHING" } } }));
+        // An unknown kind fails GraphQL's own validation of the ConnectorKind enum (before any resolver runs), with its
+        // validation code; the message says which kinds exist.
+        var unknown = await org.GraphQLAsync(Configure, new { input = new { id = "cursor", name = "Renamed", connector = new { kind = "SOMETHING" } } });
+        var unknownError = unknown.GetProperty("errors")[0];
+        Assert.Equal("INVALID_VALUE", unknownError.GetProperty("extensions").GetProperty("code").GetString());
+        Assert.Contains("'SOMETHING' is not a connector kind; use OPENAI, ANTHROPIC, CURSOR or GITHUB_COPILOT.", unknownError.GetProperty("message").GetString());
+        Assert.False(unknown.TryGetProperty("data", out var unknownData) && unknownData.ValueKind != JsonValueKind.Null);
+        var literal = await org.GraphQLAsync("""mutation { configureProvider(input: { id: "cursor", name: "Renamed", connector: { kind: SOMETHING } }) { id } }""");
+        Assert.Contains("ConnectorKind", literal.GetProperty("errors")[0].GetProperty("message").GetString());
+        // Each bad-input message says what is wrong.
+        Assert.Equal("from 2026-11-10 is after to 2026-11-01.", await MessageAsync(org, Pull, new { input = new { providerId = "cursor", from = "2026-11-10", to = "2026-11-01" } }));
+        foreach (var baseUrl in new[] { "https://api.example.com/?x=1", "https://api.example.com/#frag", "mailto:ops@example.com" })
+            Assert.Equal($"baseUrl must be an absolute http(s) URL without credentials, query or fragment, e.g. https://api.openai.com; got '{baseUrl}'.",
+                await MessageAsync(org, Configure, new { input = new { id = "cursor", name = "Renamed", connector = new { kind = "CURSOR", baseUrl } } }));
 
         var providers = (await org.DataAsync("{ providers { id name integration { baseUrl } } }")).GetProperty("providers").EnumerateArray().ToList();
         var cursor = providers.Single(p => p.GetProperty("id").GetString() == "cursor");
