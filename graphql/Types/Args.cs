@@ -34,7 +34,12 @@ public sealed class Args
 
     public T? Struct<T>(string name) where T : struct => Get<T?>(name, default);
 
-    public T Enum<T>(string name, T fallback) where T : struct, System.Enum => V(name) is T t ? t : fallback;
+    public T Enum<T>(string name, T fallback) where T : struct, System.Enum
+    {
+        var value = V(name);
+        if (value is Malformed m) Errors.Add(m.Describe(path + name));
+        return value is T t ? t : fallback;
+    }
 
     public long Long(string name, long fallback = 0) => V(name) switch
     {

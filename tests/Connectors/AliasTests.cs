@@ -78,7 +78,7 @@ public sealed class AliasTests(FlowstateCluster cluster)
         Assert.Equal("Alias CAROL-GH is claimed by both carol and dave.",
             await Refused([new { id = "erin", name = "Erin" }, new { id = "dave", name = "Dave", aliases = new[] { "CAROL-GH" } }]));
         // Two people of one upsert claiming the same alias.
-        Assert.Equal("Alias x-gh is claimed by both erin and frank.",
+        Assert.Equal("Alias X-GH is claimed by both erin and frank.",
             await Refused([new { id = "erin", name = "Erin", aliases = new[] { "x-gh" } }, new { id = "frank", name = "Frank", aliases = new[] { "X-GH" } }]));
         // An alias that is someone else's email or id.
         Assert.Equal("Alias BOB@acme.example of erin is already the email of bob.", await Refused([new { id = "erin", name = "Erin", aliases = new[] { "BOB@acme.example" } }]));
