@@ -13,6 +13,12 @@ public static class InputLimits
     /// <summary>Any stored string not bounded more tightly (names, descriptions, models, paths, URLs).</summary>
     public const int MaxText = 1000;
 
+    /// <summary>Aliases a person may carry (GitHub login, telemetry ids).</summary>
+    public const int MaxAliases = 20;
+
+    /// <summary>Characters in one alias (a GitHub login has at most 39; telemetry ids run longer).</summary>
+    public const int MaxAliasLength = 200;
+
     /// <summary>Notes on actions: multi-line free text.</summary>
     public const int MaxNote = 2000;
 

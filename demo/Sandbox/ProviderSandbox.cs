@@ -12,7 +12,7 @@ namespace Flowstate.Demo.Sandbox;
 
 /// <summary>
 /// A local stand-in for the four providers' admin APIs (OpenAI costs and API keys, Anthropic cost
-/// and Claude Code reports, Cursor usage events and spend, GitHub Copilot seats and AI-credit
+/// and Claude Code reports, Enterprise Analytics per-user cost, Cursor usage events and spend, GitHub Copilot seats and AI-credit
 /// usage), in the documented shapes of <c>fixtures/providers/FORMATS.md</c>, with their paging.
 /// A real HTTP listener on loopback (port 0 unless told): the connectors reach it exactly as they
 /// reach the providers. Scripted <see cref="SandboxFault"/>s make it fail on cue.
@@ -62,6 +62,17 @@ public sealed class ProviderSandbox : IAsyncDisposable
         app.MapGet("/v1/organization/projects/{project}/api_keys", ctx => Serve(ctx, 1, OpenAiKeys));
         app.MapGet("/v1/organizations/cost_report", ctx => Serve(ctx, TokenPage(ctx), AnthropicCosts));
         app.MapGet("/v1/organizations/usage_report/claude_code", ctx => Serve(ctx, TokenPage(ctx), ClaudeCode));
+        app.MapGet("/v1/organizations/analytics/user_cost_report", async ctx =>
+        {
+            if (Data.AnthropicAnalyticsStatus != 200)
+            {
+                Requests.AddOrUpdate(ctx.Request.Path.Value ?? "", 1, (_, n) => n + 1);
+                await Write(ctx, Data.AnthropicAnalyticsStatus, "application/json",
+                    $$$"""{"type":"error","error":{"type":"{{{(Data.AnthropicAnalyticsStatus == 404 ? "not_found_error" : "permission_error")}}}","message":"This organization does not have access to the Analytics API"}}""");
+                return;
+            }
+            await Serve(ctx, TokenPage(ctx), AnthropicUserCosts);
+        });
         app.MapPost("/teams/filtered-usage-events", async ctx => { var body = await Body(ctx); await Serve(ctx, Int(body, "page", 1), (c, w) => CursorEvents(body, w)); });
         app.MapPost("/teams/spend", async ctx => { var body = await Body(ctx); await Serve(ctx, Int(body, "page", 1), (c, w) => CursorSpend(body, w)); });
         app.MapGet("/orgs/{org}/copilot/billing/seats", ctx => Serve(ctx, QueryInt(ctx, "page", 1), CopilotSeats));
@@ -272,6 +283,55 @@ public sealed class ProviderSandbox : IAsyncDisposable
             w.WriteEndObject();
         }
         EndBucketPage(w, next);
+    }
+
+    /// <summary>
+    /// <c>user_cost_report</c> with <c>bucket_width=1d</c>: one row per user, day and product in
+    /// [starting_at, ending_at), biggest amount first within a day, paged by opaque tokens.
+    /// </summary>
+    private void AnthropicUserCosts(HttpContext ctx, Utf8JsonWriter w)
+    {
+        var start = Day(DateTimeOffset.Parse(ctx.Request.Query["starting_at"]!, CultureInfo.InvariantCulture));
+        var end = Day(DateTimeOffset.Parse(ctx.Request.Query["ending_at"]!, CultureInfo.InvariantCulture));
+        var bucketed = ctx.Request.Query["bucket_width"] == "1d";
+        var size = Math.Max(1, Math.Min(QueryInt(ctx, "limit", 20), Data.AnthropicUserCostsPerPage));
+        var page = TokenPage(ctx);
+        var rows = Data.AnthropicUserCosts.Where(r => r.Day >= start && r.Day < end)
+            .OrderBy(r => r.Day).ThenByDescending(r => decimal.Parse(r.AmountJson.Trim('"'), NumberStyles.Float, CultureInfo.InvariantCulture)).ThenBy(r => r.UserId, StringComparer.Ordinal)
+            .ToList();
+        var more = page * size < rows.Count;
+        w.WriteStartObject();
+        w.WriteStartArray("data");
+        foreach (var r in rows.Skip((page - 1) * size).Take(size))
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("actor");
+            w.WriteString("type", "user_actor");
+            w.WriteString("user_id", r.UserId);
+            if (r.Email is null) w.WriteNull("email_address"); else w.WriteString("email_address", r.Email);
+            if (r.Email is null) w.WriteString("name", "Deleted User"); else w.WriteString("name", r.Email.Split('@')[0]);
+            w.WriteBoolean("deleted", r.Email is null);
+            w.WriteEndObject();
+            w.WritePropertyName("amount"); w.WriteRawValue(r.AmountJson);
+            w.WritePropertyName("list_amount"); w.WriteRawValue(r.ListAmountJson);
+            w.WriteString("currency", r.Currency);
+            w.WriteNumber("requests", r.Requests);
+            if (bucketed)
+            {
+                w.WriteString("starting_at", Iso(r.Day) + "T00:00:00Z");
+                w.WriteString("ending_at", Iso(r.Day.AddDays(1)) + "T00:00:00Z");
+            }
+            else { w.WriteNull("starting_at"); w.WriteNull("ending_at"); }
+            w.WriteString("product", r.Product);
+            foreach (var dim in new[] { "model", "context_window", "inference_geo", "speed", "cost_type", "token_type", "rbac_group_id", "slack_channel_id", "claude_tag_category", "claude_tag_user_id" })
+                w.WriteNull(dim);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteBoolean("has_more", more);
+        if (more) w.WriteString("next_page", $"page_{page + 1}"); else w.WriteNull("next_page");
+        w.WriteString("data_refreshed_at", Iso(end) + "T10:00:00Z");
+        w.WriteEndObject();
     }
 
     private void ClaudeCode(HttpContext ctx, Utf8JsonWriter w)

@@ -8,6 +8,13 @@ public sealed record OpenAiKey(string Project, string Id, string? OwnerEmail);
 /// <summary>An Anthropic cost report result; <c>AmountJson</c> is the raw JSON of <c>amount</c> (a cent string).</summary>
 public sealed record AnthropicCost(DateOnly Day, string? Workspace, string Description, string AmountJson, string Currency = "USD");
 
+/// <summary>
+/// One Claude Enterprise Analytics per-user cost row (one user, day and product); the amounts are
+/// the raw JSON of <c>amount</c>/<c>list_amount</c> (fractional cent strings). A null email is a deleted account.
+/// </summary>
+public sealed record AnthropicUserCost(DateOnly Day, string UserId, string? Email, string Product, string AmountJson, string ListAmountJson,
+    int Requests = 1, string Currency = "USD");
+
 public sealed record ClaudeCodeDay(DateOnly Day, string Email, string Model, long EstimatedCents);
 
 /// <summary>A Cursor usage event; <c>ChargedCentsJson</c> is the raw JSON of <c>chargedCents</c>.</summary>
@@ -33,6 +40,11 @@ public sealed class SandboxData
     public List<OpenAiKey> OpenAiKeys { get; set; } = [];
     public List<AnthropicCost> AnthropicCosts { get; set; } = [];
     public List<ClaudeCodeDay> ClaudeCode { get; set; } = [];
+    public List<AnthropicUserCost> AnthropicUserCosts { get; set; } = [];
+    /// <summary>What the Enterprise Analytics per-user cost report answers: 200 with the rows, or e.g. 403/404 for a key without access.</summary>
+    public int AnthropicAnalyticsStatus { get; set; } = 200;
+    /// <summary>Rows per page of the per-user cost report, at most the request's limit.</summary>
+    public int AnthropicUserCostsPerPage { get; set; } = 1000;
     public List<CursorEvent> CursorEvents { get; set; } = [];
     /// <summary>Start of Cursor's current billing cycle (epoch ms); <c>/teams/spend</c> sums the events since.</summary>
     public long CursorCycleStartMs { get; set; }

@@ -40,19 +40,25 @@ public sealed record Person(
     [property: Id(1)] string? Email,
     [property: Id(2)] string Name,
     [property: Id(3)] PersonKind Kind,
-    [property: Id(4)] IReadOnlyList<Allocation> Allocations)
+    [property: Id(4)] IReadOnlyList<Allocation> Allocations,
+    [property: Id(5)] IReadOnlyList<string>? Aliases = null)
 {
     /// <summary>The person as the index shows them, without allocations.</summary>
-    public PersonRef Ref => new(Id, Email, Name, Kind);
+    public PersonRef Ref => new(Id, Email, Name, Kind, Aliases);
 }
 
-/// <summary>A person as the org's index knows them (no allocations).</summary>
+/// <summary>
+/// A person as the org's index knows them (no allocations). <see cref="Aliases"/> are other names
+/// the person goes by in billing rows and telemetry (a GitHub login, a telemetry user id),
+/// matched like emails, case-insensitively.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.PersonRef")]
 public sealed record PersonRef(
     [property: Id(0)] string Id,
     [property: Id(1)] string? Email,
     [property: Id(2)] string Name,
-    [property: Id(3)] PersonKind Kind);
+    [property: Id(3)] PersonKind Kind,
+    [property: Id(4)] IReadOnlyList<string>? Aliases = null);
 
 [GenerateSerializer, Immutable, Alias("Flowstate.Project")]
 public sealed record Project(
@@ -78,7 +84,7 @@ public sealed record WorkforceCounts(
     [property: Id(3)] int Projects,
     [property: Id(4)] int ValueStreams);
 
-/// <summary>Who a subject string (person id or email, any case) refers to.</summary>
+/// <summary>Who a subject string (person id, email or alias, any case) refers to.</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.PersonDirectory")]
 public sealed record PersonDirectory(
     [property: Id(0)] IReadOnlyDictionary<string, string> PersonIdBySubject,

@@ -22,6 +22,10 @@ public sealed class WorkforceModel
             subjects[p.Id.ToLowerInvariant()] = p.Id;
             if (p.Email is not null) subjects[p.Email.Trim().ToLowerInvariant()] = p.Id;
         }
+        // Aliases never take an id or email from someone else (the upsert refuses such clashes; this keeps older data safe too).
+        foreach (var p in snapshot.People.Values)
+            foreach (var alias in p.Aliases ?? [])
+                subjects.TryAdd(alias.Trim().ToLowerInvariant(), p.Id);
         Directory = new PersonDirectory(subjects, snapshot.Version);
         foreach (var team in snapshot.Teams.Values.OrderBy(t => t.Name, StringComparer.Ordinal).ThenBy(t => t.Id, StringComparer.Ordinal))
         {
@@ -33,7 +37,7 @@ public sealed class WorkforceModel
 
     public WorkforceSnapshot Snapshot { get; }
 
-    /// <summary>Who a subject string (person id or email, any case) refers to.</summary>
+    /// <summary>Who a subject string (person id, email or alias, any case) refers to.</summary>
     public PersonDirectory Directory { get; }
     public long Version => Snapshot.Version;
 

@@ -62,7 +62,7 @@ public sealed class OrgGrain(
         foreach (var p in upsert.Projects) S.Projects[p.Id] = p;
         foreach (var p in upsert.People)
         {
-            S.People[p.Id] = p.Ref;
+            S.People[p.Id] = p.Ref with { Aliases = WorkforceRules.StoredAliases(p.Aliases) };
             S.Allocations[p.Id] = p.Allocations.ToList();
         }
         S.Version++;
@@ -130,7 +130,7 @@ public sealed class OrgGrain(
 
     private void Publish()
     {
-        var people = S.People.Values.ToDictionary(p => p.Id, p => new Person(p.Id, p.Email, p.Name, p.Kind, S.Allocations.GetValueOrDefault(p.Id) ?? []));
+        var people = S.People.Values.ToDictionary(p => p.Id, p => new Person(p.Id, p.Email, p.Name, p.Kind, S.Allocations.GetValueOrDefault(p.Id) ?? [], p.Aliases));
         _model = new WorkforceModel(new WorkforceSnapshot(S.Version,
             new Dictionary<string, CostCentre>(S.CostCentres), new Dictionary<string, Team>(S.Teams), people,
             new Dictionary<string, Project>(S.Projects), new Dictionary<string, ValueStream>(S.ValueStreams),

@@ -57,6 +57,55 @@ public static class WorkforceRules
 
         foreach (var p in upsert.Projects)
             if (string.IsNullOrWhiteSpace(p.Name)) throw FlowstateException.InvalidInput($"Project {p.Id} needs a name.");
+
+        ValidateAliases(current, upsert);
+    }
+
+    /// <summary>
+    /// An alias names one person only: it may not be another person's id, email or alias (case-insensitive),
+    /// as the directory could then not tell whom a billing row or session means.
+    /// </summary>
+    private static void ValidateAliases(OrgState current, WorkforceUpsert upsert)
+    {
+        var listed = upsert.People.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        var people = current.People.Values.Where(p => !listed.Contains(p.Id))
+            .Select(p => (p.Id, p.Email, p.Aliases)).Concat(upsert.People.Select(p => (p.Id, p.Email, p.Aliases))).ToList();
+        var claims = new Dictionary<string, (string Owner, string What)>(StringComparer.Ordinal);
+        foreach (var (id, email, _) in people)
+        {
+            claims.TryAdd(id.ToLowerInvariant(), (id, "id"));
+            if (email is not null) claims.TryAdd(email.Trim().ToLowerInvariant(), (id, "email"));
+        }
+        foreach (var p in upsert.People)
+        {
+            if (p.Aliases is not { } aliases) continue;
+            if (aliases.Count > InputLimits.MaxAliases)
+                throw FlowstateException.InvalidInput($"Person {p.Id} has {aliases.Count} aliases; at most {InputLimits.MaxAliases} are taken.");
+            foreach (var alias in aliases)
+            {
+                if (string.IsNullOrWhiteSpace(alias)) throw FlowstateException.InvalidInput($"Person {p.Id} has an empty alias.");
+                if (InputLimits.TextProblem(alias, InputLimits.MaxAliasLength) is { } problem)
+                    throw FlowstateException.InvalidInput($"Person {p.Id}: alias {problem}");
+            }
+        }
+        // Stored aliases of people not in this upsert first: they hold their claims.
+        foreach (var (id, _, aliases) in people)
+            foreach (var alias in aliases ?? [])
+            {
+                var key = alias.Trim().ToLowerInvariant();
+                if (claims.TryGetValue(key, out var claim) && claim.Owner != id)
+                    throw FlowstateException.InvalidInput(claim.What == "alias"
+                        ? $"Alias {alias.Trim()} is claimed by both {claim.Owner} and {id}."
+                        : $"Alias {alias.Trim()} of {id} is already the {claim.What} of {claim.Owner}.");
+                claims.TryAdd(key, (id, "alias"));
+            }
+    }
+
+    /// <summary>Aliases as stored: trimmed, each once (first spelling kept), none as null.</summary>
+    public static IReadOnlyList<string>? StoredAliases(IReadOnlyList<string>? aliases)
+    {
+        var list = (aliases ?? []).Select(a => a.Trim()).DistinctBy(a => a.ToLowerInvariant()).ToList();
+        return list.Count == 0 ? null : list;
     }
 
     private static void RequireIds(string kind, IEnumerable<string> ids)

@@ -146,7 +146,8 @@ public sealed class Mutation : ObjectGraphType
                     input.Objects("costCentres").Select(x => new CostCentre(x.String("id")!, x.String("name")!)).ToList(),
                     input.Objects("teams").Select(x => new Team(x.String("id")!, x.String("name")!, x.String("parentId"), x.String("costCentreId"), x.String("valueStreamId"))).ToList(),
                     input.Objects("people").Select(x => new Person(x.String("id")!, x.String("email"), x.String("name")!, x.Enum("kind", PersonKind.Employee),
-                        x.Objects("allocations").Select(a => new Allocation(a.String("teamId")!, a.Struct<decimal>("fte") ?? 0, a.Struct<DateOnly>("effectiveFrom") ?? DateOnly.MinValue)).ToList())).ToList(),
+                        x.Objects("allocations").Select(a => new Allocation(a.String("teamId")!, a.Struct<decimal>("fte") ?? 0, a.Struct<DateOnly>("effectiveFrom") ?? DateOnly.MinValue)).ToList(),
+                        x.StringList("aliases", InputLimits.MaxAliases, InputLimits.MaxAliasLength))).ToList(),
                     input.Objects("projects").Select(x => new Project(x.String("id")!, x.String("name")!, x.Strings("repos").ToList())).ToList(),
                     input.Objects("valueStreams").Select(x => new ValueStream(x.String("id")!, x.String("name")!)).ToList());
                 input.ThrowIfInvalid();

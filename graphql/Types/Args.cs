@@ -34,7 +34,12 @@ public sealed class Args
 
     public T? Struct<T>(string name) where T : struct => Get<T?>(name, default);
 
-    public T Enum<T>(string name, T fallback) where T : struct, System.Enum => V(name) is T t ? t : fallback;
+    public T Enum<T>(string name, T fallback) where T : struct, System.Enum
+    {
+        var value = V(name);
+        if (value is Malformed m) Errors.Add(m.Describe(path + name));
+        return value is T t ? t : fallback;
+    }
 
     public long Long(string name, long fallback = 0) => V(name) switch
     {
@@ -61,8 +66,17 @@ public sealed class Args
     public IEnumerable<Args> Items(string name) =>
         (V(name) as IEnumerable<object?> ?? []).Select(o => new Args(o as IDictionary<string, object?>));
 
-    public IEnumerable<string> Strings(string name) =>
-        (V(name) as IEnumerable<object?> ?? []).OfType<string>().Select((s, i) => Checked($"{name}[{i}]", s, InputLimits.MaxText, multiline: false)!);
+    public IEnumerable<string> Strings(string name, int maxLength = InputLimits.MaxText) =>
+        (V(name) as IEnumerable<object?> ?? []).OfType<string>().Select((s, i) => Checked($"{name}[{i}]", s, maxLength, multiline: false)!);
+
+    /// <summary>A list of at most <paramref name="maxCount"/> single-line strings; null when the field is absent.</summary>
+    public IReadOnlyList<string>? StringList(string name, int maxCount, int maxLength)
+    {
+        if (V(name) is not IEnumerable<object?>) return null;
+        var list = Strings(name, maxLength).ToList();
+        if (list.Count > maxCount) Errors.Add($"{path}{name} has {list.Count} items; at most {maxCount} are taken.");
+        return list;
+    }
 
     public bool IsNull => values is null;
 

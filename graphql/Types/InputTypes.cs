@@ -204,6 +204,8 @@ public sealed class PersonInputType : InputObjectGraphType
         Field<NonNullGraphType<StringGraphType>>("name");
         Field<PersonKindEnum>("kind").DefaultValue(Flowstate.Workforce.PersonKind.Employee);
         Field<ListGraphType<NonNullGraphType<AllocationInputType>>>("allocations");
+        Field<ListGraphType<NonNullGraphType<StringGraphType>>>("aliases")
+            .Description($"Other names the person goes by in billing rows and telemetry (GitHub login, telemetry user ids), matched case-insensitively like emails; at most {InputLimits.MaxAliases} of at most {InputLimits.MaxAliasLength} characters. Replaces the stored list; two people cannot share one.");
     }
 }
 

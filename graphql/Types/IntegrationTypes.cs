@@ -1,6 +1,7 @@
 using Flowstate.Integrations;
 using GraphQL;
 using GraphQL.Types;
+using GraphQLParser.AST;
 
 namespace Flowstate.GraphQL.Types;
 
@@ -15,6 +16,26 @@ public sealed class ConnectorKindEnum : EnumerationGraphType
         Add("CURSOR", IntegrationKind.Cursor, "Cursor Admin API: usage events per person and day, checked against team spend.");
         Add("GITHUB_COPILOT", IntegrationKind.GithubCopilot, "GitHub Copilot: seats per month and AI-credit usage per login.");
     }
+
+    /// <summary>The kinds a connector may have, as a caller writes them.</summary>
+    public const string Kinds = "OPENAI, ANTHROPIC, CURSOR or GITHUB_COPILOT";
+
+    private const string Expected = "a connector kind (" + Kinds + ")";
+
+    // An unknown kind is bad input like any other (INVALID_INPUT, naming the kinds), not a GraphQL
+    // validation error with a code outside the contract: it parses to Malformed (as the scalars do),
+    // which the resolver's Args reports. The schema still lists the kinds for tools and introspection.
+    public override bool CanParseLiteral(GraphQLValue value) => value is GraphQLEnumValue || base.CanParseLiteral(value);
+
+    public override bool CanParseValue(object? value) => value is string || base.CanParseValue(value);
+
+    public override object? ParseLiteral(GraphQLValue value) =>
+        value is GraphQLEnumValue e && !Values.Any(v => v.Name == e.Name.StringValue) ? new Malformed(Clip(e.Name.StringValue), Expected) : base.ParseLiteral(value);
+
+    public override object? ParseValue(object? value) =>
+        value is string name && !Values.Any(v => v.Name == name) ? new Malformed(Clip(name), Expected) : base.ParseValue(value);
+
+    private static string Clip(string s) => s.Length > 40 ? s[..40] + "…" : s;
 }
 
 public sealed class PullStatusEnum : EnumerationGraphType<PullStatus>

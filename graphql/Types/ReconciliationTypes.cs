@@ -50,6 +50,8 @@ public sealed class PersonType : ObjectGraphType<PersonRef>
         Field<StringGraphType>("email").Resolve(c => c.Source.Email);
         Field<NonNullGraphType<StringGraphType>>("name").Resolve(c => c.Source.Name);
         Field<NonNullGraphType<StringGraphType>>("kind").Resolve(c => c.Source.Kind == PersonKind.Contractor ? "CONTRACTOR" : "EMPLOYEE");
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("aliases").Description("Other names the person goes by (GitHub login, telemetry ids).")
+            .Resolve(c => c.Source.Aliases ?? []);
     }
 }
 

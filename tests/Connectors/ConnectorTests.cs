@@ -89,6 +89,100 @@ public sealed class ConnectorTests
     }
 
     [Fact]
+    public async Task Anthropic_EnterpriseUserCost_OneRowPerUserAndDay_ExactDollars_OverPagesAndWindows()
+    {
+        var data = new SandboxData
+        {
+            AnthropicUserCostsPerPage = 2,
+            AnthropicUserCosts =
+            [
+                new(D(0), "user_priya", "Priya.Nair@example.com", "claude_code", "\"41873.2290\"", "\"46525.8100\""),
+                new(D(0), "user_priya", "Priya.Nair@example.com", "chat", "\"792.1080\"", "\"880.1200\""),
+                new(D(0), "user_marco", "marco.silva@example.com", "cowork", "\"2808.0000\"", "\"3120.0000\""),
+                new(D(2), "user_marco", "marco.silva@example.com", "claude_code", "\"0.0007\"", "\"0.0008\""),
+                new(D(2), "user_jan", null, "chat", "\"137.4930\"", "\"152.7700\""),           // a deleted account: no email left
+                new(D(33), "user_priya", "Priya.Nair@example.com", "chat", "\"1\"", "\"1\""),     // in the second 31-day window
+                new(D(35), "user_priya", "Priya.Nair@example.com", "chat", "\"5\"", "\"5\""),     // after the pulled range
+            ],
+        };
+        await using var h = await ConnectorHarness.StartAsync(data);
+
+        var result = await h.PullAsync(ConnectorKind.Anthropic, D(0), D(33));
+
+        var rows = result.Rows.Where(r => r.ExternalId.StartsWith("anthropic-user:", StringComparison.Ordinal)).ToDictionary(r => r.ExternalId);
+        Assert.Equal(5, rows.Count);
+        var priya = rows["anthropic-user:priya.nair@example.com:2026-09-14"];
+        Assert.Equal((426.65337m, 474.0593m), (priya.AmountUsd, priya.ListAmountUsd));
+        Assert.Equal(("Priya.Nair@example.com", "user_priya", PulledKind.Usage), (priya.Subject, priya.Account, priya.Kind));
+        Assert.Equal("Claude Enterprise user cost: 2 items (chat; claude_code)", priya.Description);
+        Assert.Equal(28.08m, rows["anthropic-user:marco.silva@example.com:2026-09-14"].AmountUsd);
+        Assert.Equal(0.000007m, rows["anthropic-user:marco.silva@example.com:2026-09-16"].AmountUsd);
+        var jan = rows["anthropic-user:user_jan:2026-09-16"];
+        Assert.Equal((null, "user_jan", 1.37493m), (jan.Subject, jan.Account, jan.AmountUsd));
+        Assert.Equal(0.01m, rows["anthropic-user:priya.nair@example.com:2026-10-17"].AmountUsd);
+        Assert.Empty(result.Warnings);
+        // Window 1 (31 days) holds 5 rows at 2 a page → 3 pages; window 2 (3 days) holds 1 → 1 page.
+        Assert.Equal(4, h.Sandbox.Requests["/v1/organizations/analytics/user_cost_report"]);
+
+        var again = await h.PullAsync(ConnectorKind.Anthropic, D(0), D(33));
+        Assert.Equal(result.Rows, again.Rows);
+    }
+
+    [Fact]
+    public async Task Anthropic_UserCostFixture_ServedVerbatim_SumsPerUserForTheDay()
+    {
+        await using var h = await ConnectorHarness.StartAsync(new SandboxData());
+        var fixture = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "providers", "anthropic_analytics_user_cost_report.json"));
+        h.Sandbox.Fail(new SandboxFault("/v1/organizations/analytics/user_cost_report", null, 1, 200, fixture));
+
+        // The fixture's rows are unbucketed (starting_at null): they can be placed only on a one-day pull.
+        var result = await h.PullAsync(ConnectorKind.Anthropic, D(0), D(0));
+
+        var rows = result.Rows.ToDictionary(r => r.ExternalId);
+        Assert.Equal(538.29243m, rows["anthropic-user:priya.nair@example.com:2026-09-14"].AmountUsd);   // (41873.2290 + 11163.9060 + 792.1080) ¢
+        Assert.Equal(598.1027m, rows["anthropic-user:priya.nair@example.com:2026-09-14"].ListAmountUsd);
+        Assert.Equal(210.8745m, rows["anthropic-user:marco.silva@example.com:2026-09-14"].AmountUsd);
+        Assert.Equal(1.37493m, rows["anthropic-user:jan.kowalski@example.com:2026-09-14"].AmountUsd);   // left the org, email kept
+        Assert.Equal(3, rows.Count);
+
+        h.Sandbox.Fail(new SandboxFault("/v1/organizations/analytics/user_cost_report", null, 1, 200, fixture));
+        var e = await Assert.ThrowsAsync<ConnectorException>(() => h.PullAsync(ConnectorKind.Anthropic, D(0), D(1)));
+        Assert.Equal("ANTHROPIC /v1/organizations/analytics/user_cost_report?starting_at=2026-09-14 page 1 field data[0].starting_at: missing: rows must be bucketed by day (bucket_width=1d)", e.Message);
+    }
+
+    [Theory]
+    [InlineData(403)]
+    [InlineData(404)]
+    public async Task Anthropic_NoEnterpriseAnalyticsAccess_PullGoesOn_AndWarns(int status)
+    {
+        var data = new SandboxData { AnthropicCosts = [new(D(0), "wrkspc_01", "Input Tokens", "\"250\"")], AnthropicAnalyticsStatus = status };
+        await using var h = await ConnectorHarness.StartAsync(data);
+
+        var result = await h.PullAsync(ConnectorKind.Anthropic, D(0), D(40));
+
+        Assert.Equal(2.5m, Assert.Single(result.Rows).AmountUsd);
+        Assert.Equal($"ANTHROPIC /v1/organizations/analytics/user_cost_report: skipped, the key has no Enterprise Analytics access (HTTP {status}); per-user cost needs a Claude Enterprise Analytics key with read:analytics",
+            Assert.Single(result.Warnings));
+        Assert.Equal(1, h.Sandbox.Requests["/v1/organizations/analytics/user_cost_report"]);   // asked once, not per window, not retried
+    }
+
+    [Fact]
+    public async Task Anthropic_UserCostPageMissingMidRun_FailsThePull()
+    {
+        var data = new SandboxData
+        {
+            AnthropicUserCostsPerPage = 1,
+            AnthropicUserCosts = [new(D(0), "u1", "a@example.com", "chat", "\"1\"", "\"1\""), new(D(0), "u2", "b@example.com", "chat", "\"2\"", "\"2\"")],
+        };
+        await using var h = await ConnectorHarness.StartAsync(data);
+        h.Sandbox.Fail(new SandboxFault("/v1/organizations/analytics/user_cost_report", 2, 10, 404, """{"type":"error"}"""));
+
+        var e = await Assert.ThrowsAsync<ConnectorException>(() => h.PullAsync(ConnectorKind.Anthropic, D(0), D(0)));
+
+        Assert.Equal("ANTHROPIC /v1/organizations/analytics/user_cost_report?starting_at=2026-09-14 page 2: page missing (HTTP 404)", e.Message);
+    }
+
+    [Fact]
     public async Task Cursor_EventsOverSeveralPages_SummedPerPersonAndDay_InclusiveBounds()
     {
         var random = new Random(12);

@@ -195,6 +195,15 @@ public sealed class IntegrationTests(FlowstateCluster cluster)
         Assert.DoesNotContain(responses, r => r.Contains(Secret));
     }
 
+    /// <summary>The message of an INVALID_INPUT answer.</summary>
+    private static async Task<string> MessageAsync(TestOrg org, string query, object variables)
+    {
+        var response = await org.GraphQLAsync(query, variables);
+        var error = response.GetProperty("errors")[0];
+        Assert.Equal("INVALID_INPUT", error.GetProperty("extensions").GetProperty("code").GetString());
+        return error.GetProperty("message").GetString()!;
+    }
+
     [Fact]
     public async Task BadInput_IsInvalidInput_AndChangesNothing()
     {
@@ -208,7 +217,15 @@ public sealed class IntegrationTests(FlowstateCluster cluster)
         foreach (var baseUrl in new[] { "not a url", "ftp://example.com", "https://user:pw@example.com", "/relative" })
             Assert.Equal("INVALID_INPUT", await org.ErrorCodeAsync(Configure, new { input = new { id = "cursor", name = "Renamed", connector = new { kind = "CURSOR", baseUrl } } }));
         Assert.Equal("INVALID_INPUT", await org.ErrorCodeAsync(Configure, new { input = new { id = "gh", name = "Copilot", connector = new { kind = "GITHUB_COPILOT", credential = "ghp_x" } } }));
-        Assert.NotEqual("", await org.ErrorCodeAsync(Configure, new { input = new { id = "cursor", name = "Renamed", connector = new { kind = "SOMETHING" } } }));
+        // An unknown kind is INVALID_INPUT naming the kinds, whether sent in a variable or written as an enum literal.
+        const string Kinds = "connector.kind: 'SOMETHING' is not a connector kind (OPENAI, ANTHROPIC, CURSOR or GITHUB_COPILOT).";
+        Assert.Equal(Kinds, await MessageAsync(org, Configure, new { input = new { id = "cursor", name = "Renamed", connector = new { kind = "SOMETHING" } } }));
+        Assert.Equal(Kinds, await MessageAsync(org, """mutation { configureProvider(input: { id: "cursor", name: "Renamed", connector: { kind: SOMETHING } }) { id } }""", new { }));
+        // Each bad-input message says what is wrong.
+        Assert.Equal("from 2026-11-10 is after to 2026-11-01.", await MessageAsync(org, Pull, new { input = new { providerId = "cursor", from = "2026-11-10", to = "2026-11-01" } }));
+        foreach (var baseUrl in new[] { "https://api.example.com/?x=1", "https://api.example.com/#frag", "mailto:ops@example.com" })
+            Assert.Equal($"baseUrl must be an absolute http(s) URL without credentials, query or fragment, e.g. https://api.openai.com; got '{baseUrl}'.",
+                await MessageAsync(org, Configure, new { input = new { id = "cursor", name = "Renamed", connector = new { kind = "CURSOR", baseUrl } } }));
 
         var providers = (await org.DataAsync("{ providers { id name integration { baseUrl } } }")).GetProperty("providers").EnumerateArray().ToList();
         var cursor = providers.Single(p => p.GetProperty("id").GetString() == "cursor");
@@ -298,6 +315,34 @@ public sealed class IntegrationTests(FlowstateCluster cluster)
             Assert.Equal("BILLING_ONLY", CoverageOf(await org.DataAsync("{ providers { id coverage(days: 90) } }"), "copilot"));
         }
         finally { cluster.Clock.Set(FlowstateCluster.Start); }
+    }
+
+    [Fact]
+    public async Task Anthropic_EnterpriseUserCostPerPerson_OrWithoutAccessARunThatSucceedsWithAWarning()
+    {
+        var day = Today.AddDays(-5);
+        var data = new SandboxData
+        {
+            AnthropicCosts = [new(day, "wrkspc_01", "Input Tokens", "\"250\"")],
+            AnthropicUserCosts = [new(day, "user_a", "ALICE@acme.example", "claude_code", "\"41873.2290\"", "\"46525.8100\""), new(day, "user_a", "ALICE@acme.example", "chat", "\"0.0010\"", "\"0.0010\"")],
+        };
+        var org = await TestOrg.CreateAsync(cluster);
+        await using var sandbox = await ProviderSandbox.StartAsync(data);
+        await org.DataAsync(Configure, new { input = new { id = "anthropic", name = "Anthropic",
+            connector = new { kind = "ANTHROPIC", baseUrl = sandbox.BaseUrl.ToString(), credential = data.AnthropicKey } } });
+        var range = new { providerId = "anthropic", from = $"{day:yyyy-MM-dd}", to = $"{day:yyyy-MM-dd}" };
+
+        var run = await PullAsync(org, [], range);
+        Assert.Equal(("SUCCEEDED", 2, 0), (run.GetProperty("status").GetString(), run.GetProperty("rowsCreated").GetInt32(), run.GetProperty("warnings").GetArrayLength()));
+        var rows = (await org.DataAsync(Rows, new { period = $"{day:yyyy-MM}", provider = "anthropic" })).GetProperty("reconciliation").GetProperty("rows").GetProperty("edges")
+            .EnumerateArray().Select(e => e.GetProperty("node")).ToDictionary(n => n.GetProperty("externalId").GetString()!);
+        var alice = rows[$"anthropic-user:alice@acme.example:{day:yyyy-MM-dd}"];
+        Assert.Equal(("418.7323", "alice"), (alice.GetProperty("totalCostUsd").GetString(), alice.GetProperty("subject").GetProperty("id").GetString()));
+
+        data.AnthropicAnalyticsStatus = 403;
+        run = await PullAsync(org, [], range);
+        Assert.Equal("SUCCEEDED", run.GetProperty("status").GetString());
+        Assert.Contains("no Enterprise Analytics access (HTTP 403)", Assert.Single(run.GetProperty("warnings").EnumerateArray()).GetString());
     }
 
     [Fact]
