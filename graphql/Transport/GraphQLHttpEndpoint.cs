@@ -59,6 +59,14 @@ public static class GraphQLHttpEndpoint
         if (isAuthenticated is not null && !isAuthenticated(ctx))
         {
             await ctx.ChallengeAsync();
+            // A credential that could not be checked (an ingest key while PostgreSQL is unreachable) is no verdict on the caller:
+            // the scheme's challenge said 503 with Retry-After, so the caller retries instead of dropping its data.
+            if (ctx.Response.StatusCode == StatusCodes.Status503ServiceUnavailable)
+            {
+                await WriteAsync(ctx, serializer, mediaType, StatusCodes.Status503ServiceUnavailable, new ExecutionResult(
+                    new ExecutionError("The credential could not be checked: storage is unavailable; retry shortly.") { Code = ErrorCodes.StorageUnavailable }));
+                return;
+            }
             await WriteAsync(ctx, serializer, mediaType, StatusCodes.Status401Unauthorized, new ExecutionResult(
                 new ExecutionError("Sign in: send a valid token as 'Authorization: Bearer <token>'.") { Code = ErrorCodes.Unauthenticated }));
             return;
