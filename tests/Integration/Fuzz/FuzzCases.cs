@@ -294,11 +294,13 @@ public sealed class FuzzCases(int seed, FuzzTokens tokens, string rowId, int row
         {
             0 => (rowId, Pick(["WRITE_OFF", "CONFIRM", "DEFER", "REOPEN"]), rowVersion + 1000),
             1 => (rowId, "REOPEN", rowVersion),                                      // the row is unreconciled: nothing to reopen
-            _ => ("claude/" + HostileText()[..Math.Min(50, HostileText().Length)], "WRITE_OFF", 1),
+            _ => ("claude/" + Truncated(HostileText(), 50), "WRITE_OFF", 1),
         };
         return Gql("note", "mutation($i: RowActionInput!) { applyRowAction(input: $i) { row { id status version } } }",
             new { i = new { rowId = row, action, note, expectedVersion = version } });
     }
+
+    private static string Truncated(string s, int length) => s.Length > length ? s[..length] : s;
 
     private HttpCase SqlString()
     {

@@ -59,7 +59,7 @@ public sealed class FuzzSilo : IAsyncLifetime
         var rows = await Gql("""{ reconciliation(period: "2026-11", statuses: [UNRECONCILED, SUGGESTED, AUTO_MATCHED]) { rows { edges { node { id version } } } } }""");
         var ids = rows["reconciliation"]!["rows"]!["edges"]!.AsArray().Select(e => (Id: e!["node"]!["id"]!.GetValue<string>(), Version: e["node"]!["version"]!.GetValue<int>())).OrderBy(r => r.Id).ToList();
         await Gql($$"""mutation { applyRowAction(input: { rowId: "{{ids[0].Id}}", action: WRITE_OFF, note: "too small to chase", expectedVersion: {{ids[0].Version}} }) { row { id } } }""");
-        await Gql($$"""mutation { applyRowAction(input: { rowId: "{{ids[1].Id}}", action: CONFIRM, expectedVersion: {{ids[1].Version}} }) { row { id } } }""");
+        await Gql($$"""mutation { applyRowAction(input: { rowId: "{{ids[1].Id}}", action: WRITE_OFF, note: "duplicate charge", expectedVersion: {{ids[1].Version}} }) { row { id } } }""");
         (RowId, RowVersion) = ids[2];
         var created = await Gql("""mutation { createIngestKey(input: { name: "fuzz agent", roles: ["ingest"] }) { secret } }""");
         Tokens = FuzzTokens.Create(key, Org, created["createIngestKey"]!["secret"]!.GetValue<string>());
@@ -239,7 +239,7 @@ public sealed class FuzzTests(FuzzSilo silo, ITestOutputHelper output) : IDispos
                 else
                 {
                     await socket.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, timeout.Token);
-                    if (JsonNode.Parse(frame)?["id"]?.GetValue<string>() is { } id)
+                    if (IdOf(frame) is { } id)
                     {
                         if (c.CancelIds?.Contains(id) == true)
                             await socket.SendAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { id, type = "complete" })), WebSocketMessageType.Text, true, timeout.Token);
@@ -295,6 +295,12 @@ public sealed class FuzzTests(FuzzSilo silo, ITestOutputHelper output) : IDispos
             }
         }
         return Math.Max(sent, 1);
+    }
+
+    private static string? IdOf(string frame)
+    {
+        try { return JsonNode.Parse(frame) is JsonObject o && o["id"] is JsonValue v && v.TryGetValue<string>(out var id) ? id : null; }
+        catch (Exception) { return null; }
     }
 
     private static string Trim(string s) => s.Length > 300 ? s[..300] + "…" : s;
