@@ -201,6 +201,9 @@ public sealed class FuzzCases(int seed, FuzzTokens tokens, string rowId, int row
         Q(Pick(Unicode)), "\"" + new string('9', 400) + "\"",
     ]);
 
+    /// <summary>A NUL in a GraphQL string literal: makes an ingested item invalid whatever else it says, so a fuzzed scalar that happens to parse still lands nothing.</summary>
+    private const string Nul = "a\\u0000b";
+
     private HttpCase WrongScalar()
     {
         var bad = BadScalar();
@@ -214,10 +217,10 @@ public sealed class FuzzCases(int seed, FuzzTokens tokens, string rowId, int row
             5 => $"{{ billingRow(id: {bad}) {{ id }} }}",
             6 => $"{{ reconciliation(period: \"{Period}\", statuses: {bad}) {{ summary {{ billed }} }} }}",
             7 => $"mutation {{ applyRowAction(input: {{ rowId: {Q(rowId)}, action: {bad}, note: \"n\", expectedVersion: 9999 }}) {{ row {{ id }} }} }}",
-            8 => $"mutation {{ ingestBillingRows(input: {{ providerId: \"claude\", rows: [{{ externalId: \"fz\", usageDate: {bad}, totalCostUsd: \"1\" }}] }}) {{ accepted }} }}",
-            9 => $"mutation {{ ingestBillingRows(input: {{ providerId: \"claude\", rows: [{{ externalId: \"fz\", usageDate: \"2026-11-05\", totalCostUsd: {bad} }}] }}) {{ accepted }} }}",
-            10 => $"mutation {{ ingestSessions(input: {{ sessions: [{{ id: \"fz\", subject: \"alice\", providerId: \"claude\", model: \"sonnet\", startedAt: {bad}, inputTokens: 1, outputTokens: 1 }}] }}) {{ accepted }} }}",
-            _ => $"mutation {{ ingestSessions(input: {{ sessions: [{{ id: \"fz\", subject: \"alice\", providerId: \"claude\", model: \"sonnet\", startedAt: \"2026-11-05T00:00:00Z\", inputTokens: {bad}, outputTokens: -5 }}] }}) {{ accepted }} }}",
+            8 => $"mutation {{ ingestBillingRows(input: {{ providerId: \"claude\", rows: [{{ externalId: \"fz\", subject: \"{Nul}\", usageDate: {bad}, totalCostUsd: \"1\" }}] }}) {{ accepted }} }}",
+            9 => $"mutation {{ ingestBillingRows(input: {{ providerId: \"claude\", rows: [{{ externalId: \"fz\", subject: \"{Nul}\", usageDate: \"2026-11-05\", totalCostUsd: {bad} }}] }}) {{ accepted }} }}",
+            10 => $"mutation {{ ingestSessions(input: {{ sessions: [{{ id: \"fz\", subject: \"alice\", providerId: \"claude\", model: \"{Nul}\", startedAt: {bad}, inputTokens: 1, outputTokens: 1 }}] }}) {{ accepted }} }}",
+            _ => $"mutation {{ ingestSessions(input: {{ sessions: [{{ id: \"fz\", subject: \"alice\", providerId: \"claude\", model: \"{Nul}\", startedAt: \"2026-11-05T00:00:00Z\", inputTokens: {bad}, outputTokens: -5 }}] }}) {{ accepted }} }}",
         };
         // Half of them through variables, where the scalar parsers (not the literal validation) see the value.
         if (_r.Next(2) == 0 && query.StartsWith("{ attribution(asOf: "))
@@ -229,7 +232,7 @@ public sealed class FuzzCases(int seed, FuzzTokens tokens, string rowId, int row
         {
             object? value = _r.Next(5) switch { 0 => "1e400", 1 => 1e300, 2 => "NaN", 3 => new { a = 1 }, _ => "-79228162514264337593543950336" };
             return Gql("wrong-scalar", "mutation($r: [BillingRowInput!]!) { ingestBillingRows(input: { providerId: \"claude\", rows: $r }) { accepted } }",
-                new { r = new[] { new { externalId = "fz-var", usageDate = "2026-11-05", totalCostUsd = value } } });
+                new { r = new[] { new { externalId = "fz-var", subject = "a\u0000b", usageDate = "2026-11-05", totalCostUsd = value } } });
         }
         return Gql("wrong-scalar", query);
     }
@@ -402,6 +405,7 @@ public sealed class FuzzCases(int seed, FuzzTokens tokens, string rowId, int row
                 {
                     var id = "op" + i;
                     var http = Http(1)[0];
+                    while (!OverWebSocket.Contains(http.Kind)) http = Http(1)[0];
                     if (_r.Next(3) == 0)
                     {
                         frames.Add(Subscribe(id, Pick([
@@ -422,6 +426,10 @@ public sealed class FuzzCases(int seed, FuzzTokens tokens, string rowId, int row
                 return new("ws-hostile-ops", true, frames, CancelIds: cancels);
         }
     }
+
+    /// <summary>The kinds whose documents are reads or must fail whatever the transport (others carry acting mutations that only their HTTP framing refuses).</summary>
+    private static readonly HashSet<string> OverWebSocket =
+        ["wrong-scalar", "page-size", "bogus-cursor", "long-id", "note", "sql-string", "deep-query", "wide-query", "alias-bomb", "fragment-bomb", "directive-bomb"];
 
     private static string? TryQuery(byte[] body)
     {

@@ -321,6 +321,13 @@ public sealed class FuzzTests(FuzzSilo silo, ITestOutputHelper output) : IDispos
     private static string Trim(string s) => s.Length > 300 ? s[..300] + "…" : s;
 
     /// <summary>
+    /// Every grain's state but two kinds: the stream registry (subscriptions register there), and the provider's,
+    /// which records each ingest attempt as its last billing pull or telemetry run, rejections included (DESIGN §4:
+    /// "last pull and its errors"), so a rejected batch writes it by design. The provider's configuration is compared through GraphQL.
+    /// </summary>
+    private const string ComparedGrains = "graintypestring not ilike '%pubsub%' and graintypestring <> 'provider'";
+
+    /// <summary>
     /// What the org holds: the period's summary, buckets and every row's status, version and note; the
     /// attribution totals; the sessions; providers and keys. And beneath it, a digest of every table the
     /// domain writes (ledger, sessions, row events, rollups, content, ingest log, grain state).
@@ -334,7 +341,7 @@ public sealed class FuzzTests(FuzzSilo silo, ITestOutputHelper output) : IDispos
                 rows { totalCount edges { node { id status version note } } } }
               attribution(range: LAST_30_DAYS, asOf: "2026-11-30") { total byProvider { key amount } byProject { key amount } children { amount } }
               sessions(range: LAST_30_DAYS, asOf: "2026-11-30", first: 200) { totalCount edges { node { id costUsd project { id } } } }
-              providers { id name } ingestKeys { id name revokedAt } org { plan } }
+              providers { id name modality } ingestKeys { id name revokedAt } org { plan } }
             """);
         var sb = new StringBuilder(data.ToJsonString());
         foreach (var (table, columns) in new[]
@@ -344,11 +351,15 @@ public sealed class FuzzTests(FuzzSilo silo, ITestOutputHelper output) : IDispos
                      ("orleans_grain_state", "graintypestring || coalesce(grainidextensionstring, '') || version || md5(coalesce(payloadbinary, ''::bytea))"),
                  })
         {
-            var filter = table == "orleans_grain_state" ? " where graintypestring not ilike '%pubsub%'" : "";
+            var filter = table == "orleans_grain_state" ? " where " + ComparedGrains : "";
             var digest = await silo.Database.ScalarAsync<string>(
                 $"select count(*) || ':' || coalesce(md5(string_agg({columns}, E'\\n' order by {columns})), '') from {table} t{filter}");
             sb.Append('\n').Append(table).Append(' ').Append(digest);
         }
+        // Each grain's state on a line of its own, so a change names the grain.
+        sb.Append('\n').Append(await silo.Database.ScalarAsync<string>(
+            "select coalesce(string_agg(graintypestring || ' ' || coalesce(grainidextensionstring, '') || ' v' || version || ' ' || md5(coalesce(payloadbinary, ''::bytea)), E'\\n' order by graintypestring, grainidextensionstring), '') " +
+            "from orleans_grain_state where " + ComparedGrains));
         return sb.ToString();
     }
 }
