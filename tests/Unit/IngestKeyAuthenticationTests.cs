@@ -10,7 +10,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using Flowstate.GraphQL.Schema;
 using Flowstate.GraphQL.Transport;
 
 namespace Flowstate.Tests.Unit;
@@ -80,7 +79,8 @@ public sealed class IngestKeyAuthenticationTests
         builder.WebHost.UseTestServer();
         builder.Services.AddSingleton<IIngestKeyStore>(new IngestKeyStore(down));
         builder.Services.AddSingleton<IStorageErrors, StorageExceptionFilter>();
-        builder.Services.AddFlowstateGraphQL();
+        // Refused before execution: the endpoint needs only its serializer.
+        builder.Services.AddSingleton<global::GraphQL.IGraphQLTextSerializer, global::GraphQL.SystemTextJson.GraphQLSerializer>();
         builder.Services.AddAuthentication(IngestKeyAuthentication.Scheme).AddJwtBearer().AddIngestKeys();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure(o =>
         {
