@@ -54,6 +54,7 @@ public static class GraphQLServiceCollectionExtensions
             .AddSchema<FlowstateSchema>()
             .AddSystemTextJson()
             .AddGraphTypes(typeof(FlowstateSchema).Assembly)
+            .ConfigureExecution(DocumentBounds.ApplyAsync)
             .AddValidationRule<AccessValidationRule>(useForCachedDocuments: true)
             .AddComplexityAnalyzer(c =>
             {

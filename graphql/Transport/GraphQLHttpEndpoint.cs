@@ -59,6 +59,14 @@ public static class GraphQLHttpEndpoint
         if (isAuthenticated is not null && !isAuthenticated(ctx))
         {
             await ctx.ChallengeAsync();
+            // A credential that could not be checked (an ingest key while PostgreSQL is unreachable) is no verdict on the caller:
+            // the scheme's challenge said 503 with Retry-After, so the caller retries instead of dropping its data.
+            if (ctx.Response.StatusCode == StatusCodes.Status503ServiceUnavailable)
+            {
+                await WriteAsync(ctx, serializer, mediaType, StatusCodes.Status503ServiceUnavailable, new ExecutionResult(
+                    new ExecutionError("The credential could not be checked: storage is unavailable; retry shortly.") { Code = ErrorCodes.StorageUnavailable }));
+                return;
+            }
             await WriteAsync(ctx, serializer, mediaType, StatusCodes.Status401Unauthorized, new ExecutionResult(
                 new ExecutionError("Sign in: send a valid token as 'Authorization: Bearer <token>'.") { Code = ErrorCodes.Unauthenticated }));
             return;
@@ -145,7 +153,7 @@ public static class GraphQLHttpEndpoint
         using var body = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
-        while ((read = await http.Body.ReadAsync(chunk, ct)) > 0)
+        while ((read = await ReadBodyAsync(http, chunk, ct)) > 0)
         {
             if (body.Length + read > MaxBodyBytes)
                 throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
@@ -162,6 +170,22 @@ public static class GraphQLHttpEndpoint
         catch (JsonException)
         {
             throw new BadHttpRequestException("The request body must be a JSON object with a string 'query' and optional 'operationName', 'variables' and 'extensions'.");
+        }
+    }
+
+    /// <summary>
+    /// One read of the body. Kestrel reports most framing errors as BadHttpRequestException, but a chunk size that
+    /// overflows (<c>FFFFFFFFFFFFFFFFFF</c>) as an IOException: either is the client's fault, so 400, not 500.
+    /// </summary>
+    private static async Task<int> ReadBodyAsync(HttpRequest http, byte[] chunk, CancellationToken ct)
+    {
+        try
+        {
+            return await http.Body.ReadAsync(chunk, ct);
+        }
+        catch (IOException) when (!ct.IsCancellationRequested)
+        {
+            throw new BadHttpRequestException("The request body is malformed (bad chunked encoding).");
         }
     }
 

@@ -205,7 +205,7 @@ public static class SiloHosting
         }));
         app.MapBrowserSession();
         app.MapFlowstateExports();
-        app.MapFlowstateMetrics();
+        app.MapFlowstateMetrics().RequireAuthorization(IdentityHosting.OpsPolicy);   // DESIGN §7: metrics are for ops
         app.MapFlowstateOtlp(options);
         app.MapGet("/metrics/subscriptions", (EventHub hub, FlowstateMetrics feeds, SharedSubscriptions shared) => Results.Json(new
         {

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Flowstate.GraphQL.Transport;
 
 namespace Flowstate.Tests.Unit;
 
@@ -68,5 +69,38 @@ public sealed class IngestKeyAuthenticationTests
         using var response = await ProbeAsync(app, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln");
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Contains("Bearer", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task AKeyThatCannotBeChecked_OnGraphQL_Is503StorageUnavailable_Not401()
+    {
+        await using var down = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Username=x;Password=x;Timeout=2");
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddSingleton<IIngestKeyStore>(new IngestKeyStore(down));
+        builder.Services.AddSingleton<IStorageErrors, StorageExceptionFilter>();
+        // Refused before execution: the endpoint needs only its serializer.
+        builder.Services.AddSingleton<global::GraphQL.IGraphQLTextSerializer, global::GraphQL.SystemTextJson.GraphQLSerializer>();
+        builder.Services.AddAuthentication(IngestKeyAuthentication.Scheme).AddJwtBearer().AddIngestKeys();
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure(o =>
+        {
+            o.TokenValidationParameters.ValidIssuer = "nobody";
+            o.TokenValidationParameters.IssuerSigningKeys = [];
+        });
+        await using var app = builder.Build();
+        app.UseAuthentication();
+        app.MapGraphQLHttp("/graphql", isAuthenticated: http => Flowstate.GraphQL.Types.FlowstateUserContext.FromClaims(http.User) is not null);
+        await app.StartAsync();
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
+        {
+            Content = new StringContent("""{"query":"mutation { ingestSessions(input: { sessions: [] }) { accepted } }"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", IngestKeySecrets.Generate().Secret);
+        using var response = await app.GetTestClient().SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("5", response.Headers.RetryAfter?.ToString());
+        Assert.Equal("STORAGE_UNAVAILABLE", System.Text.Json.Nodes.JsonNode.Parse(body)!["errors"]![0]!["extensions"]!["code"]!.GetValue<string>());
     }
 }

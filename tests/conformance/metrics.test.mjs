@@ -6,11 +6,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { connectionParams, signedFetch } from './auth.mjs';
+import { connectionParams, mint, signedFetch } from './auth.mjs';
 
 const httpUrl = process.env.FLOWSTATE_URL || 'http://127.0.0.1:5080/graphql';
 const metricsUrl = new URL('/metrics', httpUrl);
 const limit = { timeout: 60_000 };
+// DESIGN §7: /metrics is for the ops role.
+const opsToken = mint({ roles: ['ops'], sub: 'conformance-ops' });
 
 async function gql(query, variables) {
   const res = await signedFetch(httpUrl, {
@@ -23,7 +25,7 @@ async function gql(query, variables) {
 
 /** One scrape, as samples { name, labels, value }. */
 async function scrape() {
-  const res = await fetch(metricsUrl);
+  const res = await signedFetch(metricsUrl, {}, opsToken);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
   const samples = [];
@@ -50,6 +52,11 @@ async function eventually(check, what, ms = 15_000) {
 }
 
 describe('/metrics', limit, () => {
+  test('is for the ops role: 401 without a token, 403 for an admin without ops', limit, async () => {
+    assert.equal((await fetch(metricsUrl)).status, 401);
+    assert.equal((await signedFetch(metricsUrl)).status, 403);
+  });
+
   test('serves Prometheus text with Orleans, ASP.NET Core, Npgsql, runtime and Flowstate meters', limit, async () => {
     await gql('{ __typename }');
     const samples = await scrape();
