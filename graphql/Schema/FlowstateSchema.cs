@@ -47,6 +47,7 @@ public static class GraphQLServiceCollectionExtensions
     /// <summary>The Flowstate schema, its error mapping and its limits.</summary>
     public static IServiceCollection AddFlowstateGraphQL(this IServiceCollection services) => services
         .AddSingleton<EventHub>()
+        .AddSingleton(new IntrospectionPolicy(Enabled: true))   // the silo replaces it from configuration
         .AddSingleton<SharedSubscriptions>()
         .AddFlowstateMetrics()
         .AddSingleton(new SubscriptionOptions())

@@ -14,6 +14,7 @@ using Flowstate.Connectors.Http;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Flowstate.Silo.Exports;
 using Microsoft.Extensions.FileProviders;
 using Npgsql;
@@ -39,6 +40,9 @@ public static class SiloHosting
         builder.Services.AddSingleton(BusinessClock.System);
         builder.Services.AddFlowstateStorage(options.Connections.ReadModels, new DurableOptions { ReplayAfter = TimeSpan.FromSeconds(options.ReplayAfterSeconds) });
         builder.Services.AddFlowstateGraphQL();
+        // Introspection (GraphiQL, codegen against a live server) is on in development and off in production unless configured.
+        builder.Services.Replace(ServiceDescriptor.Singleton(new IntrospectionPolicy(
+            builder.Configuration.GetValue<bool?>("Flowstate:GraphQL:Introspection") ?? builder.Environment.IsDevelopment())));
         builder.Services.AddFlowstateStreamingOptions(builder.Configuration);
         builder.Services.AddFlowstateIdentity(builder.Configuration);
         builder.Services.AddFlowstateWebSecurity(builder.Configuration);
