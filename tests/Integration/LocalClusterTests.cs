@@ -35,7 +35,7 @@ public sealed class LocalClusterTests : IAsyncLifetime
             ClusterId = "cluster-tests", SiloDll = SiloBinary.Path, Output = (i, line) => _log.Enqueue($"[silo {i}] {line}"),
             Environment = new Dictionary<string, string>(TestTokens.SiloEnvironment) { ["Flowstate__ShutdownSeconds"] = "20", ["Flowstate__ReplayAfterSeconds"] = "2" },
         }, 3);
-        _token = await TestTokens.MintAsync(_db.ConnectionString, "cluster-tests");
+        _token = await TestTokens.MintAsync(_db.ConnectionString, "cluster-tests", "admin", "ops");   // ops: it reads /metrics
         _http.SignedIn(_token);
         await _cluster.StartAsync(Ready);
     }
