@@ -30,6 +30,11 @@ type Provider = ProvidersQuery['providers'][number];
 type Run = Provider['lastBillingPull'];
 type Integration = NonNullable<Provider['integration']>;
 
+/** The providers' own names for their admin APIs (a constant's title case would say "Openai"). */
+const kindLabel: Record<NonNullable<Integration['kind']>, string> = {
+  OPENAI: 'OpenAI', ANTHROPIC: 'Anthropic', CURSOR: 'Cursor', GITHUB_COPILOT: 'GitHub Copilot',
+};
+
 const stateLabel: Record<Integration['state'], string> = {
   NOT_CONFIGURED: 'Not configured', SCHEDULED: 'Scheduled', RUNNING: 'Running', FAILING: 'Failing',
 };
@@ -73,7 +78,7 @@ function IntegrationCell({ integration }: { integration: Provider['integration']
   const last = integration.runs[0];
   return (
     <>
-      <span className="strong">{titleCase(integration.kind)}</span>{' '}
+      <span className="strong">{kindLabel[integration.kind]}</span>{' '}
       <span className={`badge ${integration.state === 'FAILING' ? 'badge-gap' : 'badge-confirmed'}`}>{stateLabel[integration.state]}</span><br />
       {last ? (
         <span className="muted">
