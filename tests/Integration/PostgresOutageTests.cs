@@ -62,7 +62,8 @@ public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifeti
         await load.SeedAsync();
 
         using var stop = new CancellationTokenSource();
-        // Connections by phase: 0 before the outage, 1 during it (backends of cut connections linger a moment), 2 after.
+        // Client connections by phase: 0 before the outage, 1 during it (backends of cut connections linger a moment), 2 after.
+        // Only client backends count: autovacuum and parallel query workers show the database's name too.
         var connections = new List<(int Phase, long Count, string ByPool)>();
         var phase = 0;
         var sampling = Task.Run(async () =>
@@ -71,7 +72,7 @@ public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifeti
             {
                 var byPool = await _db.ScalarAsync<string>("""
                     select coalesce(string_agg(application_name || ' ' || n, ', '), '') from (select application_name, count(*) n from pg_stat_activity
-                    where datname = current_database() and pid <> pg_backend_pid() group by 1) t
+                    where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend' group by 1) t
                     """);
                 var count = byPool.Split(", ", StringSplitOptions.RemoveEmptyEntries).Sum(p => long.Parse(p[(p.LastIndexOf(' ') + 1)..]));
                 lock (connections) connections.Add((Volatile.Read(ref phase), count, byPool));
