@@ -123,12 +123,39 @@ internal sealed class GraphQLWebSocketConnection(HttpContext ctx, WebSocket sock
                 Close(4408, "Connection initialisation timeout");
                 return;
             }
-            if (options.KeepAlive <= TimeSpan.Zero) return;
-            using var timer = new PeriodicTimer(options.KeepAlive);
-            while (await timer.WaitForNextTickAsync(ct))
-                Send(null, "ping");
+            await Task.WhenAll(PingAsync(ct), RecheckAsync(ct));
         }
         catch (OperationCanceledException) { }
+    }
+
+    private async Task PingAsync(CancellationToken ct)
+    {
+        if (options.KeepAlive <= TimeSpan.Zero) return;
+        using var timer = new PeriodicTimer(options.KeepAlive);
+        while (await timer.WaitForNextTickAsync(ct))
+            Send(null, "ping");
+    }
+
+    /// <summary>Closes the connection (4403) once the credentials it was accepted with no longer hold.</summary>
+    private async Task RecheckAsync(CancellationToken ct)
+    {
+        if (options.StillAuthorized is not { } stillAuthorized) return;
+        using var timer = new PeriodicTimer(options.RecheckInterval);
+        while (await timer.WaitForNextTickAsync(ct))
+        {
+            bool holds;
+            try { holds = await stillAuthorized(ctx); }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _logger.LogWarning(ex, "Could not recheck a GraphQL WebSocket's credentials; keeping it open until the next check");
+                continue;
+            }
+            if (holds) continue;
+            foreach (var id in _operations.Keys)
+                if (_operations.TryRemove(id, out var op)) op.Dispose();
+            Close(4403, "Forbidden: the connection's credentials were revoked or have expired");
+            return;
+        }
     }
 
     private async Task HandleMessageAsync(Stream json, CancellationToken ct)

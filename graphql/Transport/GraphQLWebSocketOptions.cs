@@ -31,6 +31,17 @@ public sealed class GraphQLWebSocketOptions
     /// </summary>
     public Func<HttpContext, IReadOnlyDictionary<string, object?>?, ValueTask<bool>>? OnConnect { get; set; }
 
+    /// <summary>How often an acknowledged connection's credentials are checked again (see <see cref="StillAuthorized"/>).</summary>
+    public TimeSpan RecheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Asked every <see cref="RecheckInterval"/> once acknowledged whether the credentials the
+    /// connection was accepted with still hold (a revoked key, an ended session, an expired token
+    /// do not): false closes it with 4403 Forbidden; a throw (storage unreachable, say) decides
+    /// nothing and is asked again next time. Null never rechecks.
+    /// </summary>
+    public Func<HttpContext, ValueTask<bool>>? StillAuthorized { get; set; }
+
     /// <summary>
     /// Says whether an operation may join an identical one already running on this silo (see
     /// <see cref="SharedSubscriptions"/>, which must be registered): null runs it on its own. Only

@@ -165,10 +165,23 @@ public static class SiloHosting
             var principal = await http.RequestServices.GetRequiredService<CallerAuthenticator>().AuthenticateAsync(http, value);
             if (FlowstateUserContext.FromClaims(principal) is null) return false;
             http.User = principal!;
+            http.Items[SocketCredentialKey] = value;
         }
         if (FlowstateUserContext.FromClaims(http.User) is not { } caller) return false;
         WebSecurity.HoldWebSocketPermit(http, caller);
         return true;
+    }
+
+    /// <summary>The connection_init authorization a WebSocket was accepted with (absent: the upgrade request's own credentials).</summary>
+    private const string SocketCredentialKey = "flowstate.socket-credential";
+
+    /// <summary>Whether an open WebSocket's credentials still hold, as the same caller: a revoked key, an ended session or an expired token do not.</summary>
+    internal static async ValueTask<bool> ConnectionStillAuthorized(HttpContext http)
+    {
+        var principal = await http.RequestServices.GetRequiredService<CallerAuthenticator>()
+            .ReauthenticateAsync(http, http.Items[SocketCredentialKey] as string);
+        return (FlowstateUserContext.FromClaims(http.User), FlowstateUserContext.FromClaims(principal)) is ({ } accepted, { } now)
+               && now.Org == accepted.Org && now.Actor == accepted.Actor;
     }
 
     public static WebApplication MapFlowstate(this WebApplication app, FlowstateOptions options)
@@ -204,6 +217,7 @@ public static class SiloHosting
         app.MapGraphQLWebSocket("/graphql", configure: Configure, options: app.Services.GetRequiredService<IOptions<WebSocketSettings>>().Value.ApplyTo(new GraphQLWebSocketOptions
         {
             OnConnect = AuthenticateConnection,
+            StillAuthorized = ConnectionStillAuthorized,
             Share = (http, request) => SubscriptionSharing.Of(request, SharingKey(FlowstateUserContext.FromClaims(http.User)!),
                 http.RequestServices.GetRequiredService<IGraphQLTextSerializer>()),
         }));
@@ -217,7 +231,7 @@ public static class SiloHosting
             streams = new { subscriptions = hub.StreamSubscriptions, listeners = hub.Listeners },
             shared = new { groups = shared.Groups },
             feeds = new { active = feeds.Feeds, liveRowFeeds = feeds.LiveRowFeeds },
-        }));
+        })).RequireAuthorization(IdentityHosting.OpsPolicy);
         // Cluster-wide (every org's grains): for the ops role only, by token or browser session.
         app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(IdentityHosting.OpsPolicy);
         app.MapGet("/healthz", () => Results.Text("ok"));

@@ -127,6 +127,24 @@ public static class BrowserSession
         return Results.Json(Viewer(caller));
     }
 
+    /// <summary>
+    /// Who the request's session cookie signs in now, read from the session store itself: null once
+    /// the session was signed out or has expired. For a request whose response has started (an open
+    /// WebSocket), where the cookie handler cannot run. Throws <see cref="StorageUnavailableException"/>
+    /// when PostgreSQL cannot be reached.
+    /// </summary>
+    public static async Task<ClaimsPrincipal?> CurrentPrincipalAsync(HttpContext http)
+    {
+        var options = http.RequestServices.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(CookieScheme);
+        var cookie = options.CookieManager.GetRequestCookie(http, options.Cookie.Name!);
+        var key = cookie is null ? null : options.TicketDataFormat.Unprotect(cookie)?.Principal.FindFirst(SessionIdClaim)?.Value;
+        if (key is null || options.SessionStore is not { } store) return null;
+        return (await store.RetrieveAsync(key))?.Principal;
+    }
+
+    /// <summary>The claim in which the cookie handler keeps a session's key (ASP.NET Core's CookieAuthenticationHandler).</summary>
+    private const string SessionIdClaim = "Microsoft.AspNetCore.Authentication.Cookies-SessionId";
+
     private static object Viewer(FlowstateUserContext caller) => new
     {
         org = caller.Org, sub = caller.Actor, name = caller.Name, roles = caller.Roles.Order(StringComparer.Ordinal).ToArray(),

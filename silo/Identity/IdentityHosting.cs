@@ -89,7 +89,8 @@ public static class IdentityHosting
 /// <summary>
 /// Authenticates a credential that did not come in the request's headers (a WebSocket's
 /// connection_init <c>authorization</c>) through the same handler as HTTP (JWT bearer, or ingest key), with its own
-/// handler instance so the upgrade request's own (cached) result is not reused.
+/// handler instance so the upgrade request's own (cached) result is not reused; and an open WebSocket's
+/// credentials again, while it lasts.
 /// </summary>
 public sealed class CallerAuthenticator
 {
@@ -97,18 +98,39 @@ public sealed class CallerAuthenticator
     {
         const string prefix = "Bearer ";
         if (!authorization.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return null;
+        var token = authorization[prefix.Length..].Trim();
+        http.Items[IdentityHosting.PendingTokenKey] = token;
+        try { return await WithFreshHandlerAsync(http, IngestKeyAuthentication.SchemeFor(token)); }
+        finally { http.Items.Remove(IdentityHosting.PendingTokenKey); }
+    }
+
+    /// <summary>
+    /// Authenticates again, with fresh handlers, the credentials a WebSocket was accepted with: its
+    /// connection_init <paramref name="authorization"/> when it sent one, else the upgrade request's
+    /// own session cookie or Authorization header. Null when they no longer hold (revoked, signed
+    /// out, expired); throws <see cref="StorageUnavailableException"/> when they could not be checked.
+    /// </summary>
+    public async Task<ClaimsPrincipal?> ReauthenticateAsync(HttpContext http, string? authorization)
+    {
+        http.Items.Remove(IngestKeyHandler.UnavailableKey);
+        var principal = authorization is null && BrowserSession.IsCookieAuthenticated(http.Request)
+            ? await BrowserSession.CurrentPrincipalAsync(http)
+            : await AuthenticateAsync(http, authorization ?? http.Request.Headers.Authorization.ToString());
+        if (http.Items.Remove(IngestKeyHandler.UnavailableKey))
+            throw new StorageUnavailableException("The ingest key could not be checked: storage is unavailable.");
+        return principal;
+    }
+
+    /// <summary>
+    /// The scheme's verdict from a handler of its own (a new scope): the request's handlers cache
+    /// their first result, and a policy scheme would forward to them. Not for the cookie scheme,
+    /// whose handler cannot start once the response has (see <see cref="BrowserSession.CurrentPrincipalAsync"/>).
+    /// </summary>
+    private static async Task<ClaimsPrincipal?> WithFreshHandlerAsync(HttpContext http, string scheme)
+    {
         await using var scope = http.RequestServices.CreateAsyncScope();
-        var handlers = scope.ServiceProvider.GetRequiredService<IAuthenticationHandlerProvider>();
-        http.Items[IdentityHosting.PendingTokenKey] = authorization[prefix.Length..].Trim();
-        try
-        {
-            var handler = await handlers.GetHandlerAsync(http, IngestKeyAuthentication.SchemeFor(authorization[prefix.Length..].Trim()));
-            var result = handler is null ? null : await handler.AuthenticateAsync();
-            return result is { Succeeded: true } ? result.Principal : null;
-        }
-        finally
-        {
-            http.Items.Remove(IdentityHosting.PendingTokenKey);
-        }
+        var handler = await scope.ServiceProvider.GetRequiredService<IAuthenticationHandlerProvider>().GetHandlerAsync(http, scheme);
+        var result = handler is null ? null : await handler.AuthenticateAsync();
+        return result is { Succeeded: true } ? result.Principal : null;
     }
 }

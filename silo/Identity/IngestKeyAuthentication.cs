@@ -51,7 +51,7 @@ public sealed class IngestKeyHandler(
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     /// <summary>Set when the key could not be checked because PostgreSQL is unreachable: the challenge is then 503, not 401.</summary>
-    private const string UnavailableKey = "flowstate.ingest-key-unavailable";
+    internal const string UnavailableKey = "flowstate.ingest-key-unavailable";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {

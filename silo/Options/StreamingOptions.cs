@@ -24,6 +24,8 @@ public sealed class WebSocketSettings
     /// <summary>Messages, and bytes, a connection may have waiting to be sent before it is closed as a slow consumer (1008).</summary>
     public int MaxQueuedMessages { get; set; } = Defaults.MaxQueuedMessages;
     public long MaxQueuedBytes { get; set; } = Defaults.MaxQueuedBytes;
+    /// <summary>How often an open connection's credentials are checked again: a revoked key, a signed-out session or an expired token closes it (4403) within this.</summary>
+    public TimeSpan RecheckInterval { get; set; } = Defaults.RecheckInterval;
 
     /// <summary>These settings on the transport's options (whose hooks the host sets).</summary>
     public GraphQLWebSocketOptions ApplyTo(GraphQLWebSocketOptions options)
@@ -34,6 +36,7 @@ public sealed class WebSocketSettings
         options.MaxSubscriptionsPerConnection = MaxSubscriptionsPerConnection;
         options.MaxQueuedMessages = MaxQueuedMessages;
         options.MaxQueuedBytes = MaxQueuedBytes;
+        options.RecheckInterval = RecheckInterval;
         return options;
     }
 
@@ -51,6 +54,8 @@ public sealed class WebSocketSettings
             yield return $"{Section}:MaxQueuedMessages must be 1-1000000; got {MaxQueuedMessages}.";
         if (MaxQueuedBytes is < 64 * 1024 or > 1L << 30)
             yield return $"{Section}:MaxQueuedBytes must be 65536-1073741824; got {MaxQueuedBytes}.";
+        if (RecheckInterval < TimeSpan.FromSeconds(1) || RecheckInterval > TimeSpan.FromMinutes(10))
+            yield return $"{Section}:RecheckInterval must be 00:00:01 to 00:10:00; got {RecheckInterval}.";
     }
 }
 

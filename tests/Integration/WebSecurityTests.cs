@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Flowstate.Silo.Identity;
 using Flowstate.Tests.Infrastructure;
@@ -62,7 +63,7 @@ public sealed class SiloProcess : IAsyncDisposable
 public sealed class WebSecuritySilo : IAsyncLifetime
 {
     /// <summary>Requests per identity per hour, and open WebSockets per identity, on this silo.</summary>
-    public const int Permits = 40, SocketsPerIdentity = 2;
+    public const int Permits = 40, SocketsPerIdentity = 2, SocketsPerClient = 6;
     public const string Org = "websec";
 
     private SiloProcess? _silo;
@@ -78,6 +79,8 @@ public sealed class WebSecuritySilo : IAsyncLifetime
             ["Flowstate__Web__RateLimits__PermitsPerWindow"] = Permits.ToString(),
             ["Flowstate__Web__RateLimits__WindowSeconds"] = "3600",
             ["Flowstate__Web__RateLimits__WebSocketsPerIdentity"] = SocketsPerIdentity.ToString(),
+            ["Flowstate__Web__RateLimits__WebSocketsPerClient"] = SocketsPerClient.ToString(),
+            ["Flowstate__WebSocket__RecheckInterval"] = "00:00:01",
         });
     }
 
@@ -359,6 +362,95 @@ public sealed class WebSecurityTests(WebSecuritySilo silo) : IDisposable
         finally
         {
             foreach (var s in open) s.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task WebSockets_BeyondTheClientAddresssLimit_AreRefusedWith429_WhateverTheIdentity()
+    {
+        await NoSocketsOpenAsync();
+        var open = new List<ClientWebSocket>();
+        try
+        {
+            // One identity each, so only the address's limit can refuse.
+            for (var i = 0; i < WebSecuritySilo.SocketsPerClient; i++)
+            {
+                var (cookie, _, _) = await SignInAsync($"ws-address-{i}");
+                open.Add(await ConnectAsync(cookie, Own));
+                Assert.Equal("connection_ack", await InitAsync(open[^1]));
+            }
+            var (fresh, _, _) = await SignInAsync("ws-address-extra");
+            using var refused = new ClientWebSocket();
+            refused.Options.AddSubProtocol("graphql-transport-ws");
+            refused.Options.SetRequestHeader("Origin", Own);
+            refused.Options.SetRequestHeader("Cookie", fresh);
+            refused.Options.CollectHttpResponseDetails = true;
+            await Assert.ThrowsAsync<WebSocketException>(() => refused.ConnectAsync(WebSocketUri, CancellationToken.None));
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.HttpStatusCode);
+            Assert.Equal("5", Assert.Single(refused.HttpResponseHeaders!["Retry-After"]));
+
+            // A socket that closes gives its place back.
+            await open[0].CloseAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+            open[0].Dispose();
+            open.RemoveAt(0);
+            await NoMoreThanAsync(WebSecuritySilo.SocketsPerClient - 1);
+            using var again = await ConnectAsync(fresh, Own);
+            Assert.Equal("connection_ack", await InitAsync(again));
+        }
+        finally
+        {
+            foreach (var s in open) s.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task AnOpenWebSocket_IsClosedWith4403_OnceItsSessionIsSignedOut()
+    {
+        var (cookie, _, _) = await SignInAsync("ws-sign-out");
+        using var socket = await ConnectAsync(cookie, Own);
+        Assert.Equal("connection_ack", await InitAsync(socket));
+        using (var signedOut = await _http.SendAsync(Request(HttpMethod.Delete, "auth/session", cookie: cookie, origin: Own)))
+            Assert.Equal(HttpStatusCode.NoContent, signedOut.StatusCode);
+        // Within the recheck interval (1 s here); pings may come first.
+        await UntilClosedAsync(socket);
+        Assert.Equal(4403, (int)socket.CloseStatus!);
+    }
+
+    /// <summary>Reads (pings, say) until the server closes the socket, for at most 30 s.</summary>
+    private async Task UntilClosedAsync(ClientWebSocket socket)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await ReceiveAsync(socket) != "close")
+            Assert.True(DateTime.UtcNow < deadline, "the socket is still open 30 s on; the silo's log:\n" + silo.Log[^Math.Min(silo.Log.Length, 4000)..]);
+    }
+
+    [Fact]
+    public async Task AnOpenWebSocket_IsClosedWith4403_WhenItsTokenExpires()
+    {
+        // Expired 27 s ago: accepted within the silo's 30 s clock skew, refused 3 s from now.
+        var token = await TestTokens.MintAsync(silo.Database.ConnectionString,
+            new TokenRequest { Org = WebSecuritySilo.Org, Subject = "ws-expiring", Roles = ["admin"], Ttl = TimeSpan.FromSeconds(-27) });
+        using var socket = new ClientWebSocket();
+        socket.Options.AddSubProtocol("graphql-transport-ws");
+        await socket.ConnectAsync(WebSocketUri, CancellationToken.None);
+        await SendAsync(socket, JsonSerializer.Serialize(new { type = "connection_init", payload = new { authorization = $"Bearer {token}" } }));
+        Assert.Equal("connection_ack", JsonNode.Parse(await ReceiveAsync(socket))!["type"]!.GetValue<string>());
+        await UntilClosedAsync(socket);
+        Assert.Equal(4403, (int)socket.CloseStatus!);
+    }
+
+    /// <summary>Waits (bounded) until this silo holds no open WebSocket, so an address limit counts only this test's.</summary>
+    private Task NoSocketsOpenAsync() => NoMoreThanAsync(0);
+
+    private async Task NoMoreThanAsync(int sockets)
+    {
+        var ops = await silo.TokenAsync("ws-ops", "ops");
+        for (var deadline = DateTime.UtcNow.AddSeconds(20); ; await Task.Delay(100))
+        {
+            using var response = await _http.SendAsync(Request(HttpMethod.Get, "metrics/subscriptions", bearer: ops));
+            var open = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["webSocket"]!["connections"]!.GetValue<long>();
+            if (open <= sockets) return;
+            Assert.True(DateTime.UtcNow < deadline, $"{open} WebSockets still open; expected at most {sockets}");
         }
     }
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { SUB, connectionParams, signedFetch } from './auth.mjs';
+import { SUB, connectionParams, mint, signedFetch } from './auth.mjs';
 
 const httpUrl = process.env.FLOWSTATE_URL || 'http://127.0.0.1:5080/graphql';
 const wsUrl = httpUrl.replace(/^http/, 'ws');
@@ -28,7 +28,9 @@ async function gql(query, variables) {
   return body.data;
 }
 
-const metrics = async () => (await fetch(metricsUrl)).json();
+// The silo's live counters are the ops role's (DESIGN §7), as /metrics is.
+const opsToken = mint({ roles: ['ops'], sub: 'conformance-ops' });
+const metrics = async () => (await signedFetch(metricsUrl, {}, opsToken)).json();
 
 async function eventually(check, what, ms = 15_000) {
   for (const deadline = Date.now() + ms; ; await new Promise(r => setTimeout(r, 25))) {
