@@ -32,7 +32,7 @@ public sealed class GraphQLSettings
     public static IServiceCollection AddFlowstateGraphQLSettings(IServiceCollection services, IConfiguration configuration, bool development)
     {
         services.AddOptions<GraphQLSettings>().Bind(configuration.GetSection(Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<GraphQLSettings>>(new Validator());
+        services.AddSingleton<IValidateOptions<GraphQLSettings>>(new ProblemsValidator<GraphQLSettings>(s => s.Problems()));
         services.Replace(ServiceDescriptor.Singleton(sp => new IntrospectionPolicy(Settings(sp).Introspection ?? development)));
         services.Replace(ServiceDescriptor.Singleton(sp => new SuggestionPolicy(Settings(sp).Suggestions ?? development)));
         services.Replace(ServiceDescriptor.Singleton(sp => new QueryDeadline(Settings(sp).QueryTimeout)));
@@ -40,10 +40,4 @@ public sealed class GraphQLSettings
     }
 
     private static GraphQLSettings Settings(IServiceProvider services) => services.GetRequiredService<IOptions<GraphQLSettings>>().Value;
-
-    private sealed class Validator : IValidateOptions<GraphQLSettings>
-    {
-        public ValidateOptionsResult Validate(string? name, GraphQLSettings options) =>
-            options.Problems().ToList() is { Count: > 0 } found ? ValidateOptionsResult.Fail(found) : ValidateOptionsResult.Success;
-    }
 }
