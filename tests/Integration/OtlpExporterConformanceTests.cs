@@ -16,7 +16,7 @@ namespace Flowstate.Tests.Integration;
 /// against a real silo process: log records shaped like Claude Code's <c>claude_code.api_request</c>
 /// events (FORMATS.md §1.5), sent with an ingest key in the exporter's headers over http/protobuf to
 /// /v1/logs and over gRPC to FLOWSTATE_OTLP_GRPC_PORT. The exporter must report every export a
-/// success, and the sessions must then appear in <c>sessions</c> and <c>myUsage</c> with the exact
+/// success, and the sessions must then appear in <c>sessions</c>, <c>myUsage</c> and <c>attribution</c> with the exact
 /// tokens and costs. A bad key must make the exporter report a failure (so the success is not vacuous).
 /// </summary>
 [Collection(DurabilityCollection.Name)]
@@ -175,19 +175,26 @@ public sealed class OtlpExporterConformanceTests(OtlpExporterConformanceTests.On
         return found!;
     }
 
-    /// <summary>myUsage (its rollups fold after the sessions table, so waited for, bounded) with the exact spend at the org rate and at list price.</summary>
+    /// <summary>
+    /// myUsage and attribution (their rollups fold after the sessions table, so waited for, bounded) with the
+    /// person's exact spend at the org rate and at list price.
+    /// </summary>
     private async Task AssertUsageAsync(string person, string spend, string market, int sessions)
     {
-        JsonNode? usage = null;
+        JsonNode? data = null;
         await SiloHttp.UntilAsync(async () =>
         {
-            usage = (await silo.AdminAsync("query($person: ID!) { myUsage(personId: $person) { spend market: spend(costMode: MARKET) sessionCount person { id } } }",
-                new { person }))["myUsage"]!;
-            return usage["spend"]!.GetValue<string>() == spend;
-        }, TimeSpan.FromSeconds(30), $"myUsage of {person} spending {spend}", () => $"last seen: {usage?.ToJsonString()}");
-        Assert.Equal(person, usage!["person"]!["id"]!.GetValue<string>());
+            data = await silo.AdminAsync("""
+                query($person: ID!) { myUsage(personId: $person) { spend market: spend(costMode: MARKET) sessionCount person { id } }
+                  attribution(scope: { personId: $person }) { total } marketAttribution: attribution(scope: { personId: $person }, costMode: MARKET) { total } }
+                """, new { person });
+            return data["myUsage"]!["spend"]!.GetValue<string>() == spend && data["attribution"]!["total"]!.GetValue<string>() == spend;
+        }, TimeSpan.FromSeconds(30), $"myUsage and attribution of {person} spending {spend}", () => $"last seen: {data?.ToJsonString()}");
+        var usage = data!["myUsage"]!;
+        Assert.Equal(person, usage["person"]!["id"]!.GetValue<string>());
         Assert.Equal(market, usage["market"]!.GetValue<string>());
         Assert.Equal(sessions, usage["sessionCount"]!.GetValue<int>());
+        Assert.Equal(market, data["marketAttribution"]!["total"]!.GetValue<string>());
     }
 
     private static void AssertAllSucceeded(List<(ExportResult Result, int Records)> exports, int records)
