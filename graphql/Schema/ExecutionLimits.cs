@@ -34,9 +34,11 @@ public sealed class FlowstateErrorInfoProvider(SuggestionPolicy suggestions) : E
 
 /// <summary>
 /// Our own execution deadline for queries: a query (parsing, validation and execution) that takes
-/// longer than <see cref="Timeout"/> is cancelled and answered with <c>TIMEOUT</c>. Mutations are not
-/// cut off: their root fields run one after another, and stopping between two would leave the first
-/// written and the second not; each runs to its end (bounded by the grain call timeout) or not at all.
+/// longer than <see cref="Timeout"/> is cancelled and answered with <c>TIMEOUT</c>, and one whose client
+/// has gone is cancelled too. Mutations are not cut off, by the deadline or by a client that goes: their
+/// root fields run one after another, and stopping between two would leave the first written and the
+/// second not; a mutation runs to its end (each grain call bounded by Orleans' response timeout, the
+/// document by <see cref="DocumentBounds"/>) or not at all.
 /// </summary>
 public sealed record QueryDeadline(TimeSpan Timeout)
 {
@@ -46,7 +48,13 @@ public sealed record QueryDeadline(TimeSpan Timeout)
     public static async Task<ExecutionResult> ApplyAsync(ExecutionOptions options, ExecutionDelegate next)
     {
         var deadline = options.RequestServices?.GetService(typeof(QueryDeadline)) as QueryDeadline ?? Default;
-        if (OperationOf(options) != OperationType.Query || deadline.Timeout == System.Threading.Timeout.InfiniteTimeSpan)
+        var operation = OperationOf(options);
+        if (operation == OperationType.Mutation)
+        {
+            options.CancellationToken = CancellationToken.None;
+            return await next(options);
+        }
+        if (operation != OperationType.Query || deadline.Timeout == System.Threading.Timeout.InfiniteTimeSpan)
             return await next(options);
         var caller = options.CancellationToken;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(caller);

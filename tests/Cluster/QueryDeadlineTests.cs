@@ -16,14 +16,14 @@ namespace Flowstate.Tests.Cluster;
 [Collection(ClusterCollection.Name)]
 public sealed class QueryDeadlineTests(FlowstateCluster cluster)
 {
-    private async Task<JsonElement> RunAsync(TimeSpan deadline, string org, string query)
+    private async Task<JsonElement> RunAsync(TimeSpan deadline, string org, string query, CancellationToken caller = default)
     {
         var services = new ServiceCollection().AddLogging().AddSingleton(cluster.Grains).AddSingleton(cluster.Cluster.Client).AddFlowstateGraphQL();
         services.Replace(ServiceDescriptor.Singleton(new QueryDeadline(deadline)));
         await using var provider = services.BuildServiceProvider();
         var result = await provider.GetRequiredService<IDocumentExecuter<ISchema>>().ExecuteAsync(new ExecutionOptions
         {
-            Query = query, RequestServices = provider, UserContext = FlowstateCluster.Admin(org),
+            Query = query, RequestServices = provider, UserContext = FlowstateCluster.Admin(org), CancellationToken = caller,
         });
         return JsonDocument.Parse(provider.GetRequiredService<IGraphQLTextSerializer>().Serialize(result)).RootElement.Clone();
     }
@@ -44,18 +44,28 @@ public sealed class QueryDeadlineTests(FlowstateCluster cluster)
         Assert.Equal("claude", inTime.GetProperty("data").GetProperty("providers")[0].GetProperty("id").GetString());
     }
 
-    [Fact]
-    public async Task AMutation_IsNeverCutOff_EveryRootFieldIsWritten()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AMutation_IsNeverCutOff_ByTheDeadlineOrAClientThatWent_EveryRootFieldIsWritten(bool clientGone)
     {
         var org = await TestOrg.CreateAsync(cluster);
         var response = await RunAsync(TimeSpan.Zero, org.Id, """
             mutation { a: configureProvider(input: { id: "deadline-a", name: "A" }) { id }
                        b: configureProvider(input: { id: "deadline-b", name: "B" }) { id } }
-            """);
+            """, clientGone ? new CancellationToken(canceled: true) : default);
         Assert.Null(Code(response));
         Assert.Equal("deadline-b", response.GetProperty("data").GetProperty("b").GetProperty("id").GetString());
         var ids = (await org.DataAsync("{ providers { id } }")).GetProperty("providers").EnumerateArray().Select(p => p.GetProperty("id").GetString()).ToList();
         Assert.Contains("deadline-a", ids);
         Assert.Contains("deadline-b", ids);
+    }
+
+    [Fact]
+    public async Task AQueryWhoseClientWent_IsCancelled_NotAnsweredAsATimeout()
+    {
+        var org = await TestOrg.CreateAsync(cluster);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            RunAsync(TimeSpan.FromSeconds(30), org.Id, "{ providers { id } }", new CancellationToken(canceled: true)));
     }
 }
