@@ -1,7 +1,7 @@
 // OTLP/HTTP JSON from the official OpenTelemetry JS logs SDK (@opentelemetry/sdk-logs with
 // @opentelemetry/exporter-logs-otlp-http, what Gemini CLI and Claude Code's http/json use) against a
 // running silo (DESIGN §9): log records shaped like Claude Code's claude_code.api_request events
-// (fixtures/telemetry/FORMATS.md §1.5), sent with an ingest key in the exporter's headers. Every export
+// (fixtures/telemetry/FORMATS.md §1.5), sent with an ingest key in the exporter's headers, plain and gzip. Every export
 // must succeed, and the session must then appear in `sessions` and `myUsage` with the exact tokens and
 // costs. An unknown key must make the exporter report a failure, and nothing arrives.
 // Usage: FLOWSTATE_URL=http://127.0.0.1:5080/graphql node --test otlp.test.mjs (or ./run.sh)
@@ -41,8 +41,8 @@ async function until(condition, what, bound = 30_000) {
 }
 
 /** The official OTLP/HTTP JSON exporter, wrapped so that each export's result is recorded. */
-function recordingExporter(key) {
-  const inner = new OTLPLogExporter({ url: logsUrl, headers: { Authorization: `Bearer ${key}` }, timeoutMillis: 20_000 });
+function recordingExporter(key, compression) {
+  const inner = new OTLPLogExporter({ url: logsUrl, headers: { Authorization: `Bearer ${key}` }, timeoutMillis: 20_000, compression });
   const results = [];
   return {
     results,
@@ -56,8 +56,8 @@ function recordingExporter(key) {
  * Emits one user prompt (a turn) and the calls of one Claude Code session through the JS logs SDK,
  * flushes and shuts it down; returns the recorded export results.
  */
-async function exportSession(key, session, email, calls) {
-  const exporter = recordingExporter(key);
+async function exportSession(key, session, email, calls, compression = 'none') {
+  const exporter = recordingExporter(key, compression);
   const provider = new LoggerProvider({
     resource: resourceFromAttributes({ 'service.name': 'claude-code', 'service.version': '2.1.262', 'os.type': 'linux', 'host.arch': 'x64' }),
     processors: [new BatchLogRecordProcessor({ exporter, scheduledDelayMillis: 600_000 })],
@@ -101,30 +101,32 @@ describe('OTLP/HTTP JSON from the OpenTelemetry JS logs SDK', () => {
     // The org's Claude Code provider (no price list, 20% off: the agent's cost_usd is the market cost) and its people.
     await gql(`mutation { configureProvider(input: { id: "otel-claude", name: "Claude Code (OTLP)", telemetryService: "claude-code",
       plan: { discount: "0.2" } }) { id } }`);
-    await gql(`mutation { upsertWorkforce(input: { people: [{ id: "${erin}", email: "${erin}@otel.example", name: "Erin" },
-      { id: "${finn}", email: "${finn}@otel.example", name: "Finn" }] }) { __typename } }`);
+    await gql(`mutation { upsertWorkforce(input: { people: [{ id: "${finn}", email: "${finn}@otel.example", name: "Finn" }] }) { __typename } }`);
     key = (await gql('mutation { createIngestKey(input: { name: "js otel exporter", roles: ["ingest"] }) { secret } }')).createIngestKey.secret;
     assert.match(key, /^fsk_/);
   });
 
-  test('api_request logs are accepted, and the session has the exact tokens and costs in sessions and myUsage', limit, async () => {
+  // OTEL_EXPORTER_OTLP_COMPRESSION: off by default, gzip when set.
+  for (const compression of ['none', 'gzip']) test(`api_request logs (compression ${compression}) are accepted, and the session has the exact tokens and costs in sessions and myUsage`, limit, async () => {
+    const person = `${erin}-${compression}`;
+    await gql(`mutation { upsertWorkforce(input: { people: [{ id: "${person}", email: "${person}@otel.example", name: "Erin" }] }) { __typename } }`);
     const session = randomUUID();
     // Multiples of 0.000005, so the 20% discount is exact to the micro-dollar.
-    const results = await exportSession(key, session, `${erin}@otel.example`, [
+    const results = await exportSession(key, session, `${person}@otel.example`, [
       { model: 'claude-sonnet-5', input: 912, output: 14, cacheRead: 18240, cacheCreation: 4, costUsd: 0.012345 },
       { model: 'claude-sonnet-5', input: 2210, output: 412, cacheRead: 20450, cacheCreation: 2, costUsd: 0.00451 },
       { model: 'claude-haiku-4-5-20251001', input: 1631, output: 287, cacheRead: 0, cacheCreation: 0, costUsd: 0.02 },
-    ]);
+    ], compression);
     assert.ok(results.length > 0, 'the exporter exported');
     for (const r of results) assert.equal(r.code, SUCCESS, `export failed: ${r.error}`);
     assert.equal(results.reduce((n, r) => n + r.records, 0), 4);
 
     const s = await until(async () => {
-      const node = (await sessionsOf(erin)).edges.map(e => e.node).find(n => n.id === session);
+      const node = (await sessionsOf(person)).edges.map(e => e.node).find(n => n.id === session);
       return { ok: node?.costUsd === '0.029484', value: node };
     }, `session ${session} folded`);
     assert.equal(s.providerId, 'otel-claude');
-    assert.equal(s.person.id, erin);
+    assert.equal(s.person.id, person);
     assert.equal(s.inputTokens, 912 + 4 + 2210 + 2 + 1631);   // cache writes are priced as input
     assert.equal(s.outputTokens, 14 + 412 + 287);
     assert.equal(s.cachedInputTokens, 18240 + 20450);
@@ -132,9 +134,9 @@ describe('OTLP/HTTP JSON from the OpenTelemetry JS logs SDK', () => {
     assert.equal(s.marketCostUsd, '0.036855');
 
     const usage = await until(async () => {
-      const u = (await gql('query($p: ID!) { myUsage(personId: $p) { spend market: spend(costMode: MARKET) sessionCount } }', { p: erin })).myUsage;
+      const u = (await gql('query($p: ID!) { myUsage(personId: $p) { spend market: spend(costMode: MARKET) sessionCount } }', { p: person })).myUsage;
       return { ok: u.spend === '0.029484', value: u };
-    }, `myUsage of ${erin}`);
+    }, `myUsage of ${person}`);
     assert.deepEqual(usage, { spend: '0.029484', market: '0.036855', sessionCount: 1 });
   });
 
