@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Flowstate.Silo.Hosting;
 using Flowstate.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
@@ -55,7 +57,8 @@ public sealed class OtlpExporterConformanceTests(OtlpExporterConformanceTests.On
                 """);
             await AdminAsync("""
                 mutation { upsertWorkforce(input: { people: [{ id: "alice", email: "alice@acme.example", name: "Alice" },
-                  { id: "bob", email: "bob@acme.example", name: "Bob" }, { id: "carol", email: "carol@acme.example", name: "Carol" }] }) { __typename } }
+                  { id: "bob", email: "bob@acme.example", name: "Bob" }, { id: "carol", email: "carol@acme.example", name: "Carol" },
+                  { id: "dave", email: "dave@acme.example", name: "Dave" }, { id: "erin", email: "erin@acme.example", name: "Erin" }] }) { __typename } }
                 """);
             IngestKey = (await AdminAsync("""mutation { createIngestKey(input: { name: "otel exporter", roles: ["ingest"] }) { secret } }"""))
                 ["createIngestKey"]!["secret"]!.GetValue<string>();
@@ -124,24 +127,44 @@ public sealed class OtlpExporterConformanceTests(OtlpExporterConformanceTests.On
                    // One export at shutdown holding every record (the delay is longer than the test).
                    o.AddProcessor(new BatchLogRecordExportProcessor(exporter, scheduledDelayMilliseconds: 600_000, exporterTimeoutMilliseconds: 30_000));
                })))
-        {
-            var logger = factory.CreateLogger("com.anthropic.claude_code.events");
-            var sequence = 0;
-            Event(logger, "user_prompt", Standard(session, email, sequence++).Append(new("prompt_length", "26")).Append(new("prompt", "<REDACTED>")));
-            foreach (var call in calls)
-            {
-                var attributes = Standard(session, email, sequence++).Concat(
-                [
-                    new("model", call.Model), new("input_tokens", call.Input), new("output_tokens", call.Output),
-                    new("cache_read_tokens", call.CacheRead), new("cache_creation_tokens", call.CacheCreation), new("cost_usd", call.CostUsd),
-                    new("duration_ms", 1834), new("request_id", "req_" + Guid.NewGuid().ToString("N")), new("client_request_id", Guid.NewGuid().ToString()),
-                    new("speed", "normal"), new("query_source", "repl_main_thread"),
-                ]);
-                if (call.CostMicros is { } micros) attributes = attributes.Append(new("cost_usd_micros", micros));
-                Event(logger, "api_request", attributes);
-            }
-        }
+            LogSession(factory, session, email, calls);
         return exporter.Exports.ToList();
+    }
+
+    /// <summary>
+    /// The same records through an exporter configured only by the OTEL_EXPORTER_OTLP_* settings the README
+    /// tells a newcomer to set (read by the SDK from configuration, as from the environment): the generic
+    /// endpoint has no path, and the exporter appends /v1/logs to it for http/protobuf.
+    /// </summary>
+    private static void ExportConfiguredBySettings(Dictionary<string, string?> settings, string session, string email, IReadOnlyList<Call> calls)
+    {
+        var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
+            .AddLogging(logging => logging.AddOpenTelemetry(o => o.SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService("claude-code", serviceVersion: "2.1.262"))));
+        services.ConfigureOpenTelemetryLoggerProvider(logs => logs.AddOtlpExporter());
+        // Disposing the provider shuts the logger provider down, which exports what is queued.
+        using var provider = services.BuildServiceProvider();
+        LogSession(provider.GetRequiredService<ILoggerFactory>(), session, email, calls);
+    }
+
+    /// <summary>One user prompt (a turn), then the session's calls as api_request events.</summary>
+    private static void LogSession(ILoggerFactory factory, string session, string email, IReadOnlyList<Call> calls)
+    {
+        var logger = factory.CreateLogger("com.anthropic.claude_code.events");
+        var sequence = 0;
+        Event(logger, "user_prompt", Standard(session, email, sequence++).Append(new("prompt_length", "26")).Append(new("prompt", "<REDACTED>")));
+        foreach (var call in calls)
+        {
+            var attributes = Standard(session, email, sequence++).Concat(
+            [
+                new("model", call.Model), new("input_tokens", call.Input), new("output_tokens", call.Output),
+                new("cache_read_tokens", call.CacheRead), new("cache_creation_tokens", call.CacheCreation), new("cost_usd", call.CostUsd),
+                new("duration_ms", 1834), new("request_id", "req_" + Guid.NewGuid().ToString("N")), new("client_request_id", Guid.NewGuid().ToString()),
+                new("speed", "normal"), new("query_source", "repl_main_thread"),
+            ]);
+            if (call.CostMicros is { } micros) attributes = attributes.Append(new("cost_usd_micros", micros));
+            Event(logger, "api_request", attributes);
+        }
     }
 
     /// <summary>Claude Code's standard attributes on every event record (FORMATS.md §1.3–1.4).</summary>
@@ -252,16 +275,35 @@ public sealed class OtlpExporterConformanceTests(OtlpExporterConformanceTests.On
     }
 
     [Theory]
+    [InlineData("http/protobuf", "carol")]
+    [InlineData("grpc", "dave")]
+    public async Task TheReadmesEnvironmentVariables_EndpointWithoutAPath_ReachTheSilo(string protocol, string person)
+    {
+        var session = Guid.NewGuid().ToString();
+        ExportConfiguredBySettings(new()
+        {
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = protocol,
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = protocol == "grpc" ? $"http://127.0.0.1:{silo.GrpcPort}" : silo.Http.GetLeftPart(UriPartial.Authority),
+            ["OTEL_EXPORTER_OTLP_HEADERS"] = $"Authorization=Bearer {silo.IngestKey}",
+        }, session, $"{person}@acme.example", [new("claude-sonnet-5", 1200, 340, 5000, 0, 0.01)]);
+        var s = await FoldedSessionAsync(person, session, "0.008");
+        Assert.Equal(1200, s["inputTokens"]!.GetValue<long>());
+        Assert.Equal(340, s["outputTokens"]!.GetValue<long>());
+        Assert.Equal(5000, s["cachedInputTokens"]!.GetValue<long>());
+        Assert.Equal("0.01", s["marketCostUsd"]!.GetValue<string>());
+    }
+
+    [Theory]
     [InlineData(OtlpExportProtocol.HttpProtobuf)]
     [InlineData(OtlpExportProtocol.Grpc)]
     public async Task AnUnknownKey_MakesTheExporterReportAFailure_AndNothingArrives(OtlpExportProtocol protocol)
     {
         var endpoint = protocol == OtlpExportProtocol.Grpc ? new Uri($"http://127.0.0.1:{silo.GrpcPort}") : new Uri(silo.Http, "v1/logs");
-        var exports = Export(protocol, endpoint, "fsk_" + new string('A', 43), Guid.NewGuid().ToString(), "carol@acme.example",
+        var exports = Export(protocol, endpoint, "fsk_" + new string('A', 43), Guid.NewGuid().ToString(), "erin@acme.example",
             [new("claude-sonnet-5", 100, 10, 0, 0, 0.5)]);
         Assert.NotEmpty(exports);
         Assert.All(exports, e => Assert.Equal(ExportResult.Failure, e.Result));
-        var sessions = await silo.AdminAsync("""{ sessions(filter: { personId: "carol" }) { totalCount } }""");
+        var sessions = await silo.AdminAsync("""{ sessions(filter: { personId: "erin" }) { totalCount } }""");
         Assert.Equal(0, sessions["sessions"]!["totalCount"]!.GetValue<int>());
     }
 }
