@@ -18,6 +18,9 @@ public static class ErrorCodes
 
     /// <summary>The caller sent more than its rate limit allows: HTTP 429, retry after the Retry-After header's seconds.</summary>
     public const string RateLimited = "RATE_LIMITED";
+
+    /// <summary>A query ran past the execution deadline (Flowstate:GraphQL:QueryTimeout) and was cancelled; mutations are never cut off.</summary>
+    public const string Timeout = "TIMEOUT";
 }
 
 /// <summary>

@@ -47,7 +47,9 @@ public static class GraphQLServiceCollectionExtensions
     /// <summary>The Flowstate schema, its error mapping and its limits.</summary>
     public static IServiceCollection AddFlowstateGraphQL(this IServiceCollection services) => services
         .AddSingleton<EventHub>()
-        .AddSingleton(new IntrospectionPolicy(Enabled: true))   // the silo replaces it from configuration
+        .AddSingleton(new IntrospectionPolicy(Enabled: true))   // the silo replaces these three from configuration
+        .AddSingleton(new SuggestionPolicy(Enabled: true))
+        .AddSingleton(QueryDeadline.Default)
         .AddSingleton<SharedSubscriptions>()
         .AddFlowstateMetrics()
         .AddSingleton(new SubscriptionOptions())
@@ -56,6 +58,8 @@ public static class GraphQLServiceCollectionExtensions
             .AddSystemTextJson()
             .AddGraphTypes(typeof(FlowstateSchema).Assembly)
             .ConfigureExecution(DocumentBounds.ApplyAsync)
+            .ConfigureExecution(QueryDeadline.ApplyAsync)   // inside the bounds: the document is parsed by then
+            .AddErrorInfoProvider<FlowstateErrorInfoProvider>()
             .AddValidationRule<AccessValidationRule>(useForCachedDocuments: true)
             .AddComplexityAnalyzer(c =>
             {

@@ -52,7 +52,7 @@ public static class GraphQLHttpEndpoint
         if (mediaType is null)
         {
             await WriteAsync(ctx, serializer, Json, StatusCodes.Status406NotAcceptable,
-                new ExecutionResult(new ExecutionError($"Accept must allow {GraphQLResponseJson} or {Json}.")));
+                new ExecutionResult(new ExecutionError($"Accept must allow {GraphQLResponseJson} or {Json}.") { Code = ErrorCodes.InvalidInput }));
             return;
         }
         // Nothing of the request is read for a caller without verified credentials: 401, with the scheme's challenge.
@@ -87,7 +87,9 @@ public static class GraphQLHttpEndpoint
         }
         catch (BadHttpRequestException ex)
         {
-            await WriteAsync(ctx, serializer, mediaType, ex.StatusCode, new ExecutionResult(new ExecutionError(ex.Message)));
+            // A request that is not a GraphQL request at all (malformed JSON, a trailing value, a wrong content type, too large):
+            // the contract's code for bad input, so a client can tell it apart by code, not only by status.
+            await WriteAsync(ctx, serializer, mediaType, ex.StatusCode, new ExecutionResult(new ExecutionError(ex.Message) { Code = ErrorCodes.InvalidInput }));
             return;
         }
 
@@ -96,7 +98,7 @@ public static class GraphQLHttpEndpoint
         var result = await ctx.RequestServices.GetRequiredService<IDocumentExecuter<ISchema>>().ExecuteAsync(options);
         // A subscription yields observables that nobody on a plain HTTP response could ever consume.
         if (result.Streams is not null)
-            result = new ExecutionResult(new ExecutionError("Subscriptions are only supported over WebSocket."));
+            result = new ExecutionResult(new ExecutionError("Subscriptions are only supported over WebSocket.") { Code = ErrorCodes.InvalidInput });
 
         // application/json predates the status code rules, so its clients expect 200 for every well-formed request.
         var status = mediaType == GraphQLResponseJson && !result.Executed ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
@@ -166,7 +168,8 @@ public static class GraphQLHttpEndpoint
             return await serializer.ReadAsync<GraphQLRequest>(body, ct)
                 ?? throw new BadHttpRequestException("The request body must be a JSON object.");
         }
-        // Also covers wrongly typed members (a numeric query, a string for variables): System.Text.Json wraps them.
+        // Also covers wrongly typed members (a numeric query, a string for variables), which System.Text.Json wraps, and
+        // anything after the object (`{"query":"…"}}`, a second value): the reader insists on the end of the data.
         catch (JsonException)
         {
             throw new BadHttpRequestException("The request body must be a JSON object with a string 'query' and optional 'operationName', 'variables' and 'extensions'.");

@@ -40,9 +40,8 @@ public static class SiloHosting
         builder.Services.AddSingleton(BusinessClock.System);
         builder.Services.AddFlowstateStorage(options.Connections.ReadModels, new DurableOptions { ReplayAfter = TimeSpan.FromSeconds(options.ReplayAfterSeconds) });
         builder.Services.AddFlowstateGraphQL();
-        // Introspection (GraphiQL, codegen against a live server) is on in development and off in production unless configured.
-        builder.Services.Replace(ServiceDescriptor.Singleton(new IntrospectionPolicy(
-            builder.Configuration.GetValue<bool?>("Flowstate:GraphQL:Introspection") ?? builder.Environment.IsDevelopment())));
+        // Introspection and suggestions (on in development, off in production unless configured) and the query deadline.
+        GraphQLSettings.AddFlowstateGraphQLSettings(builder.Services, builder.Configuration, builder.Environment.IsDevelopment());
         builder.Services.AddFlowstateStreamingOptions(builder.Configuration);
         builder.Services.AddFlowstateIdentity(builder.Configuration);
         builder.Services.AddFlowstateWebSecurity(builder.Configuration);
@@ -190,7 +189,7 @@ public static class SiloHosting
         {
             // Null only for a caller the transports did not authenticate; the access rule then refuses every field.
             exec.UserContext = FlowstateUserContext.FromClaims(http.User)!;
-            exec.Timeout = TimeSpan.FromSeconds(30);
+            // The deadline is the schema's own (QueryDeadline, Flowstate:GraphQL:QueryTimeout): queries only, never mutations.
         }
         app.UseSecurityHeaders();
         app.UseStorageUnavailableAnswer();

@@ -68,9 +68,9 @@ public static class StreamingOptions
     public static IServiceCollection AddFlowstateStreamingOptions(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<WebSocketSettings>().Bind(configuration.GetSection(WebSocketSettings.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<WebSocketSettings>>(new Validator<WebSocketSettings>(s => s.Problems()));
+        services.AddSingleton<IValidateOptions<WebSocketSettings>>(new ProblemsValidator<WebSocketSettings>(s => s.Problems()));
         services.AddOptions<SubscriptionOptions>().Bind(configuration.GetSection(SubscriptionsSection)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SubscriptionOptions>>(new Validator<SubscriptionOptions>(Problems));
+        services.AddSingleton<IValidateOptions<SubscriptionOptions>>(new ProblemsValidator<SubscriptionOptions>(Problems));
         services.Replace(ServiceDescriptor.Singleton(sp => sp.GetRequiredService<IOptions<SubscriptionOptions>>().Value));
         return services;
     }
@@ -83,11 +83,5 @@ public static class StreamingOptions
             yield return $"{SubscriptionsSection}:ReplayPage must be 1-10000; got {o.ReplayPage}.";
         if (o.MaxHeld is < 1 or > 10_000_000)
             yield return $"{SubscriptionsSection}:MaxHeld must be 1-10000000; got {o.MaxHeld}.";
-    }
-
-    private sealed class Validator<T>(Func<T, IEnumerable<string>> problems) : IValidateOptions<T> where T : class
-    {
-        public ValidateOptionsResult Validate(string? name, T options) =>
-            problems(options).ToList() is { Count: > 0 } found ? ValidateOptionsResult.Fail(found) : ValidateOptionsResult.Success;
     }
 }

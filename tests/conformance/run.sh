@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Conformance against a real Flowstate silo: GraphQL over HTTP (graphql-http audits), graphql-transport-ws
-# and subscriptions (graphql-ws client), GraphiQL and the browser session in headless Chromium (/usr/bin/chromium, or $CHROMIUM).
-#   usage: FLOWSTATE_DB=<PostgreSQL connection string, schema applied> run.sh <results-dir>
+# and subscriptions (graphql-ws client), GraphiQL and the browser session in headless Chromium (/usr/bin/chromium, or $CHROMIUM),
+# and OTLP/HTTP JSON logs from the OpenTelemetry JS SDK (otlp.test.mjs).
+#   usage: FLOWSTATE_DB=<PostgreSQL connection string, schema applied> run.sh <results-dir> [test files…]
+# (by default every suite; name files, e.g. otlp.test.mjs, to run only those).
 # Needs the Release build (../../silo/bin/Release/net10.0/Flowstate.Silo.dll), node >= 20, curl and Chromium.
 # Writes to <results-dir>: conformance.tap, conformance-silo.log and conformance.txt, which holds
 # one line "PASS FAIL SKIP". Exits non-zero when a test failed or the silo never became ready.
 set -euo pipefail
 
-if [ $# -ne 1 ] || [ -z "$1" ]; then
-  echo "usage: FLOWSTATE_DB=<connection string> $0 <results-dir>" >&2
+if [ $# -lt 1 ] || [ -z "$1" ]; then
+  echo "usage: FLOWSTATE_DB=<connection string> $0 <results-dir> [test files…]" >&2
   exit 2
 fi
+SUITES=(auth.test.mjs http-audits.test.mjs ws.test.mjs subscriptions.test.mjs metrics.test.mjs graphiql.test.mjs session.test.mjs otlp.test.mjs)
+if [ $# -gt 1 ]; then SUITES=("${@:2}"); fi
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SILO_DLL="$HERE/../../silo/bin/Release/net10.0/Flowstate.Silo.dll"
 mkdir -p "$1"
@@ -80,7 +84,7 @@ FLOWSTATE_TOKEN="$(mint_token --org conformance --sub conformance-admin --roles 
 export FLOWSTATE_TOKEN SILO_DLL
 
 set +e
-(cd "$HERE" && FLOWSTATE_URL="$BASE/graphql" node --test --test-concurrency=1 --test-reporter=tap auth.test.mjs http-audits.test.mjs ws.test.mjs subscriptions.test.mjs metrics.test.mjs graphiql.test.mjs session.test.mjs) \
+(cd "$HERE" && FLOWSTATE_URL="$BASE/graphql" node --test --test-concurrency=1 --test-reporter=tap "${SUITES[@]}") \
   | tee "$RESULTS/conformance.tap"
 node_status=${PIPESTATUS[0]}
 set -e

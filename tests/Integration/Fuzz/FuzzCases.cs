@@ -116,7 +116,8 @@ public sealed class FuzzCases(int seed, FuzzTokens tokens, string rowId, int row
             6 => """{"query": 42}""",
             7 => """{"query": "{ providers { id } }", "variables": "not an object"}""",
             8 => """{"query": "{ providers { id } }", "extensions": [1,2]}""",
-            9 => """{"query": "{ providers { id } }" """ + new string('}', _r.Next(1, 10)),
+            // A valid object followed by one or more extra braces (the first of 2..10 closes the object).
+            9 => """{"query": "{ providers { id } }" """ + new string('}', _r.Next(2, 11)),
             10 => """{"query": "{ providers { id } }", "query": "mutation { configureOrg(input: {plan: ENTERPRISE}) { plan } }", "variables": {"x": }""",
             _ => Noise(_r.Next(1, 2_000)),
         };

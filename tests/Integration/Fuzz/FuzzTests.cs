@@ -180,6 +180,9 @@ public sealed class FuzzTests(FuzzSilo silo, ITestOutputHelper output) : IDispos
             var status = (int)response.StatusCode;
             Count(c.Kind, $"HTTP {status}");
             if (status >= 500) _failures.Enqueue($"{c.Kind}: {status} {Trim(body)}");
+            // Every malformed body (truncated, trailing content, wrong member types, invalid UTF-8) is refused before it runs.
+            if (c.Kind == "malformed-json" && (status != 400 || !body.Contains("\"INVALID_INPUT\"")))
+                _failures.Enqueue($"{c.Kind}: {status} {Trim(body)} for {Trim(System.Text.Encoding.UTF8.GetString(c.Body ?? []))}");
             if (status == 200 && c.Credential == FuzzCredential.Literal && c.Path == "graphql")
                 _failures.Enqueue($"{c.Kind}: a bad credential was accepted: {c.Authorization?[..Math.Min(40, c.Authorization.Length)]}");
         }
