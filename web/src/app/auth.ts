@@ -61,6 +61,8 @@ export async function signIn(): Promise<SignIn> {
       const exchanged = await fetch('/auth/session', {
         method: 'POST', credentials: 'same-origin', headers: { Authorization: `Bearer ${token}` },
       });
+      // Read to the end, so the request completes (an unread body keeps it open, and a page that waits for the network to settle waits for ever).
+      await exchanged.arrayBuffer().catch(() => undefined);
       if (exchanged.status === 401 || exchanged.status === 403) return { kind: 'signed-out', reason: 'link-rejected' };
       if (exchanged.status === 404 || exchanged.status === 405) bearer = token;
     }
