@@ -14,9 +14,12 @@ namespace Flowstate.GraphQL.Schema;
 public sealed record SuggestionPolicy(bool Enabled);
 
 /// <summary>
-/// GraphQL.NET's error output (code, codes, number, locations) with the suggestions of validation
-/// errors left out where <see cref="SuggestionPolicy"/> is off. Both transports write errors through
-/// it (the serializer asks the registered provider), so the rule holds over HTTP and WebSocket alike.
+/// GraphQL.NET's error output (code, codes, number, locations) with two changes. A document that does
+/// not parse or validate is <c>INVALID_INPUT</c>, as every bad input is: the library's own code for it
+/// (<c>FIELDS_ON_CORRECT_TYPE</c>, <c>SYNTAX_ERROR</c>, …) moves to <c>extensions.rule</c>, so clients
+/// only ever see the contract's codes (<see cref="ErrorCodes.All"/>). And the suggestions of validation
+/// errors are left out where <see cref="SuggestionPolicy"/> is off. Both transports write errors through
+/// it (the serializer asks the registered provider), so the rules hold over HTTP and WebSocket alike.
 /// </summary>
 public sealed class FlowstateErrorInfoProvider(SuggestionPolicy suggestions) : ErrorInfoProvider
 {
@@ -26,6 +29,13 @@ public sealed class FlowstateErrorInfoProvider(SuggestionPolicy suggestions) : E
     public override ErrorInfo GetInfo(ExecutionError executionError)
     {
         var info = base.GetInfo(executionError);
+        if (executionError is DocumentError && info.Extensions is { } extensions
+            && extensions.TryGetValue("code", out var code) && code is string rule && !ErrorCodes.All.Contains(rule))
+        {
+            extensions["code"] = ErrorCodes.InvalidInput;
+            extensions["codes"] = new[] { ErrorCodes.InvalidInput };
+            extensions["rule"] = rule;
+        }
         if (!suggestions.Enabled && executionError is ValidationError && info.Message.IndexOf(Suggestion, StringComparison.Ordinal) is >= 0 and var at)
             info.Message = info.Message[..at];
         return info;

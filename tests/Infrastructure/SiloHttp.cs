@@ -27,11 +27,22 @@ public sealed class SiloHttp(string token) : IDisposable
             json?["errors"]?[0]?["extensions"]?["code"]?.GetValue<string>(), json?["data"], body);
     }
 
-    /// <summary>The data of a request that must succeed.</summary>
+    /// <summary>
+    /// The data of a request that must succeed. A 503 (a silo became unavailable during the call, or
+    /// storage did) is retried after a moment, up to five times, as the contract asks of clients. Set-up
+    /// and ingestion are idempotent; a versioned action re-sent after it did land answers
+    /// VERSION_CONFLICT, which fails the test loudly rather than counting anything twice.
+    /// </summary>
     public async Task<JsonNode> DataAsync(Uri silo, string query, object? variables = null)
     {
-        var answer = await PostAsync(silo, query, variables);
-        return answer.Ok ? answer.Data! : throw new InvalidOperationException($"{(int)answer.Status}: {answer.Body}");
+        for (var attempt = 1; ; attempt++)
+        {
+            var answer = await PostAsync(silo, query, variables);
+            if (answer.Ok) return answer.Data!;
+            if (answer.Status != HttpStatusCode.ServiceUnavailable || attempt == 5)
+                throw new InvalidOperationException($"{(int)answer.Status}: {answer.Body}");
+            await Task.Delay(TimeSpan.FromSeconds(attempt));
+        }
     }
 
     public async Task<HttpStatusCode> ReadyAsync(Uri silo)

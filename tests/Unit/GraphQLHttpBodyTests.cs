@@ -20,7 +20,8 @@ public sealed class GraphQLHttpBodyTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // Production, whatever the caller's DOTNET_ENVIRONMENT: Development would validate every registration (the cluster client's among them) at build.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Microsoft.Extensions.Hosting.Environments.Production });
         builder.WebHost.UseTestServer();
         builder.Services.AddFlowstateGraphQL();
         _app = builder.Build();

@@ -27,7 +27,10 @@ public sealed class SuggestionPolicyTests
         Assert.False(result.Executed);
         // Serialized as both transports write it: the error info provider shapes the message.
         var json = JsonDocument.Parse(provider.GetRequiredService<IGraphQLTextSerializer>().Serialize(result)).RootElement;
-        return json.GetProperty("errors").EnumerateArray().Single(e => e.GetProperty("extensions").GetProperty("code").GetString() == code).Clone();
+        // A bad document is INVALID_INPUT, the contract's code; the rule it broke is beside it.
+        var error = json.GetProperty("errors").EnumerateArray().Single(e => e.GetProperty("extensions").TryGetProperty("rule", out var rule) && rule.GetString() == code).Clone();
+        Assert.Equal("INVALID_INPUT", error.GetProperty("extensions").GetProperty("code").GetString());
+        return error;
     }
 
     [Theory]

@@ -127,7 +127,7 @@ public sealed class FuzzTests(FuzzSilo silo, ITestOutputHelper output) : IDispos
             foreach (var line in silo.Log.Split('\n').Where(l => l.Contains("Exception")).Distinct().Take(10)) output.WriteLine("  silo: " + Trim(line));
 
         Assert.True(http.Count + frames >= 10_000, $"only {http.Count + frames} requests");
-        Assert.True(fiveHundreds == 0 && dropped == 0, string.Join("\n", _failures.Take(20)));
+        Assert.True(fiveHundreds == 0 && dropped == 0 && _failures.IsEmpty, string.Join("\n", _failures.Take(20)));
         Assert.Equal(before, after);
         // Still serving after all that.
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync(new Uri(silo.Base, "readyz"))).StatusCode);
@@ -150,6 +150,10 @@ public sealed class FuzzTests(FuzzSilo silo, ITestOutputHelper output) : IDispos
         try { await work(); }
         finally { gate.Release(); }
     }
+
+    /// <summary>The error codes (extensions.code) a response carries.</summary>
+    private static IEnumerable<string> CodesIn(string body) =>
+        System.Text.RegularExpressions.Regex.Matches(body, "\"extensions\"\\s*:\\s*\\{[^{}]*?\"code\"\\s*:\\s*\"([^\"]*)\"").Select(m => m.Groups[1].Value);
 
     private async Task SendAsync(HttpCase c)
     {
@@ -183,6 +187,9 @@ public sealed class FuzzTests(FuzzSilo silo, ITestOutputHelper output) : IDispos
             // Every malformed body (truncated, trailing content, wrong member types, invalid UTF-8) is refused before it runs.
             if (c.Kind == "malformed-json" && (status != 400 || !body.Contains("\"INVALID_INPUT\"")))
                 _failures.Enqueue($"{c.Kind}: {status} {Trim(body)} for {Trim(System.Text.Encoding.UTF8.GetString(c.Body ?? []))}");
+            // Only the contract's codes, never a library's or an exception's name.
+            foreach (var code in CodesIn(body).Where(code => !ErrorCodes.All.Contains(code)))
+                _failures.Enqueue($"{c.Kind}: code {code} is not one of the contract's: {Trim(body)}");
             if (status == 200 && c.Credential == FuzzCredential.Literal && c.Path == "graphql")
                 _failures.Enqueue($"{c.Kind}: a bad credential was accepted: {c.Authorization?[..Math.Min(40, c.Authorization.Length)]}");
         }
