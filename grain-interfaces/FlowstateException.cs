@@ -18,6 +18,9 @@ public static class ErrorCodes
 
     /// <summary>The caller sent more than its rate limit allows: HTTP 429, retry after the Retry-After header's seconds.</summary>
     public const string RateLimited = "RATE_LIMITED";
+
+    /// <summary>The silo sheds ingest load (appends in flight or fold lag at their bound): HTTP 429, retry after Retry-After; nothing was taken.</summary>
+    public const string Overloaded = "OVERLOADED";
 }
 
 /// <summary>

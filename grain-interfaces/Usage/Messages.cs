@@ -21,13 +21,6 @@ public sealed record SessionFact(
     public DateOnly Day => DateOnly.FromDateTime(StartedAt.UtcDateTime);
 }
 
-/// <summary>Sessions for one partition, with the subject's monthly plan on that provider (included usage and seat fee).</summary>
-[GenerateSerializer, Immutable, Alias("Flowstate.SessionBatch")]
-public sealed record SessionBatch(
-    [property: Id(0)] IReadOnlyList<SessionFact> Sessions,
-    [property: Id(2)] decimal IncludedUsageUsd,
-    [property: Id(3)] decimal SeatFeeUsd = 0m);
-
 /// <summary>Sessions of one partition as the ingest log now sums them, and sessions that left it (their start or subject moved).</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.SessionFold")]
 public sealed record SessionFold(

@@ -17,7 +17,7 @@ namespace Flowstate.Ingestion;
 /// partitions have stored their sessions, and folding resumes from it.
 /// </summary>
 public sealed class IngestFold(
-    IngestLogStore log, SessionStore sessions, NpgsqlDataSource db, IGrainFactory grains, IngestSignal signal,
+    IngestLogStore log, SessionStore sessions, NpgsqlDataSource db, IGrainFactory grains, IngestSignal signal, FoldProgress progress,
     IHostApplicationLifetime lifetime, ILogger<IngestFold> logger) : BackgroundService
 {
     /// <summary>Items per window: large enough that a partition is written once for many of its sessions.</summary>
@@ -53,6 +53,7 @@ public sealed class IngestFold(
                     await FoldAsync(window, stop);
                     await log.SavePositionAsync(window.End, stop);
                     position = window.End;
+                    progress.Advanced(position);
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
