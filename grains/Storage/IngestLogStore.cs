@@ -230,4 +230,16 @@ public sealed class IngestLogStore(NpgsqlDataSource db)
         await using var r = await cmd.ExecuteReaderAsync(ct);
         return await r.ReadAsync(ct) ? new FoldPosition(ulong.Parse(r.GetString(0)), r.GetInt64(1)) : FoldPosition.Start;
     }
+
+    /// <summary>
+    /// Waits until the fold has passed every item committed when called ("is the log folded up to what was
+    /// appended?"), polling the saved position; false when <paramref name="timeout"/> ran out first.
+    /// </summary>
+    public async Task<bool> WaitFoldedAsync(TimeSpan timeout, CancellationToken ct = default)
+    {
+        var head = await HeadAsync(ct);
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); (await PositionAsync(ct)).CompareTo(head) < 0; await Task.Delay(50, ct))
+            if (waited.Elapsed > timeout) return false;
+        return true;
+    }
 }
