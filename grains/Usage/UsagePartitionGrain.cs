@@ -59,7 +59,8 @@ public sealed class UsagePartitionGrain(
             S.IncludedUsageUsd = fold.IncludedUsageUsd;
             S.SeatFeeUsd = fold.SeatFeeUsd;
             UsageChanged();
-            await CommitAsync();
+            if (fold.DeliverLater) await CommitDeferredAsync();
+            else await CommitAsync();
         }
         return new RecordResult(fresh, RowsNear(fold.Sessions));
     }
