@@ -175,7 +175,8 @@ public static class AttributionBench
         var world = new World(new Random(7), people, teams, today);
         Console.WriteLine($"year: {people:N0} people, {teams} teams, {sessionCount:N0} sessions over 365 days");
         await using var silo = await Silo.StartAsync(db);
-        var seconds = await LoadSessionsAsync(silo, world, sessionCount, db);
+        var watch = Stopwatch.StartNew();
+        var folded = await LoadSessionsAsync(silo, world, sessionCount, db);
         // Rollups are pushed on from the partitions once those are stored: wait (bounded) until attribution has them all.
         await using var data = NpgsqlDataSource.Create(db);
         await using var cmd = data.CreateCommand("select coalesce(sum(market_cost_usd), 0) from ingest_log where org = $1 and started_at >= $2");
@@ -183,8 +184,10 @@ public static class AttributionBench
         cmd.Parameters.AddWithValue(today.AddDays(-364).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
         var raw = (decimal)(await cmd.ExecuteScalarAsync())!;
         decimal attribution = 0;
-        for (var waited = Stopwatch.StartNew(); waited.Elapsed < TimeSpan.FromMinutes(5); await Task.Delay(500))
+        for (var waited = Stopwatch.StartNew(); waited.Elapsed < TimeSpan.FromMinutes(10); await Task.Delay(500))
             if ((attribution = await silo.TotalAsync()) == raw) break;
+        var seconds = watch.Elapsed.TotalSeconds;
+        Console.WriteLine($"year: folded into sessions and partitions after {folded:N0} s, attribution complete after {seconds:N0} s ({sessionCount / seconds:N0} sessions/s end to end)");
         return (seconds, attribution, raw);
     }
 
