@@ -47,12 +47,7 @@ public static class AttributionBench
         var db = new NpgsqlConnectionStringBuilder(server) { Database = "flowstate_bench_attribution" }.ConnectionString;
         // --reuse measures again on the load an earlier run left (same sizes), skipping the long load.
         var reuse = args.Contains("--reuse") && await LoadedSessionsAsync(db) == sessionCount / peopleCount * peopleCount;
-        if (!reuse)
-        {
-            await DropDatabaseAsync(db);
-            await SchemaMigrator.EnsureDatabaseAsync(db);
-            await SchemaMigrator.ApplyAsync(db);
-        }
+        if (!reuse) await BenchHost.ResetAsync(db);
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var world = new World(new Random(7), peopleCount, teamCount, today);
 
@@ -168,9 +163,7 @@ public static class AttributionBench
     /// </summary>
     internal static async Task<(double Seconds, decimal Attribution, decimal Raw)> LoadYearAsync(string db, int people, int teams, int sessionCount)
     {
-        await DropDatabaseAsync(db);
-        await SchemaMigrator.EnsureDatabaseAsync(db);
-        await SchemaMigrator.ApplyAsync(db);
+        await BenchHost.ResetAsync(db);
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var world = new World(new Random(7), people, teams, today);
         Console.WriteLine($"year: {people:N0} people, {teams} teams, {sessionCount:N0} sessions over 365 days");

@@ -38,18 +38,8 @@ public static class IngestBench
         var yearSessions = Arg("--year-sessions", 1_000_000);
         var yearPeople = Arg("--year-people", 5000);
 
-        var server = Environment.GetEnvironmentVariable("FLOWSTATE_DB") ?? throw new InvalidOperationException("FLOWSTATE_DB is required (./flowstate bench sets it).");
-        var db = new NpgsqlConnectionStringBuilder(server) { Database = "flowstate_bench_ingest" }.ConnectionString;
-        await AttributionBench.DropDatabaseAsync(db);
-        await SchemaMigrator.EnsureDatabaseAsync(db);
-        await SchemaMigrator.ApplyAsync(db);
-
-        var options = new FlowstateOptions { Http = "http://127.0.0.1:5192", Database = db, MaxConnections = 40, Demo = false, SiloPort = 11192, GatewayPort = 30192 };
-        var builder = WebApplication.CreateBuilder(BenchIdentity.Development);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        var app = builder.AddFlowstate(options).Build();
-        app.MapFlowstate(options);
-        await app.StartAsync();
+        var db = await BenchHost.FreshDatabaseAsync("flowstate_bench_ingest");
+        var (app, options) = await BenchHost.StartSiloAsync(db);
         await using var data = NpgsqlDataSource.Create(db);
         var log = new IngestLogStore(data);
         using var http = await new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(options.Http), Timeout = TimeSpan.FromMinutes(5) }
@@ -118,7 +108,7 @@ public static class IngestBench
         await app.DisposeAsync();
 
         // 5. A year of a 5,000-person org through the same path (its own database and silo).
-        var year = await AttributionBench.LoadYearAsync(new NpgsqlConnectionStringBuilder(server) { Database = "flowstate_bench_year" }.ConnectionString,
+        var year = await AttributionBench.LoadYearAsync(new NpgsqlConnectionStringBuilder(db) { Database = "flowstate_bench_year" }.ConnectionString,
             yearPeople, 300, yearSessions);
 
         Console.WriteLine();

@@ -14,8 +14,12 @@ namespace Flowstate.Ingestion;
 /// once durable in the ingest log (the fold takes them on to sessions, partitions and rollups);
 /// billing rows once durable in their row grains. A batch re-sent after a failure changes nothing twice.
 /// Session and telemetry batches pass the silo's <see cref="IngestAdmission"/> first.
+/// Reentrant: a call waiting on storage or on the fold (read-your-writes) must not hold the activation, or a silo
+/// (two stateless-worker activations on two cores) would take two batches at a time and queue the rest unbounded
+/// in front of the admission. What it keeps between awaits are caches (workforce, telemetry providers), refreshed
+/// by whichever call gets there; the admission bounds how many calls append at once.
 /// </summary>
-[StatelessWorker, GrainType("ingestion")]
+[StatelessWorker, Reentrant, GrainType("ingestion")]
 public sealed class IngestionGrain(IngestLogStore ingestLog, IngestSignal signal, IngestAdmission admission, FoldProgress progress, IngestOptions options,
     BusinessClock clock, FlowstateMetrics metrics)
     : Grain, IIngestionGrain
