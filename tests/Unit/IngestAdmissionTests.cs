@@ -70,4 +70,21 @@ public sealed class IngestAdmissionTests
         Assert.Contains(options.Problems("Flowstate:Ingest"), p => p.StartsWith($"Flowstate:Ingest:{name} ", StringComparison.Ordinal));
         Assert.Empty(new IngestOptions().Problems("Flowstate:Ingest"));
     }
+
+    [Fact]
+    public void FoldLag_IsAGauge_OfWhatTheAdmissionLastRead()
+    {
+        var metrics = new ServiceCollection().AddFlowstateMetrics().BuildServiceProvider().GetRequiredService<FlowstateMetrics>();
+        metrics.ObserveIngest(() => (3, 1234, 2.5));
+        var seen = new Dictionary<string, double>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (i, l) => { if (metrics.Owns(i.Meter) && i.Name.StartsWith("flowstate.ingest_", StringComparison.Ordinal)) l.EnableMeasurementEvents(i); };
+        listener.SetMeasurementEventCallback<double>((i, value, _, _) => seen[i.Name] = value);
+        listener.SetMeasurementEventCallback<long>((i, value, _, _) => seen[i.Name] = value);
+        listener.Start();
+        listener.RecordObservableInstruments();
+        Assert.Equal(2.5, seen["flowstate.ingest_fold_lag"]);
+        Assert.Equal(1234, seen["flowstate.ingest_unfolded_items"]);
+        Assert.Equal(3, seen["flowstate.ingest_appends_in_flight"]);
+    }
 }
