@@ -25,18 +25,9 @@ public static class ExportBench
     {
         int Arg(string name, int fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() is { } v ? int.Parse(v) : fallback;
         var rows = Arg("--rows", 100_000);
-        var server = Environment.GetEnvironmentVariable("FLOWSTATE_DB") ?? throw new InvalidOperationException("FLOWSTATE_DB is required (./flowstate bench sets it).");
-        var db = new NpgsqlConnectionStringBuilder(server) { Database = "flowstate_bench_export" }.ConnectionString;
-        await AttributionBench.DropDatabaseAsync(db);
-        await SchemaMigrator.EnsureDatabaseAsync(db);
-        await SchemaMigrator.ApplyAsync(db);
-
-        var options = new FlowstateOptions { Http = "http://127.0.0.1:5192", Database = db, MaxConnections = 40, Demo = false, SiloPort = 11192, GatewayPort = 30192 };
-        var builder = WebApplication.CreateBuilder(BenchIdentity.Development);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        await using var app = builder.AddFlowstate(options).Build();
-        app.MapFlowstate(options);
-        await app.StartAsync();
+        var db = await BenchHost.FreshDatabaseAsync("flowstate_bench_export");
+        var (silo, options) = await BenchHost.StartSiloAsync(db);
+        await using var app = silo;
         using var http = await new HttpClient { BaseAddress = new Uri(options.Http), Timeout = TimeSpan.FromMinutes(5) }.SignInAsync(db, Org);
 
         Console.WriteLine($"Flowstate export benchmark — {Environment.ProcessorCount} cores, PostgreSQL local, in-process silo");

@@ -22,6 +22,9 @@ public static class ErrorCodes
     /// <summary>A query ran past the execution deadline (Flowstate:GraphQL:QueryTimeout) and was cancelled; mutations are never cut off.</summary>
     public const string Timeout = "TIMEOUT";
 
+    /// <summary>The silo sheds ingest load (appends in flight or fold lag at their bound): HTTP 429, retry after Retry-After; nothing was taken.</summary>
+    public const string Overloaded = "OVERLOADED";
+
     /// <summary>Every code above: the only ones a client may see.</summary>
     public static readonly IReadOnlySet<string> All = typeof(ErrorCodes).GetFields()
         .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToHashSet(StringComparer.Ordinal);

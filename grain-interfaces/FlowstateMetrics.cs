@@ -16,7 +16,8 @@ public sealed class FlowstateMetrics : IDisposable
     public const string MeterName = "Flowstate";
 
     private readonly Meter _meter;
-    private readonly Counter<long> _actions, _ingested, _pullRuns, _resends;
+    private readonly Counter<long> _actions, _ingested, _pullRuns, _resends, _shed;
+    private Func<(int InFlight, long Unfolded, double LagSeconds)> _ingest = () => (0, 0, 0);
     private readonly UpDownCounter<long> _outbox;
     private int _connections, _operations, _feeds, _liveRowFeeds;
     private long _outboxBacklog;
@@ -33,6 +34,14 @@ public sealed class FlowstateMetrics : IDisposable
             "Pending pushes re-sent after a crash or a failed push, by the kind of grain that owed them.");
         _outbox = _meter.CreateUpDownCounter<long>("flowstate.outbox_backlog", "{push}",
             "Pushes stored as pending and not yet acknowledged by their target, by the kind of grain that owes them.");
+        _shed = _meter.CreateCounter<long>("flowstate.ingest_shed", "{batch}",
+            "Ingest batches refused with 429/503 before anything was stored, by reason (appends_full, queue_timeout, requests_full, unfolded_items, fold_lag).");
+        _meter.CreateObservableGauge("flowstate.ingest_fold_lag", () => _ingest().LagSeconds, "s",
+            "Age of the oldest ingest-log item not folded yet into sessions, partitions and rollups (0 when the fold is caught up).");
+        _meter.CreateObservableUpDownCounter("flowstate.ingest_unfolded_items", () => _ingest().Unfolded, "{item}",
+            "Ingest-log items appended and not folded yet (all silos).");
+        _meter.CreateObservableUpDownCounter("flowstate.ingest_appends_in_flight", () => (long)_ingest().InFlight, "{batch}",
+            "Ingest batches appending to the log on this silo.");
         _meter.CreateObservableUpDownCounter("flowstate.websocket_connections", () => (long)Volatile.Read(ref _connections), "{connection}",
             "Open graphql-transport-ws connections.");
         _meter.CreateObservableUpDownCounter("flowstate.websocket_operations", () => (long)Volatile.Read(ref _operations), "{operation}",
@@ -70,6 +79,15 @@ public sealed class FlowstateMetrics : IDisposable
         Add(_ingested, duplicates, kind, "duplicate");
         Add(_ingested, rejected, kind, "rejected");
     }
+
+    /// <summary>The ingest admission's levels, read at each scrape (set once by the silo's admission).</summary>
+    public void ObserveIngest(Func<(int InFlight, long Unfolded, double LagSeconds)> levels) => _ingest = levels;
+
+    /// <summary>Ingest levels now: appends in flight on this silo, unfolded items, fold lag in seconds.</summary>
+    public (int InFlight, long Unfolded, double LagSeconds) IngestLevels => _ingest();
+
+    /// <summary>An ingest batch was refused before anything was stored (<paramref name="reason"/>: which bound).</summary>
+    public void IngestShed(string reason) => _shed.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     /// <summary>A billing pull of <paramref name="provider"/> finished (<paramref name="outcome"/>: <c>succeeded</c>, <c>failed</c>, …).</summary>
     public void PullRun(string provider, string outcome) =>

@@ -28,3 +28,15 @@ public interface IStorageErrors
 {
     Exception? Translate(Exception e);
 }
+
+/// <summary>
+/// The silo sheds ingest load (too many appends in flight, or the fold too far behind): nothing of the
+/// batch was taken; retry it after <see cref="RetryAfterSeconds"/>. HTTP 429 <c>OVERLOADED</c> with
+/// Retry-After; OTLP/gRPC UNAVAILABLE (the status OTLP exporters retry).
+/// </summary>
+[GenerateSerializer, Alias("Flowstate.IngestOverloadedException")]
+public sealed class IngestOverloadedException(string message) : Exception(message)
+{
+    /// <summary>What HTTP answers (429) ask clients to wait before they retry.</summary>
+    public const string RetryAfterSeconds = "2";
+}

@@ -11,7 +11,14 @@ public interface IIngestionGrain : IGrainWithStringKey
     /// <summary>Throws NOT_FOUND for an unknown provider; otherwise rejects bad items one by one.</summary>
     [Alias("IngestBillingRows")] Task<IngestResult> IngestBillingRowsAsync(string providerId, IReadOnlyList<BillingRowRequest> rows);
 
-    [Alias("IngestSessions")] Task<IngestResult> IngestSessionsAsync(IReadOnlyList<SessionRequest> sessions);
+    /// <summary>
+    /// Validates and prices the sessions and appends them to the ingest log (first write wins: a re-send
+    /// identical to the stored session is a duplicate, one that differs is rejected as CONFLICTING_RESEND).
+    /// Acknowledged once durable in the log; with <see cref="IngestWait.Visible"/> it also waits (bounded)
+    /// until the fold has made them visible in sessions and attribution, and says whether it did.
+    /// Throws OVERLOADED when the silo sheds ingest load.
+    /// </summary>
+    [Alias("IngestSessions")] Task<IngestResult> IngestSessionsAsync(IReadOnlyList<SessionRequest> sessions, IngestWait wait = IngestWait.Visible);
 
     /// <summary>
     /// Appends mapped agent calls to the ingest log (durable when this returns; folded into sessions
@@ -19,4 +26,14 @@ public interface IIngestionGrain : IGrainWithStringKey
     /// service.name, no subject, no price) is rejected, with its record index.
     /// </summary>
     [Alias("IngestTelemetry")] Task<IngestResult> IngestTelemetryAsync(TelemetryBatch batch);
+
+    /// <summary>The ingest log not folded yet for one provider of this org (all of the org's providers when null): items and fold lag.</summary>
+    [Alias("GetBacklog")] Task<IngestBacklog> GetBacklogAsync(string? providerId);
 }
+
+/// <summary>Items acknowledged and not folded yet, and the fold lag: how long the oldest of them has waited (zero when none).</summary>
+[GenerateSerializer, Immutable, Alias("Flowstate.IngestBacklog")]
+public sealed record IngestBacklog(
+    [property: Id(0)] long UnfoldedItems,
+    [property: Id(1)] double FoldLagSeconds,
+    [property: Id(2)] DateTimeOffset? OldestUnfoldedAt);

@@ -63,6 +63,7 @@ public sealed record IngestRejection(
 /// How a batch went: accepted items, items that changed nothing, and rejections. For billing rows,
 /// <see cref="Updated"/> of the accepted changed an existing row, and <see cref="Locked"/> lists the
 /// indexes of items that reached a confirmed or written-off row, which the line did not change.
+/// <see cref="Visible"/> is false when the items are durable but the fold has not made them visible yet.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.IngestResult")]
 public sealed record IngestResult(
@@ -70,4 +71,14 @@ public sealed record IngestResult(
     [property: Id(1)] int Duplicates,
     [property: Id(2)] IReadOnlyList<IngestRejection> Rejected,
     [property: Id(3)] int Updated = 0,
-    [property: Id(4)] IReadOnlyList<int>? Locked = null);
+    [property: Id(4)] IReadOnlyList<int>? Locked = null,
+    [property: Id(5)] bool Visible = true);
+
+/// <summary>When an ingest answers: once its items are durable in the ingest log, or once they are also folded (visible to queries).</summary>
+public enum IngestWait
+{
+    /// <summary>Read-your-writes: wait (bounded) until the fold has made the items visible.</summary>
+    Visible = 0,
+    /// <summary>Answer as soon as the items are durable; they become visible when the fold gets to them.</summary>
+    Durable = 1,
+}

@@ -50,7 +50,12 @@ public sealed record IngestRun(
     [property: Id(2)] int Duplicates,
     [property: Id(3)] int Rejected,
     [property: Id(4)] IReadOnlyList<string> Errors,
-    [property: Id(5)] DateOnly? LatestDay = null);
+    [property: Id(5)] DateOnly? LatestDay = null)
+{
+    /// <summary>As a pull's status: SUCCEEDED when nothing was rejected, FAILED when nothing was taken, PARTIAL otherwise.</summary>
+    public Integrations.PullStatus Status => Rejected == 0 ? Integrations.PullStatus.Succeeded
+        : Accepted + Duplicates == 0 ? Integrations.PullStatus.Failed : Integrations.PullStatus.Partial;
+}
 
 /// <summary>
 /// A provider's configuration with its feeds: the last billing pull and telemetry batch, the newest
@@ -64,7 +69,8 @@ public sealed record ProviderView(
     [property: Id(3)] DateTimeOffset ConfiguredAt,
     [property: Id(4)] DateOnly? LatestBillingDay = null,
     [property: Id(5)] DateOnly? LatestTelemetryDay = null,
-    [property: Id(6)] DateTimeOffset AsOf = default)
+    [property: Id(6)] DateTimeOffset AsOf = default,
+    [property: Id(7)] IngestRun? LastTelemetryReceived = null)
 {
     public const int DefaultCoverageDays = 30;
 

@@ -15,9 +15,6 @@ namespace Flowstate.Usage;
 [Alias("Flowstate.IUsagePartitionGrain")]
 public interface IUsagePartitionGrain : IDurableGrain
 {
-    /// <summary>Records sessions (duplicates ignored) and says which registered rows should match again.</summary>
-    [Alias("Record")] Task<RecordResult> RecordAsync(SessionBatch batch);
-
     /// <summary>
     /// Sets the given sessions as they now add up (a session folded from the ingest log grows as its
     /// calls arrive; an unchanged one is a no-op) and drops sessions that moved to another partition.

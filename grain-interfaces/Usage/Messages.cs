@@ -21,20 +21,18 @@ public sealed record SessionFact(
     public DateOnly Day => DateOnly.FromDateTime(StartedAt.UtcDateTime);
 }
 
-/// <summary>Sessions for one partition, with the subject's monthly plan on that provider (included usage and seat fee).</summary>
-[GenerateSerializer, Immutable, Alias("Flowstate.SessionBatch")]
-public sealed record SessionBatch(
-    [property: Id(0)] IReadOnlyList<SessionFact> Sessions,
-    [property: Id(2)] decimal IncludedUsageUsd,
-    [property: Id(3)] decimal SeatFeeUsd = 0m);
-
-/// <summary>Sessions of one partition as the ingest log now sums them, and sessions that left it (their start or subject moved).</summary>
+/// <summary>
+/// Sessions of one partition as the ingest log now sums them, and sessions that left it (their start or subject moved).
+/// <see cref="DeliverLater"/>: answer once the partition is stored, and push on to the subject-month and period right
+/// after (a bulk fold), rather than once they have it too.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.SessionFold")]
 public sealed record SessionFold(
     [property: Id(0)] IReadOnlyList<SessionFact> Sessions,
     [property: Id(1)] IReadOnlyList<string> Removed,
     [property: Id(2)] decimal IncludedUsageUsd,
-    [property: Id(3)] decimal SeatFeeUsd = 0m);
+    [property: Id(3)] decimal SeatFeeUsd = 0m,
+    [property: Id(4)] bool DeliverLater = false);
 
 /// <summary>How a partition took a batch: which ids were new, and which rows must match again.</summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.RecordResult")]

@@ -123,6 +123,33 @@ public abstract class DurableGrain<TState> : Grain, IDurableGrain, IIncomingGrai
         if (await DeliverAsync() is { } failure && failOnUndelivered) ExceptionDispatchInfo.Throw(failure);
     }
 
+    /// <summary>
+    /// Stores the state with its outbox like <see cref="CommitAsync"/>, and sends what is owed in a turn of its own
+    /// right after (a timer), not before answering: for bulk callers (the ingest fold) that must not wait for every
+    /// parent's write. Pushes still owed when the next change comes are sent once, at their newest version (so a
+    /// busy parent gets fewer, larger steps). As durable as <see cref="CommitAsync"/>: the journal holds the grain
+    /// until its pushes are acknowledged. Deferred deliveries of a silo run at most <see cref="Durability.DeferredSlots"/> at once.
+    /// </summary>
+    protected async Task CommitDeferredAsync()
+    {
+        if (State.Outbox.HasPending && _intent is null) _intent = await _durability.Journal.RecordAsync(this.GetGrainId());
+        await _storage.WriteStateAsync();
+        _writes++;
+        OnStored();
+        CountBacklog();
+        if (State.Outbox.HasPending && _deferred is null)
+            _deferred = this.RegisterGrainTimer(async () =>
+            {
+                _deferred?.Dispose();
+                _deferred = null;
+                await _durability.DeferredSlots.WaitAsync();
+                try { await DeliverAsync(); }
+                finally { _durability.DeferredSlots.Release(); }
+            }, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+    }
+
+    private IGrainTimer? _deferred;
+
     /// <summary>Runs right after a successful write, before the pushes: where interleaving readers get to see the change.</summary>
     protected virtual void OnStored() { }
 
@@ -204,6 +231,9 @@ public abstract class DurableGrain<TState> : Grain, IDurableGrain, IIncomingGrai
 /// <summary>What every durable grain is given: the silo's journal, the timing, metrics and logging.</summary>
 public sealed class Durability(IntentJournal journal, DurableOptions options, FlowstateMetrics metrics, ILoggerFactory logs)
 {
+    /// <summary>Deferred deliveries (<c>CommitDeferredAsync</c>) in flight at once on this silo: bounds the queues at busy parents.</summary>
+    public SemaphoreSlim DeferredSlots { get; } = new(64, 64);
+
     public IntentJournal Journal { get; } = journal;
     public DurableOptions Options { get; } = options;
     public FlowstateMetrics Metrics { get; } = metrics;

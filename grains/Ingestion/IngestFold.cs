@@ -17,13 +17,20 @@ namespace Flowstate.Ingestion;
 /// partitions have stored their sessions, and folding resumes from it.
 /// </summary>
 public sealed class IngestFold(
-    IngestLogStore log, SessionStore sessions, NpgsqlDataSource db, IGrainFactory grains, IngestSignal signal,
+    IngestLogStore log, SessionStore sessions, NpgsqlDataSource db, IGrainFactory grains, IngestSignal signal, FoldProgress progress,
     IHostApplicationLifetime lifetime, ILogger<IngestFold> logger) : BackgroundService
 {
     /// <summary>Items per window: large enough that a partition is written once for many of its sessions.</summary>
     public const int WindowItems = 20_000;
 
     private const int Parallelism = 64;
+
+    /// <summary>
+    /// Windows of at least this many items (bulk load) answer once the partitions are stored and let them push on to
+    /// subject-months, periods and rollups right after, overlapping the next window (see CommitDeferredAsync); smaller
+    /// windows (interactive use) wait for the whole chain, so what a caller waited for is in attribution too.
+    /// </summary>
+    public const int DeferDeliveryFrom = 2_000;
     private const long LockKey = 0x466C6F77466F6C64; // "FlowFold"
     private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(100);
 
@@ -53,6 +60,7 @@ public sealed class IngestFold(
                     await FoldAsync(window, stop);
                     await log.SavePositionAsync(window.End, stop);
                     position = window.End;
+                    progress.Advanced(position);
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
@@ -94,7 +102,8 @@ public sealed class IngestFold(
                 Slot(s.Org, p).Item2.Add(s.Id);
         }
         var results = await Bounded.ForEachAsync(work.ToList(), Parallelism, async w =>
-            (w.Value.Org, Result: await grains.GetGrain<IUsagePartitionGrain>(w.Key).FoldAsync(new SessionFold(w.Value.Facts, w.Value.Removed, w.Value.Plan.IncludedUsageUsd, w.Value.Plan.SeatFeeUsd))));
+            (w.Value.Org, Result: await grains.GetGrain<IUsagePartitionGrain>(w.Key).FoldAsync(new SessionFold(w.Value.Facts, w.Value.Removed, w.Value.Plan.IncludedUsageUsd, w.Value.Plan.SeatFeeUsd,
+                DeliverLater: window.Items >= DeferDeliveryFrom))));
         var rows = results.SelectMany(r => r.Result.RowsToRematch.Select(id => (r.Org, id))).Distinct().ToList();
         await Bounded.ForEachAsync(rows, Parallelism, async row =>
         {

@@ -37,6 +37,9 @@ public static class SessionRules
 {
     public const string NoPrice = "NO_PRICE";
 
+    /// <summary>A session id stored before with other values: the first write wins, and the re-send is reported, not applied.</summary>
+    public const string ConflictingResend = "CONFLICTING_RESEND";
+
     public static ItemError? Check(SessionRequest s, DateTimeOffset now, ISet<string> duplicated, IReadOnlyDictionary<string, ProviderView> providers)
     {
         if (s.FieldErrors.Count > 0) return Invalid(string.Join("; ", s.FieldErrors));

@@ -10,12 +10,18 @@ namespace Flowstate.Ingestion;
 
 /// <summary>
 /// Validates, resolves and routes ingested items (see <see cref="IIngestionGrain"/>). A stateless
-/// worker: it keeps nothing, so every silo may run several. It acknowledges a batch only after
-/// every accepted item is durable in its row or partition grain; a batch re-sent after a failure
-/// changes nothing twice.
+/// worker: it keeps nothing, so every silo may run several. Sessions and agent calls are acknowledged
+/// once durable in the ingest log (the fold takes them on to sessions, partitions and rollups);
+/// billing rows once durable in their row grains. A batch re-sent after a failure changes nothing twice.
+/// Session and telemetry batches pass the silo's <see cref="IngestAdmission"/> first.
+/// Reentrant: a call waiting on storage or on the fold (read-your-writes) must not hold the activation, or a silo
+/// (two stateless-worker activations on two cores) would take two batches at a time and queue the rest unbounded
+/// in front of the admission. What it keeps between awaits are caches (workforce, telemetry providers), refreshed
+/// by whichever call gets there; the admission bounds how many calls append at once.
 /// </summary>
-[StatelessWorker, GrainType("ingestion")]
-public sealed class IngestionGrain(SessionStore sessionStore, IngestLogStore ingestLog, IngestSignal signal, BusinessClock clock, FlowstateMetrics metrics)
+[StatelessWorker, Reentrant, GrainType("ingestion")]
+public sealed class IngestionGrain(IngestLogStore ingestLog, IngestSignal signal, IngestAdmission admission, FoldProgress progress, IngestOptions options,
+    BusinessClock clock, FlowstateMetrics metrics)
     : Grain, IIngestionGrain
 {
     /// <summary>Grain calls in flight at once per batch: enough to overlap storage writes, bounded to protect the silo.</summary>
@@ -32,6 +38,7 @@ public sealed class IngestionGrain(SessionStore sessionStore, IngestLogStore ing
 
     public async Task<IngestResult> IngestTelemetryAsync(TelemetryBatch batch)
     {
+        using var slot = await admission.EnterAsync();
         var model = await WorkforceAsync();
         var (items, rejected) = CallRules.Resolve(Org, batch, model, await TelemetryProvidersAsync(), clock.GetUtcNow());
         var fresh = await ingestLog.AppendAsync(items);
@@ -103,8 +110,9 @@ public sealed class IngestionGrain(SessionStore sessionStore, IngestLogStore ing
         return result;
     }
 
-    public async Task<IngestResult> IngestSessionsAsync(IReadOnlyList<SessionRequest> sessions)
+    public async Task<IngestResult> IngestSessionsAsync(IReadOnlyList<SessionRequest> sessions, IngestWait wait = IngestWait.Visible)
     {
+        using var slot = await admission.EnterAsync();
         var model = await WorkforceAsync();
         var (directory, workforce) = (model.Directory, model.Snapshot);
         var providerIds = sessions.Select(s => s.ProviderId).OfType<string>().Distinct().ToList();
@@ -114,7 +122,8 @@ public sealed class IngestionGrain(SessionStore sessionStore, IngestLogStore ing
         var now = clock.GetUtcNow();
 
         var rejected = new List<IngestRejection>();
-        var records = new List<(int Index, SessionRecord Record)>();
+        var items = new List<(int Index, IngestItem Item)>();
+        var content = new List<ItemContent>();
         for (var i = 0; i < sessions.Count; i++)
         {
             var error = SessionRules.Check(sessions[i], now, duplicated, providers);
@@ -135,36 +144,46 @@ public sealed class IngestionGrain(SessionStore sessionStore, IngestLogStore ing
             var (project, source) = s.ProjectId is { } sent && workforce.Projects.ContainsKey(sent)
                 ? (sent, SessionRecord.FromAgent)
                 : ProjectClassifier.Infer(workforce, context) is { } inferred ? (inferred, SessionRecord.Inferred) : ((string?)null, (string?)null);
-            records.Add((i, new SessionRecord(s, subjectKey, person, cost.CostUsd, cost.MarketCostUsd, project, source, context)));
+            items.Add((i, new IngestItem(Org, s.Id!, IngestLogStore.SessionItemId, CallKind.Session, s.ProviderId!, subjectKey, person, s.Model,
+                s.StartedAt.Value, s.EndedAt, s.InputTokens, s.OutputTokens, s.CachedInputTokens, s.Turns, cost.CostUsd, cost.MarketCostUsd,
+                string.IsNullOrWhiteSpace(s.ApiKeyId) ? null : s.ApiKeyId, project, source, context, s.Context, s.Frustration, null, SessionDigest.Of(s))));
+            if (s.HasContent) content.Add(new ItemContent(s.Id!, s.Prompt, s.Response));
         }
 
-        // Each session goes to its subject's partition (counts toward observed) and, when it carried
-        // an API key, to that account's partition too (evidence only, so nothing is counted twice).
-        var batches = records
-            .SelectMany(r => PartitionsOf(r.Record).Select(p => (Partition: p, r.Record)))
-            .GroupBy(x => x.Partition)
-            .Select(g => (g.Key, Batch: new SessionBatch(
-                g.Select(x => x.Record.ToFact()).ToList(),
-                g.Key.CountsTowardObserved ? providers[g.Key.ProviderId].Config.Plan.IncludedUsageUsd : 0m,
-                g.Key.CountsTowardObserved ? providers[g.Key.ProviderId].Config.Plan.SeatFeeUsd : 0m)))
-            .ToList();
-        var recording = ForEachAsync(batches, async b =>
-            (b.Key, Result: await GrainFactory.GetGrain<IUsagePartitionGrain>(PartitionKeys.Of(Org, b.Key.ProviderId, b.Key.SubjectKey, b.Key.Month)).RecordAsync(b.Batch)));
-        // The read model is independent of the partitions, so it is written alongside them.
-        // Sorted by id so that concurrent batches lock rows in one order (no deadlocks).
-        await sessionStore.InsertAsync(Org, records.Select(r => r.Record).OrderBy(r => r.Request.Id, StringComparer.Ordinal).ToList());
-        var recorded = await recording;
+        // The acknowledgement: one bulk append. The first write wins; what was there already is a duplicate when
+        // it says the same as this re-send, and a conflict (reported, not applied) when it differs.
+        var fresh = await ingestLog.AppendAsync(items.Select(x => x.Item).ToList(), content);
+        if (fresh.Count > 0) signal.Appended();
+        var resent = items.Where(x => !fresh.ContainsKey((x.Item.SessionId, x.Item.ItemId))).ToList();
+        var stored = await ingestLog.StoredAsync(Org, resent.Select(x => (x.Item.SessionId, x.Item.ItemId)).ToList());
+        var duplicates = new List<(int Index, IngestItem Item)>();
+        foreach (var x in resent)
+        {
+            if (stored.TryGetValue((x.Item.SessionId, x.Item.ItemId), out var had) && had.Digest == x.Item.Digest) duplicates.Add(x);
+            else rejected.Add(new IngestRejection(x.Index, SessionRules.ConflictingResend,
+                $"Session '{x.Item.SessionId}' was stored before with different values; the first write wins, so this one was not applied."));
+        }
 
-        var rows = recorded.SelectMany(r => r.Result.RowsToRematch).Distinct().ToList();
-        await ForEachAsync(rows, async id => { await GrainFactory.GetGrain<IBillingRowGrain>(GrainKeys.Row(Org, id)).RematchAsync(); return 0; });
+        var target = fresh.Values.Concat(duplicates.Select(d => stored[(d.Item.SessionId, d.Item.ItemId)].Position))
+            .Aggregate(FoldPosition.Start, FoldPosition.Max);
+        // Read-your-writes: the slot is released first, so waiting for the fold never holds an append slot.
+        slot.Dispose();
+        var visible = wait == IngestWait.Visible ? await progress.WaitAsync(target, options.VisibleWait) : progress.Passed(target);
 
-        var newIds = recorded.Where(r => r.Key.CountsTowardObserved).SelectMany(r => r.Result.NewSessionIds).ToHashSet(StringComparer.Ordinal);
-        var result = new IngestResult(newIds.Count, records.Count - newIds.Count, rejected.OrderBy(r => r.Index).ToList());
+        var result = new IngestResult(fresh.Count, duplicates.Count, rejected.OrderBy(r => r.Index).ToList(), Visible: visible);
         metrics.Ingested("session", result.Accepted, result.Duplicates, result.Rejected.Count);
         // Each provider records its own part of the batch, not the whole batch.
-        foreach (var (id, part) in PerProvider(sessions, records.Select(r => r.Record.Request), newIds, result.Rejected))
+        var newIds = items.Where(x => fresh.ContainsKey((x.Item.SessionId, x.Item.ItemId))).Select(x => x.Item.SessionId).ToHashSet(StringComparer.Ordinal);
+        var taken = items.Where(x => newIds.Contains(x.Item.SessionId)).Concat(duplicates).Select(x => sessions[x.Index]);
+        foreach (var (id, part) in PerProvider(sessions, taken, newIds, result.Rejected))
             await GrainFactory.GetGrain<IProviderGrain>(GrainKeys.Join(Org, id)).RecordTelemetryAsync(Run(part));
         return result;
+    }
+
+    public async Task<IngestBacklog> GetBacklogAsync(string? providerId)
+    {
+        var backlog = await ingestLog.BacklogAsync(Org, providerId);
+        return new IngestBacklog(backlog.Items, backlog.Lag(DateTimeOffset.UtcNow).TotalSeconds, backlog.OldestReceivedAt);
     }
 
     /// <summary>The batch's outcome split by the provider each session names; a rejection counts for the provider its session named, if known.</summary>
@@ -180,16 +199,6 @@ public sealed class IngestionGrain(SessionStore sessionStore, IngestLogStore ing
             var accepted = mine.Count(r => newIds.Contains(r.Id!));
             yield return (id, new IngestResult(accepted, mine.Count - accepted, refusedBy.GetValueOrDefault(id) ?? []));
         }
-    }
-
-    private readonly record struct PartitionRef(string ProviderId, string SubjectKey, Period Month, bool CountsTowardObserved);
-
-    private static IEnumerable<PartitionRef> PartitionsOf(SessionRecord r)
-    {
-        var month = Period.Of(r.Request.StartedAt!.Value);
-        yield return new PartitionRef(r.Request.ProviderId!, r.SubjectKey, month, true);
-        if (!string.IsNullOrWhiteSpace(r.Request.ApiKeyId))
-            yield return new PartitionRef(r.Request.ProviderId!, SubjectKeys.Account(r.Request.ApiKeyId), month, false);
     }
 
     private IngestRun Run(IngestResult r) =>

@@ -14,6 +14,8 @@ public sealed class ProviderState : IDurableState
     [Id(4)] public Outbox Outbox { get; set; } = new();
     [Id(5)] public DateOnly? LatestBillingDay { get; set; }
     [Id(6)] public DateOnly? LatestTelemetryDay { get; set; }
+    /// <summary>The last telemetry batch that brought anything (accepted or duplicate items); a rejected-only batch does not move it.</summary>
+    [Id(7)] public IngestRun? LastTelemetryReceived { get; set; }
 }
 
 /// <summary>
@@ -51,7 +53,10 @@ public sealed class ProviderGrain(
 
     public Task RecordTelemetryAsync(IngestRun run) => Record(s =>
     {
+        // The last batch, whatever came of it (a rejected-only batch shows as FAILED with its errors); the
+        // last one that brought data is kept apart, so a refused batch never looks like a successful feed.
         s.LastTelemetry = run;
+        if (run.Accepted + run.Duplicates > 0) s.LastTelemetryReceived = run;
         // Telemetry without a day (older batches) counts for the day it arrived.
         var day = run.LatestDay ?? (run.Accepted + run.Duplicates > 0 ? DateOnly.FromDateTime(run.At.UtcDateTime) : (DateOnly?)null);
         if (day > s.LatestTelemetryDay || s.LatestTelemetryDay is null) s.LatestTelemetryDay = day ?? s.LatestTelemetryDay;
@@ -65,7 +70,8 @@ public sealed class ProviderGrain(
     }
 
     private ProviderView? View() => State.Config is { } c
-        ? new ProviderView(c, State.LastBillingPull, State.LastTelemetry, State.ConfiguredAt, State.LatestBillingDay, State.LatestTelemetryDay, clock.GetUtcNow())
+        ? new ProviderView(c, State.LastBillingPull, State.LastTelemetry, State.ConfiguredAt, State.LatestBillingDay, State.LatestTelemetryDay, clock.GetUtcNow(),
+            State.LastTelemetryReceived)
         : null;
 
     private static void Validate(ProviderConfig c)

@@ -15,9 +15,27 @@ public sealed record IngestItem(
     SessionContext? Context, double? Frustration, string? Series, long Digest);
 
 /// <summary>A position in the fold order: the inserting transaction and the item's sequence number.</summary>
-public readonly record struct FoldPosition(ulong Tx, long Seq)
+public readonly record struct FoldPosition(ulong Tx, long Seq) : IComparable<FoldPosition>
 {
     public static readonly FoldPosition Start = new(0, 0);
+
+    public int CompareTo(FoldPosition other) => Tx != other.Tx ? Tx.CompareTo(other.Tx) : Seq.CompareTo(other.Seq);
+
+    public static bool operator <=(FoldPosition a, FoldPosition b) => a.CompareTo(b) <= 0;
+    public static bool operator >=(FoldPosition a, FoldPosition b) => a.CompareTo(b) >= 0;
+    public static FoldPosition Max(FoldPosition a, FoldPosition b) => a >= b ? a : b;
+}
+
+/// <summary>What is stored for one key: the sender's fingerprint and where the item is in the fold order.</summary>
+public readonly record struct StoredItem(long Digest, FoldPosition Position);
+
+/// <summary>A session's prompt and response, stored with its first write (DESIGN §7: apart from the sessions table).</summary>
+public sealed record ItemContent(string SessionId, string? Prompt, string? Response);
+
+/// <summary>The log not folded yet: how many items, and when the oldest of them arrived (null when none).</summary>
+public readonly record struct FoldBacklog(long Items, DateTimeOffset? OldestReceivedAt)
+{
+    public TimeSpan Lag(DateTimeOffset now) => OldestReceivedAt is { } at && now > at ? now - at : TimeSpan.Zero;
 }
 
 /// <summary>The next items to fold: the sessions they touch and the position after the last of them.</summary>
@@ -34,19 +52,31 @@ public sealed class IngestLogStore(NpgsqlDataSource db)
 
     /// <summary>
     /// Appends the items in one multi-row insert; an item whose (org, session, id) is stored already
-    /// is left as it is (the first write wins). Returns the keys that were new. Durable when it returns.
+    /// is left as it is (the first write wins). <paramref name="content"/> (prompts and responses of
+    /// one org's sessions) is stored in the same statement, only for items that were new. Returns the
+    /// keys that were new with their place in the fold order. Durable when it returns.
     /// </summary>
-    public async Task<HashSet<(string SessionId, string ItemId)>> AppendAsync(IReadOnlyList<IngestItem> items, CancellationToken ct = default)
+    public async Task<Dictionary<(string SessionId, string ItemId), FoldPosition>> AppendAsync(IReadOnlyList<IngestItem> items,
+        IReadOnlyList<ItemContent>? content = null, CancellationToken ct = default)
     {
-        var fresh = new HashSet<(string, string)>();
+        var fresh = new Dictionary<(string, string), FoldPosition>();
         if (items.Count == 0) return fresh;
+        content ??= [];
         await using var cmd = db.CreateCommand($"""
-            insert into ingest_log ({Columns})
-            select * from unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::text[], $7::text[], $8::text[],
-                $9::timestamptz[], $10::timestamptz[], $11::bigint[], $12::bigint[], $13::bigint[], $14::int[], $15::numeric[], $16::numeric[],
-                $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::float8[], $25::text[], $26::bigint[])
-            on conflict (org, session_id, item_id) do nothing
-            returning session_id, item_id
+            with written as (
+                insert into ingest_log ({Columns})
+                select * from unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::text[], $7::text[], $8::text[],
+                    $9::timestamptz[], $10::timestamptz[], $11::bigint[], $12::bigint[], $13::bigint[], $14::int[], $15::numeric[], $16::numeric[],
+                    $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::float8[], $25::text[], $26::bigint[])
+                on conflict (org, session_id, item_id) do nothing
+                returning org, session_id, item_id, tx, seq),
+            content as (
+                insert into session_content (org, session_id, prompt, response)
+                select w.org, c.id, c.prompt, c.response
+                from unnest($27::text[], $28::text[], $29::text[]) as c(id, prompt, response)
+                join written w on w.session_id = c.id and w.item_id = '{SessionItemId}'
+                on conflict (org, session_id) do nothing)
+            select session_id, item_id, tx::text, seq from written
             """);
         T[] Col<T>(Func<IngestItem, T> f) => items.Select(f).ToArray();
         var p = cmd.Parameters;
@@ -76,26 +106,35 @@ public sealed class IngestLogStore(NpgsqlDataSource db)
         p.AddWithValue(Col(i => i.Frustration));
         p.AddWithValue(Col(i => i.Series));
         p.AddWithValue(Col(i => i.Digest));
+        p.AddWithValue(content.Select(c => c.SessionId).ToArray());
+        p.AddWithValue(content.Select(c => c.Prompt).ToArray());
+        p.AddWithValue(content.Select(c => c.Response).ToArray());
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) fresh.Add((reader.GetString(0), reader.GetString(1)));
+        while (await reader.ReadAsync(ct))
+            fresh[(reader.GetString(0), reader.GetString(1))] = new FoldPosition(ulong.Parse(reader.GetString(2)), reader.GetInt64(3));
         return fresh;
     }
 
-    /// <summary>The digests stored for the given keys of one org (to report re-sends that differ from what was stored).</summary>
-    public async Task<Dictionary<(string SessionId, string ItemId), long>> DigestsAsync(string org, IReadOnlyList<(string SessionId, string ItemId)> keys)
+    /// <summary>The item id of a whole session sent through ingestSessions (one item per session).</summary>
+    public const string SessionItemId = "session";
+
+    /// <summary>What is stored for the given keys of one org: to tell a duplicate from a conflicting re-send, and where each is in the fold order.</summary>
+    public async Task<Dictionary<(string SessionId, string ItemId), StoredItem>> StoredAsync(string org, IReadOnlyList<(string SessionId, string ItemId)> keys,
+        CancellationToken ct = default)
     {
-        var result = new Dictionary<(string, string), long>();
+        var result = new Dictionary<(string, string), StoredItem>();
         if (keys.Count == 0) return result;
         await using var cmd = db.CreateCommand("""
-            select l.session_id, l.item_id, l.digest from ingest_log l
+            select l.session_id, l.item_id, l.digest, l.tx::text, l.seq from ingest_log l
             join unnest($2::text[], $3::text[]) k(session_id, item_id) on l.session_id = k.session_id and l.item_id = k.item_id
             where l.org = $1
             """);
         cmd.Parameters.AddWithValue(org);
         cmd.Parameters.AddWithValue(keys.Select(k => k.SessionId).ToArray());
         cmd.Parameters.AddWithValue(keys.Select(k => k.ItemId).ToArray());
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync()) result[(reader.GetString(0), reader.GetString(1))] = reader.GetInt64(2);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            result[(reader.GetString(0), reader.GetString(1))] = new StoredItem(reader.GetInt64(2), new FoldPosition(ulong.Parse(reader.GetString(3)), reader.GetInt64(4)));
         return result;
     }
 
@@ -167,14 +206,40 @@ public sealed class IngestLogStore(NpgsqlDataSource db)
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>The fold lag: how long the oldest item not yet folded has waited (zero when the fold is caught up).</summary>
-    public async Task<TimeSpan> LagAsync(CancellationToken ct = default)
+    /// <summary>
+    /// The items not folded yet and when the oldest arrived (the fold lag is its age), for the whole log or
+    /// one provider of one org. Bounded work: admission keeps the unfolded tail short.
+    /// </summary>
+    public async Task<FoldBacklog> BacklogAsync(string? org = null, string? providerId = null, CancellationToken ct = default)
     {
         await using var cmd = db.CreateCommand("""
-            select coalesce(extract(epoch from clock_timestamp() - (
-                select l.received_at from ingest_log l, ingest_fold_position p
-                where p.id = 1 and (l.tx, l.seq) > (p.tx, p.seq) order by l.tx, l.seq limit 1)), 0)::float8
+            select count(*), min(l.received_at) from ingest_log l, ingest_fold_position p
+            where p.id = 1 and (l.tx, l.seq) > (p.tx, p.seq) and ($1::text is null or l.org = $1) and ($2::text is null or l.provider_id = $2)
             """);
-        return TimeSpan.FromSeconds((double)(await cmd.ExecuteScalarAsync(ct))!);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)org ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)providerId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return new FoldBacklog(r.GetInt64(0), r.IsDBNull(1) ? null : new DateTimeOffset(r.GetDateTime(1), TimeSpan.Zero));
+    }
+
+    /// <summary>The position of the last item committed to the log (what "folded up to now" means), or the start when it is empty.</summary>
+    public async Task<FoldPosition> HeadAsync(CancellationToken ct = default)
+    {
+        await using var cmd = db.CreateCommand("select tx::text, seq from ingest_log order by tx desc, seq desc limit 1");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? new FoldPosition(ulong.Parse(r.GetString(0)), r.GetInt64(1)) : FoldPosition.Start;
+    }
+
+    /// <summary>
+    /// Waits until the fold has passed every item committed when called ("is the log folded up to what was
+    /// appended?"), polling the saved position; false when <paramref name="timeout"/> ran out first.
+    /// </summary>
+    public async Task<bool> WaitFoldedAsync(TimeSpan timeout, CancellationToken ct = default)
+    {
+        var head = await HeadAsync(ct);
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); (await PositionAsync(ct)).CompareTo(head) < 0; await Task.Delay(50, ct))
+            if (waited.Elapsed > timeout) return false;
+        return true;
     }
 }

@@ -18,61 +18,12 @@ public sealed record SessionRecord(SessionRequest Request, string SubjectKey, st
 }
 
 /// <summary>
-/// The <c>sessions</c> read model: one row per accepted session, inserted idempotently in bulk. A
-/// session's prompt and response go to <c>session_content</c> (DESIGN §7: apart from the sessions
-/// table) in the same statement, and only with the session's first write, so a re-sent session
-/// changes neither.
+/// The <c>sessions</c> read model, written by the fold (<see cref="IngestFold"/>): one row per session
+/// as its ingest-log items add up. A session's prompt and response are stored apart
+/// (<c>session_content</c>, DESIGN §7) with its first append to the log (<see cref="IngestLogStore.AppendAsync"/>).
 /// </summary>
 public sealed class SessionStore(NpgsqlDataSource db)
 {
-    public async Task InsertAsync(string org, IReadOnlyList<SessionRecord> sessions)
-    {
-        if (sessions.Count == 0) return;
-        await using var cmd = db.CreateCommand("""
-            with written as (
-                insert into sessions (org, id, person_id, subject_key, provider_id, model, started_at, ended_at,
-                    input_tokens, output_tokens, cached_input_tokens, turns, cost_usd, market_cost_usd,
-                    api_key_id, project_id, repo, path, app, frustration, project_source, context_key)
-                select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
-                    $9::bigint[], $10::bigint[], $11::bigint[], $12::int[], $13::numeric[], $14::numeric[],
-                    $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::float8[], $21::text[], $22::text[])
-                on conflict (org, id) do nothing
-                returning id)
-            insert into session_content (org, session_id, prompt, response)
-            select $1, c.id, c.prompt, c.response
-            from unnest($23::text[], $24::text[], $25::text[]) as c(id, prompt, response) join written w on w.id = c.id
-            on conflict (org, session_id) do nothing
-            """);
-        T[] Col<T>(Func<SessionRecord, T> f) => sessions.Select(f).ToArray();
-        cmd.Parameters.AddWithValue(org);
-        cmd.Parameters.AddWithValue(Col(s => s.Request.Id!));
-        cmd.Parameters.AddWithValue(Col(s => s.PersonId));
-        cmd.Parameters.AddWithValue(Col(s => s.SubjectKey));
-        cmd.Parameters.AddWithValue(Col(s => s.Request.ProviderId!));
-        cmd.Parameters.AddWithValue(Col(s => s.Request.Model!));
-        cmd.Parameters.AddWithValue(Col(s => s.Request.StartedAt!.Value.UtcDateTime));
-        cmd.Parameters.AddWithValue(Col(s => s.Request.EndedAt?.UtcDateTime));
-        cmd.Parameters.AddWithValue(Col(s => s.Request.InputTokens));
-        cmd.Parameters.AddWithValue(Col(s => s.Request.OutputTokens));
-        cmd.Parameters.AddWithValue(Col(s => s.Request.CachedInputTokens));
-        cmd.Parameters.AddWithValue(Col(s => s.Request.Turns));
-        cmd.Parameters.AddWithValue(Col(s => s.CostUsd));
-        cmd.Parameters.AddWithValue(Col(s => s.MarketCostUsd));
-        cmd.Parameters.AddWithValue(Col(s => s.Request.ApiKeyId));
-        cmd.Parameters.AddWithValue(Col(s => s.ProjectId));
-        cmd.Parameters.AddWithValue(Col(s => s.Request.Context?.Repo));
-        cmd.Parameters.AddWithValue(Col(s => s.Request.Context?.Path));
-        cmd.Parameters.AddWithValue(Col(s => s.Request.Context?.App));
-        cmd.Parameters.AddWithValue(Col(s => s.Request.Frustration));
-        cmd.Parameters.AddWithValue(Col(s => s.ProjectSource));
-        cmd.Parameters.AddWithValue(Col(s => s.ContextKey));
-        var content = sessions.Where(s => s.Request.HasContent).ToList();
-        cmd.Parameters.AddWithValue(content.Select(s => s.Request.Id!).ToArray());
-        cmd.Parameters.AddWithValue(content.Select(s => s.Request.Prompt).ToArray());
-        cmd.Parameters.AddWithValue(content.Select(s => s.Request.Response).ToArray());
-        await cmd.ExecuteNonQueryAsync();
-    }
-
     /// <summary>What a session row held before a fold replaced it: where it was partitioned, and a project someone marked.</summary>
     public sealed record PreviousRow(string Org, string Id, string ProviderId, string SubjectKey, DateTimeOffset StartedAt, string? ApiKeyId,
         string? ProjectId, string? ProjectSource);

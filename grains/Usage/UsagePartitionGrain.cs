@@ -42,20 +42,6 @@ public sealed class UsagePartitionGrain(
     private bool CountsTowardObserved => !SubjectKey.StartsWith("k:", StringComparison.Ordinal);
     private string KeyPart(Index i) => Uri.UnescapeDataString(this.GetPrimaryKeyString().Split('/')[i]);
 
-    public async Task<RecordResult> RecordAsync(SessionBatch batch)
-    {
-        var fresh = batch.Sessions.Where(s => !S.Sessions.ContainsKey(s.SessionId)).ToList();
-        if (fresh.Count > 0 || batch.IncludedUsageUsd != S.IncludedUsageUsd || batch.SeatFeeUsd != S.SeatFeeUsd)
-        {
-            foreach (var s in fresh) S.Sessions[s.SessionId] = s;
-            S.IncludedUsageUsd = batch.IncludedUsageUsd;
-            S.SeatFeeUsd = batch.SeatFeeUsd;
-            UsageChanged();
-            await CommitAsync();
-        }
-        return new RecordResult(fresh.Select(s => s.SessionId).ToList(), RowsNear(batch.Sessions));
-    }
-
     public async Task<RecordResult> FoldAsync(SessionFold fold)
     {
         var fresh = new List<string>();
@@ -73,7 +59,8 @@ public sealed class UsagePartitionGrain(
             S.IncludedUsageUsd = fold.IncludedUsageUsd;
             S.SeatFeeUsd = fold.SeatFeeUsd;
             UsageChanged();
-            await CommitAsync();
+            if (fold.DeliverLater) await CommitDeferredAsync();
+            else await CommitAsync();
         }
         return new RecordResult(fresh, RowsNear(fold.Sessions));
     }

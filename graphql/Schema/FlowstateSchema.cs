@@ -79,13 +79,14 @@ public static class GraphQLServiceCollectionExtensions
                 // gone mid-call is UNAVAILABLE, and anything else is an opaque INTERNAL (logged), never an exception's name.
                 // Orleans wraps what a grain's activation threw; a store read from here throws the driver's own exception.
                 var chain = Chain(ctx.OriginalException).ToList();
-                var known = chain.FirstOrDefault(e => e is FlowstateException or StorageRejectedException or StorageUnavailableException)
+                var known = chain.FirstOrDefault(e => e is FlowstateException or StorageRejectedException or StorageUnavailableException or IngestOverloadedException)
                             ?? ctx.Context?.RequestServices?.GetService<IStorageErrors>()?.Translate(ctx.OriginalException);
                 var (code, message) = known switch
                 {
                     FlowstateException fe => (fe.Code, fe.Message),
                     StorageRejectedException sr => (sr.Code, sr.Message),
                     StorageUnavailableException su => (ErrorCodes.StorageUnavailable, su.Message),
+                    IngestOverloadedException io => (ErrorCodes.Overloaded, io.Message),
                     _ when chain.Any(e => e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException) =>
                         (ErrorCodes.Unavailable, "A silo became unavailable during the call; retry it."),
                     _ => (ErrorCodes.Internal, "Internal error; it has been logged."),

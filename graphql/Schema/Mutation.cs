@@ -65,7 +65,10 @@ public sealed class Mutation : ObjectGraphType
             .Argument<NonNullGraphType<IngestSessionsInputType>>("input")
             .ResolveAsync(async c =>
             {
-                var sessions = Batch(Input(c).Items("sessions")).Select(s =>
+                var input = Input(c);
+                var wait = input.Enum("waitFor", IngestWait.Visible);
+                input.ThrowIfInvalid();
+                var sessions = Batch(input.Items("sessions")).Select(s =>
                 {
                     var ctx = s.Object("context");
                     var request = new SessionRequest(s.String("id"), s.String("subject"), s.String("providerId"), s.String("model"),
@@ -75,7 +78,7 @@ public sealed class Mutation : ObjectGraphType
                         s.Note("prompt", InputLimits.MaxContent), s.Note("response", InputLimits.MaxContent));
                     return request with { FieldErrors = s.Errors };
                 }).ToList();
-                return await c.Grains().GetGrain<IIngestionGrain>(c.Caller().Org).IngestSessionsAsync(sessions);
+                return await c.Grains().GetGrain<IIngestionGrain>(c.Caller().Org).IngestSessionsAsync(sessions, wait);
             });
 
         Field<NonNullGraphType<ProviderType>>("configureProvider")

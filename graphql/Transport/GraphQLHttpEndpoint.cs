@@ -109,6 +109,12 @@ public static class GraphQLHttpEndpoint
             status = StatusCodes.Status503ServiceUnavailable;
             ctx.Response.Headers.RetryAfter = StorageUnavailableException.RetryAfterSeconds;
         }
+        // Ingest shedding load: nothing was taken, and the client should back off and send it again.
+        else if (result.Errors?.Any(e => e.Code == ErrorCodes.Overloaded) == true)
+        {
+            status = StatusCodes.Status429TooManyRequests;
+            ctx.Response.Headers.RetryAfter = IngestOverloadedException.RetryAfterSeconds;
+        }
         await WriteAsync(ctx, serializer, mediaType, status, result);
     }
 

@@ -1,5 +1,6 @@
 using GraphQL;
 using Flowstate.Ingestion;
+using Flowstate.Integrations;
 using Flowstate.Providers;
 using Flowstate.Workforce;
 using GraphQL.Types;
@@ -25,6 +26,9 @@ public sealed class IngestPayloadType : ObjectGraphType<IngestResult>
         Field<NonNullGraphType<IntGraphType>>("accepted").Resolve(c => c.Source.Accepted);
         Field<NonNullGraphType<IntGraphType>>("duplicates").Resolve(c => c.Source.Duplicates);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<IngestRejectionType>>>>("rejected").Resolve(c => c.Source.Rejected);
+        Field<NonNullGraphType<BooleanGraphType>>("visible")
+            .Description("Whether the accepted items already show in queries; false when the answer came first (waitFor: DURABLE, or the fold took longer than the wait). Durable either way.")
+            .Resolve(c => c.Source.Visible);
     }
 }
 
@@ -56,6 +60,26 @@ public sealed class IngestRunType : ObjectGraphType<IngestRun>
         Field<NonNullGraphType<IntGraphType>>("duplicates").Resolve(c => c.Source.Duplicates);
         Field<NonNullGraphType<IntGraphType>>("rejected").Resolve(c => c.Source.Rejected);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("errors").Resolve(c => c.Source.Errors);
+        Field<NonNullGraphType<PullStatusEnum>>("status")
+            .Description("SUCCEEDED when nothing was rejected, FAILED when nothing was taken (every item rejected), PARTIAL otherwise.")
+            .Resolve(c => c.Source.Status);
+    }
+}
+
+public sealed class TelemetryStatusType : ObjectGraphType<(ProviderView Provider, IngestBacklog Backlog)>
+{
+    public TelemetryStatusType()
+    {
+        Name = "TelemetryStatus";
+        Description = "A provider's telemetry feed: its last batch, the last one that brought data, and what is acknowledged but not folded yet.";
+        Field<IngestRunType>("lastRun").Description("The last batch, whatever came of it (see status).").Resolve(c => c.Source.Provider.LastTelemetry);
+        Field<IngestRunType>("lastReceived").Description("The last batch that brought data (accepted or duplicate items); a rejected-only batch does not move it.")
+            .Resolve(c => c.Source.Provider.LastTelemetryReceived);
+        Field<NonNullGraphType<FloatGraphType>>("foldLagSeconds")
+            .Description("How long the oldest acknowledged item of this provider has waited to be folded into sessions and attribution (0 when none waits).")
+            .Resolve(c => c.Source.Backlog.FoldLagSeconds);
+        Field<NonNullGraphType<IntGraphType>>("unfoldedItems").Description("Items of this provider acknowledged and not folded yet.")
+            .Resolve(c => (int)Math.Min(int.MaxValue, c.Source.Backlog.UnfoldedItems));
     }
 }
 
@@ -81,6 +105,10 @@ public sealed class ProviderType : ObjectGraphType<ProviderView>
         Field<DateScalar>("latestTelemetryDay").Description("The newest day telemetry brought.").Resolve(c => c.Source.LatestTelemetryDay);
         Field<IngestRunType>("lastBillingPull").Resolve(c => c.Source.LastBillingPull);
         Field<IngestRunType>("lastTelemetry").Resolve(c => c.Source.LastTelemetry);
+        Field<NonNullGraphType<TelemetryStatusType>>("telemetryStatus")
+            .Description("The telemetry feed's status, with the fold lag of what it sent (DESIGN §9).")
+            .ResolveAsync(async c => (object?)(c.Source,
+                await c.Grains().GetGrain<IIngestionGrain>(c.Caller().Org).GetBacklogAsync(c.Source.Config.Id)));
         Field<StringGraphType>("telemetryService").Description("The OpenTelemetry service.name whose telemetry is this provider's usage.")
             .Resolve(c => c.Source.Config.TelemetryServices?.FirstOrDefault());
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("telemetryServices")

@@ -1,3 +1,4 @@
+using Flowstate.Ingestion;
 using GraphQL.Types;
 
 namespace Flowstate.GraphQL.Types;
@@ -85,7 +86,14 @@ public sealed class IngestSessionsInputType : InputObjectGraphType
     {
         Name = "IngestSessionsInput";
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<SessionInputType>>>>("sessions");
+        Field<IngestWaitEnum>("waitFor").DefaultValue(IngestWait.Visible)
+            .Description("VISIBLE (default): answer once the sessions show in sessions and attribution (read-your-writes, bounded wait; see IngestPayload.visible). DURABLE: answer as soon as they are durable in the ingest log (bulk loaders, agents).");
     }
+}
+
+public sealed class IngestWaitEnum : EnumerationGraphType<IngestWait>
+{
+    public IngestWaitEnum() { Name = "IngestWait"; }
 }
 
 public sealed class PlanInputType : InputObjectGraphType

@@ -43,6 +43,7 @@ public static class SiloHosting
         // Introspection and suggestions (on in development, off in production unless configured) and the query deadline.
         GraphQLSettings.AddFlowstateGraphQLSettings(builder.Services, builder.Configuration, builder.Environment.IsDevelopment());
         builder.Services.AddFlowstateStreamingOptions(builder.Configuration);
+        builder.Services.AddFlowstateIngestOptions(builder.Configuration);
         builder.Services.AddFlowstateIdentity(builder.Configuration);
         builder.Services.AddFlowstateWebSecurity(builder.Configuration);
         builder.Services.AddFlowstateTelemetry(options);
@@ -78,6 +79,10 @@ public static class SiloHosting
         services.AddSingleton<Flowstate.Identity.IIngestKeyStore, IngestKeyStore>();
         services.AddSingleton<Flowstate.Attribution.ISessionContentStore, SessionContentStore>();
         services.AddSingleton<Flowstate.Ingestion.IngestSignal>();
+        services.AddSingleton<Flowstate.Ingestion.FoldProgress>();
+        services.TryAddSingleton(new Flowstate.Ingestion.IngestOptions());
+        services.AddSingleton<Flowstate.Ingestion.IngestAdmission>();
+        services.AddHostedService(sp => sp.GetRequiredService<Flowstate.Ingestion.IngestAdmission>());
         // Provider credentials: encrypted with Data Protection keys kept in PostgreSQL, shared by every silo.
         services.AddDataProtection().SetApplicationName("flowstate");
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
@@ -197,6 +202,7 @@ public static class SiloHosting
         app.UseCrossSiteProtection();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseIngestAdmission();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         // GraphiQL for browsers (GET with Accept: text/html and no query), from the files the build copied to ide/.
         var ide = Path.Combine(AppContext.BaseDirectory, "ide");

@@ -16,7 +16,16 @@ public static class OtlpGrpc
         var options = (OtlpOptions)http.RequestServices.GetService(typeof(OtlpOptions))!;
         try { return respond(await export(options.Caller(http))); }
         catch (StorageUnavailableException e) { throw new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, e.Message)); }
+        // Shedding load is UNAVAILABLE too: the status OTLP exporters retry with backoff (RESOURCE_EXHAUSTED is
+        // retried only with a RetryInfo detail, otherwise the data is dropped).
+        catch (IngestOverloadedException e) { throw new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, e.Message), Pushback()); }
     }
+
+    /// <summary>gRPC's retry pushback: how long to wait before the retry.</summary>
+    public static Metadata Pushback() => new() { { "grpc-retry-pushback-ms", (int.Parse(IngestOverloadedException.RetryAfterSeconds) * 1000).ToString() } };
+
+    /// <summary>Whether a request path is one of the OTLP/gRPC export methods.</summary>
+    public static bool IsExportPath(string path) => path.StartsWith("/opentelemetry.proto.collector.", StringComparison.Ordinal);
 }
 
 public sealed class OtlpLogsService(OtlpIngest ingest) : LogsService.LogsServiceBase

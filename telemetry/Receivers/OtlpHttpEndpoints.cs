@@ -12,7 +12,7 @@ namespace Flowstate.Telemetry.Receivers;
 /// OTLP/HTTP (DESIGN §9, FORMATS.md §5): POST /v1/logs, /v1/metrics and /v1/traces in
 /// application/x-protobuf or application/json, gzip or not. 200 with a partial success naming the
 /// rejected records; 400 for a body that is not OTLP; 413 when too large; 415 for another content
-/// type; 503 with Retry-After while storage is unreachable. The response has the request's content type.
+/// type; 429 with Retry-After while ingest sheds load; 503 with Retry-After while storage is unreachable. The response has the request's content type.
 /// </summary>
 public static class OtlpHttpEndpoints
 {
@@ -72,6 +72,11 @@ public static class OtlpHttpEndpoints
             http.Response.Headers.RetryAfter = StorageUnavailableException.RetryAfterSeconds;
             await FailAsync(http, json, StatusCodes.Status503ServiceUnavailable, e.Message);
         }
+        catch (IngestOverloadedException e)
+        {
+            http.Response.Headers.RetryAfter = IngestOverloadedException.RetryAfterSeconds;
+            await FailAsync(http, json, StatusCodes.Status429TooManyRequests, e.Message);
+        }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested) { }
         catch (Exception e)
         {
@@ -80,7 +85,7 @@ public static class OtlpHttpEndpoints
         }
     }
 
-    private static bool IsJson(string? contentType) => MediaType(contentType) == Json;
+    public static bool IsJson(string? contentType) => MediaType(contentType) == Json;
     private static bool IsProtobuf(string? contentType) => MediaType(contentType) == Protobuf;
     private static string MediaType(string? contentType) => (contentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
 

@@ -112,9 +112,11 @@ public sealed class SessionContentTests(FlowstateCluster cluster)
             Session("nul", "alice", "a\u0000b", null),
             Session("s1", "alice", "a different prompt", "a different response"),
         } } })).GetProperty("ingestSessions");
-        Assert.Equal((0, 1), (result.GetProperty("accepted").GetInt32(), result.GetProperty("duplicates").GetInt32()));
+        // s1 again with other content: the first write wins, and the re-send is reported as a conflict.
+        Assert.Equal((0, 0), (result.GetProperty("accepted").GetInt32(), result.GetProperty("duplicates").GetInt32()));
         var rejected = result.GetProperty("rejected").EnumerateArray().ToList();
-        Assert.Equal([(0, "INVALID_INPUT"), (1, "INVALID_INPUT")], rejected.Select(r => (r.GetProperty("index").GetInt32(), r.GetProperty("code").GetString()!)));
+        Assert.Equal([(0, "INVALID_INPUT"), (1, "INVALID_INPUT"), (2, "CONFLICTING_RESEND")],
+            rejected.Select(r => (r.GetProperty("index").GetInt32(), r.GetProperty("code").GetString()!)));
         Assert.Contains("prompt", rejected[0].GetProperty("message").GetString());
         Assert.Equal(JsonValueKind.Null, (await org.DataAsync("""{ session(id: "big") { id } }""")).GetProperty("session").ValueKind);
         Assert.Equal("Why does the build fail?\nSee the log.", (await ContentAsync(FlowstateCluster.Admin(org.Id), "s1")).GetProperty("prompt").GetString());

@@ -91,6 +91,9 @@ public sealed class FlowstateCluster : IAsyncLifetime
         ? Database.ScalarAsync<long>("select count(*) from durable_intents")
         : Database.ScalarAsync<long>("select count(*) from durable_intents where org = $1", org);
 
+    /// <summary>Waits until the ingest fold has passed everything appended so far (see <see cref="FoldWait"/>).</summary>
+    public Task FoldedAsync(TimeSpan? timeout = null) => FoldWait.CaughtUpAsync(Database.ConnectionString, timeout);
+
     /// <summary>Polls <paramref name="condition"/> until it holds, failing after <paramref name="timeout"/> (default 15 s).</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {

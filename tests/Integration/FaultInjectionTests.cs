@@ -94,18 +94,22 @@ public sealed class FaultInjectionTests(FlowstateCluster cluster)
     }
 
     [Fact]
-    public async Task IngestSessions_WhenThePartitionWriteFails_TheRetryCountsThemOnce()
+    public async Task IngestSessions_WhenThePartitionWriteFails_TheFoldRetries_AndCountsThemOnce()
     {
         var org = await TestOrg.CreateAsync(cluster);
         var sessions = new[] { TestOrg.Session("s1", "alice", "2026-11-03T09:00:00Z", 2m), TestOrg.Session("s2", "alice", "2026-11-04T09:00:00Z", 3m) };
-        using (Faults.FailWrites("usage-partition", org.Id))
-            await Assert.ThrowsAsync<StorageUnavailableException>(() => org.ObserveAsync(sessions));
-
-        var retry = await org.ObserveAsync(sessions);
-        Assert.Equal((2, 0), (retry.Accepted, retry.Duplicates));
+        using (var fault = Faults.FailWrites("usage-partition", org.Id))
+        {
+            // Acknowledged once durable in the ingest log: the partition's failure is the fold's, which retries the window.
+            var first = await org.ObserveAsync(sessions);
+            Assert.Equal((2, 0, true), (first.Accepted, first.Duplicates, first.Visible));
+            Assert.Equal(1, fault.Failed);
+        }
         Assert.Equal(5m, (await org.Period("2026-11").GetSummaryAsync()).Observed);
         Assert.Equal(5m, await OrgTotalAsync(org));
-        Assert.Equal((0, 2), ((await org.ObserveAsync(sessions)).Accepted, (await org.ObserveAsync(sessions)).Duplicates));
+        var again = await org.ObserveAsync(sessions);
+        Assert.Equal((0, 2), (again.Accepted, again.Duplicates));
+        Assert.Equal(5m, await OrgTotalAsync(org));
     }
 
     [Theory]
@@ -114,8 +118,11 @@ public sealed class FaultInjectionTests(FlowstateCluster cluster)
     public async Task IngestSessions_WhenAPartitionPushFails_EverythingConverges(string method)
     {
         var org = await TestOrg.CreateAsync(cluster);
-        using (Faults.FailPushes("usage-partition", method, org.Id))
-            await Assert.ThrowsAsync<StorageUnavailableException>(() => org.ObserveAsync(TestOrg.Session("s1", "alice", "2026-11-03T09:00:00Z", 2m)));
+        using (var fault = Faults.FailPushes("usage-partition", method, org.Id))
+        {
+            Assert.Equal(1, (await org.ObserveAsync(TestOrg.Session("s1", "alice", "2026-11-03T09:00:00Z", 2m))).Accepted);
+            await FlowstateCluster.EventuallyAsync(() => Task.FromResult(fault.Failed == 1), "the fold's partition push failed once");
+        }
 
         await FlowstateCluster.EventuallyAsync(async () => (await org.Period("2026-11").GetSummaryAsync()).Observed == 2m && await OrgTotalAsync(org) == 2m,
             "observed cost and rollups converge");
@@ -139,8 +146,11 @@ public sealed class FaultInjectionTests(FlowstateCluster cluster)
     public async Task SubjectMonth_WhenItsWriteFails_ThePartitionRetriesAndTheRollupsCountOnce()
     {
         var org = await TestOrg.CreateAsync(cluster);
-        using (Faults.FailWrites("subject-month", org.Id))
-            await Assert.ThrowsAsync<StorageUnavailableException>(() => org.ObserveAsync(TestOrg.Session("s1", "alice", "2026-11-03T09:00:00Z", 4m)));
+        using (var fault = Faults.FailWrites("subject-month", org.Id))
+        {
+            Assert.Equal(1, (await org.ObserveAsync(TestOrg.Session("s1", "alice", "2026-11-03T09:00:00Z", 4m))).Accepted);
+            await FlowstateCluster.EventuallyAsync(() => Task.FromResult(fault.Failed == 1), "the subject-month's write failed once");
+        }
 
         await FlowstateCluster.EventuallyAsync(async () => await OrgTotalAsync(org) == 4m, "the partition's retry reaches the subject-month");
         Assert.Equal(4m, (await org.Period("2026-11").GetSummaryAsync()).Observed);
