@@ -12,14 +12,14 @@ public sealed class FoldProgress(IngestLogStore log)
     private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(20);
 
     private readonly object _gate = new();
-    private readonly List<(FoldPosition Target, TaskCompletionSource Done)> _waiters = [];
+    private readonly List<(FoldPosition Target, TaskCompletionSource<bool> Done)> _waiters = [];
     private FoldPosition _known = FoldPosition.Start;
     private bool _polling;
 
     /// <summary>The fold has saved <paramref name="position"/>: everything up to it is visible.</summary>
     public void Advanced(FoldPosition position)
     {
-        List<TaskCompletionSource> done;
+        List<TaskCompletionSource<bool>> done;
         lock (_gate)
         {
             if (position <= _known) return;
@@ -27,7 +27,7 @@ public sealed class FoldProgress(IngestLogStore log)
             done = _waiters.Where(w => w.Target <= position).Select(w => w.Done).ToList();
             _waiters.RemoveAll(w => w.Target <= position);
         }
-        foreach (var d in done) d.TrySetResult();
+        foreach (var d in done) d.TrySetResult(true);
     }
 
     /// <summary>Whether the fold is known (on this silo) to have passed <paramref name="target"/>.</summary>
@@ -38,11 +38,12 @@ public sealed class FoldProgress(IngestLogStore log)
 
     /// <summary>
     /// Waits until the fold has passed <paramref name="target"/>, at most <paramref name="timeout"/>.
-    /// True when it has (the items are visible), false when the time ran out (they are durable all the same).
+    /// True when it has (the items are visible); false when the time ran out, or at once when the fold's
+    /// position cannot be read (storage down: the fold cannot move either). The items are durable all the same.
     /// </summary>
     public async Task<bool> WaitAsync(FoldPosition target, TimeSpan timeout, CancellationToken ct = default)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
             if (target <= _known) return true;
@@ -51,7 +52,7 @@ public sealed class FoldProgress(IngestLogStore log)
         }
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timer.CancelAfter(timeout);
-        try { await done.Task.WaitAsync(timer.Token); return true; }
+        try { return await done.Task.WaitAsync(timer.Token); }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested) { return false; }
         finally { lock (_gate) _waiters.RemoveAll(w => w.Done == done); }
     }
@@ -63,7 +64,17 @@ public sealed class FoldProgress(IngestLogStore log)
             lock (_gate)
                 if (_waiters.Count == 0) { _polling = false; return; }
             try { Advanced(await log.PositionAsync(CancellationToken.None)); }
-            catch (Exception) { /* storage down: the waiters time out, their items are durable all the same */ }
+            catch (Exception)
+            {
+                // Storage down: the fold cannot move, so nobody waits for it (their items are durable all the same).
+                List<TaskCompletionSource<bool>> waiting;
+                lock (_gate)
+                {
+                    waiting = _waiters.Select(w => w.Done).ToList();
+                    _waiters.Clear();
+                }
+                foreach (var w in waiting) w.TrySetResult(false);
+            }
             await Task.Delay(PollEvery);
         }
     }
