@@ -114,6 +114,9 @@ public sealed class LocalSilo : IDisposable
     private readonly LocalClusterOptions _options;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
     private Process? _process;
+    /// <summary>The last lines the current process wrote, for the message when it dies before it is ready.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _tail = new();
+    private const int TailLines = 40;
     private TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal LocalSilo(LocalClusterOptions options, int index)
@@ -163,8 +166,9 @@ public sealed class LocalSilo : IDisposable
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var exited = _exited;
         process.Exited += (_, _) => exited.TrySetResult();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _options.Output?.Invoke(Index, e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _options.Output?.Invoke(Index, e.Data); };
+        _tail.Clear();
+        process.OutputDataReceived += (_, e) => Received(e.Data);
+        process.ErrorDataReceived += (_, e) => Received(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -172,19 +176,31 @@ public sealed class LocalSilo : IDisposable
         await WaitReadyAsync(timeout, ct);
     }
 
+    private void Received(string? line)
+    {
+        if (line is null) return;
+        _tail.Enqueue(line);
+        while (_tail.Count > TailLines) _tail.TryDequeue(out _);
+        _options.Output?.Invoke(Index, line);
+    }
+
     /// <summary>Waits until this silo's <c>/readyz</c> answers 200 (storage reachable, cluster joined).</summary>
     public async Task WaitReadyAsync(TimeSpan timeout, CancellationToken ct = default)
     {
         for (var waited = Stopwatch.StartNew(); ; await Task.Delay(200, ct))
         {
-            if (!IsRunning) throw new InvalidOperationException($"{Name} exited with code {ExitCode} before it was ready.");
+            if (!IsRunning)
+            {
+                _process?.WaitForExit();  // drains the redirected output into the tail
+                throw new InvalidOperationException($"{Name} exited with code {ExitCode} before it was ready. Its last lines:\n{string.Join('\n', _tail)}");
+            }
             try
             {
                 using var response = await _http.GetAsync(new Uri(Url, "readyz"), ct);
                 if (response.IsSuccessStatusCode) return;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested) { }
-            if (waited.Elapsed > timeout) throw new TimeoutException($"{Name} was not ready after {timeout.TotalSeconds:0} s.");
+            if (waited.Elapsed > timeout) throw new TimeoutException($"{Name} was not ready after {timeout.TotalSeconds:0} s. Its last lines:\n{string.Join('\n', _tail)}");
         }
     }
 

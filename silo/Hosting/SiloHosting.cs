@@ -103,7 +103,15 @@ public static class SiloHosting
             silo.UseAdoNetClustering(o => { o.Invariant = Invariant; o.ConnectionString = options.Connections.Orleans; });
             var ip = options.AdvertisedIp is null ? null : IPAddress.Parse(options.AdvertisedIp);
             silo.ConfigureEndpoints(ip ?? IPAddress.Loopback, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: ip is not null);
-            silo.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(options.MembershipProbeSeconds));
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(options.MembershipProbeSeconds);
+                // A joining silo waits for every silo still marked active to answer, unless that silo's last
+                // "I am alive" row is older than two publish periods. Orleans publishes every 30 s, so a cluster
+                // whose silos were all killed (one replica, or a node lost) waited a minute to come back. One
+                // small UPDATE per silo every 10 s makes that wait at most 20 s.
+                o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(Math.Max(10, 2 * options.MembershipProbeSeconds));
+            });
         }
         else
         {
@@ -240,7 +248,8 @@ public static class SiloHosting
         // Cluster-wide (every org's grains): for the ops role only, by token or browser session.
         app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(IdentityHosting.OpsPolicy);
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", async (NpgsqlDataSource db, IClusterClient client, IHostApplicationLifetime lifetime, DemoStatus demo, CancellationToken ct) =>
+        app.MapGet("/readyz", async (NpgsqlDataSource db, IClusterClient client, IClusterMembershipService membership, ILocalSiloDetails self,
+            IHostApplicationLifetime lifetime, DemoStatus demo, CancellationToken ct) =>
         {
             // A draining silo asks for no new work: load balancers take it out while it finishes what it has.
             if (lifetime.ApplicationStopping.IsCancellationRequested)
@@ -248,6 +257,9 @@ public static class SiloHosting
             // Until the demo is loaded the first query would answer zeros (or half a demo).
             if (demo.NotReady is { } loading)
                 return Results.Text($"not ready: {loading}", statusCode: StatusCodes.Status503ServiceUnavailable);
+            // HTTP listens while the silo is still joining; until it is active it can place no grain.
+            if (membership.CurrentSnapshot.GetSiloStatus(self.SiloAddress) != SiloStatus.Active)
+                return Results.Text("not ready: joining the cluster", statusCode: StatusCodes.Status503ServiceUnavailable);
             try
             {
                 await using var cmd = db.CreateCommand("select 1");

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Flowstate.Silo.Hosting;
 
 namespace Flowstate.Tests.Infrastructure;
 
@@ -19,6 +21,26 @@ public static class SiloBinary
             if (File.Exists(candidate)) return candidate;
         }
         throw new FileNotFoundException("Build the solution first: silo/bin/<Config>/net10.0/Flowstate.Silo.dll not found.");
+    }
+
+    /// <summary>
+    /// A cluster of <paramref name="silos"/> processes of this build on free ports, signing with the
+    /// test key, replaying the journal after 2 s, writing every line to <paramref name="log"/>, with
+    /// <paramref name="settings"/> on top.
+    /// </summary>
+    public static LocalCluster Cluster(string database, string clusterId, int silos, ConcurrentQueue<string>? log = null,
+        IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var (http, silo, gateway) = FreePortBases(silos);
+        var url = new Uri($"http://127.0.0.1:{http}");
+        var environment = new Dictionary<string, string>(TestTokens.SiloEnvironment) { ["Flowstate__ReplayAfterSeconds"] = "2" };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>()) environment[name] = value;
+        return new LocalCluster(new LocalClusterOptions
+        {
+            Database = database, Http = url, SiloPort = silo, GatewayPort = gateway, ClusterId = clusterId, SiloDll = Path,
+            Output = log is null ? null : (i, line) => log.Enqueue(silos == 1 ? line : $"[silo {i}] {line}"),
+            Environment = environment,
+        }, silos);
     }
 
     /// <summary>Bases for HTTP, silo and gateway ports such that base … base + count - 1 of each are free on 127.0.0.1.</summary>

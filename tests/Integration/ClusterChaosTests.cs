@@ -33,14 +33,7 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
     {
         _db = await TestDatabase.CreateAsync();
         (_proxy, var throughProxy) = TcpProxy.Before(_db.ConnectionString);
-        var (http, silo, gateway) = SiloBinary.FreePortBases(3);
-        _cluster = new LocalCluster(new LocalClusterOptions
-        {
-            Database = throughProxy, Http = new Uri($"http://127.0.0.1:{http}"), SiloPort = silo, GatewayPort = gateway,
-            ClusterId = "chaos-tests", SiloDll = SiloBinary.Path, Output = (i, line) => _log.Enqueue($"[silo {i}] {line}"),
-            Environment = new Dictionary<string, string>(TestTokens.SiloEnvironment)
-                { ["Flowstate__ShutdownSeconds"] = "15", ["Flowstate__ReplayAfterSeconds"] = "2" },
-        }, 3);
+        _cluster = SiloBinary.Cluster(throughProxy, "chaos-tests", 3, _log, new Dictionary<string, string> { ["Flowstate__ShutdownSeconds"] = "15" });
         _token = await TestTokens.MintAsync(_db.ConnectionString, "chaos-tests");
         _http = new SiloHttp(_token);
         await _cluster.StartAsync(Ready);

@@ -35,16 +35,7 @@ public sealed class IngestKeyTests(IngestKeyTests.TwoSilos silos) : IClassFixtur
         public async Task InitializeAsync()
         {
             _db = await TestDatabase.CreateAsync();
-            var (http, silo, gateway) = SiloBinary.FreePortBases(2);
-            Cluster = new LocalCluster(new LocalClusterOptions
-            {
-                Database = _db.ConnectionString, Http = new Uri($"http://127.0.0.1:{http}"), SiloPort = silo, GatewayPort = gateway,
-                ClusterId = "ingest-key-tests", SiloDll = SiloBinary.Path, Output = (i, line) => _log.Enqueue($"[silo {i}] {line}"),
-                Environment = new Dictionary<string, string>(TestTokens.SiloEnvironment)
-                {
-                    ["FLOWSTATE_DEMO"] = "0", ["Flowstate__WebSocket__RecheckInterval"] = "00:00:01",
-                },
-            }, 2);
+            Cluster = SiloBinary.Cluster(_db.ConnectionString, "ingest-key-tests", 2, _log, new Dictionary<string, string> { ["Flowstate__WebSocket__RecheckInterval"] = "00:00:01" });
             Admin.SignedIn(await TestTokens.MintAsync(_db.ConnectionString, Org));
             await Cluster.StartAsync(TimeSpan.FromSeconds(120));
             using var configure = await Admin.PostAsJsonAsync(new Uri(Cluster.Silos[0].Url, "graphql"),

@@ -45,14 +45,7 @@ public sealed class IngestProcessTests(ITestOutputHelper output) : IAsyncLifetim
     private async Task<LocalSilo> StartAsync(Dictionary<string, string>? settings = null)
     {
         if (_cluster is not null) await _cluster.DisposeAsync();
-        var (http, silo, gateway) = SiloBinary.FreePortBases(1);
-        var environment = new Dictionary<string, string>(TestTokens.SiloEnvironment) { ["Flowstate__ReplayAfterSeconds"] = "2" };
-        foreach (var (k, v) in settings ?? []) environment[k] = v;
-        _cluster = new LocalCluster(new LocalClusterOptions
-        {
-            Database = _db.ConnectionString, Http = new Uri($"http://127.0.0.1:{http}"), SiloPort = silo, GatewayPort = gateway,
-            ClusterId = "ingest-tests", SiloDll = SiloBinary.Path, Output = (_, line) => _log.Enqueue(line), Environment = environment,
-        }, 1);
+        _cluster = SiloBinary.Cluster(_db.ConnectionString, "ingest-tests", 1, _log, settings);
         await _cluster.StartAsync(TimeSpan.FromSeconds(120));
         return _cluster.Silos[0];
     }

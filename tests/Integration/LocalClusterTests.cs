@@ -28,13 +28,7 @@ public sealed class LocalClusterTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _db = await TestDatabase.CreateAsync();
-        var (http, silo, gateway) = SiloBinary.FreePortBases(3);
-        _cluster = new LocalCluster(new LocalClusterOptions
-        {
-            Database = _db.ConnectionString, Http = new Uri($"http://127.0.0.1:{http}"), SiloPort = silo, GatewayPort = gateway,
-            ClusterId = "cluster-tests", SiloDll = SiloBinary.Path, Output = (i, line) => _log.Enqueue($"[silo {i}] {line}"),
-            Environment = new Dictionary<string, string>(TestTokens.SiloEnvironment) { ["Flowstate__ShutdownSeconds"] = "20", ["Flowstate__ReplayAfterSeconds"] = "2" },
-        }, 3);
+        _cluster = SiloBinary.Cluster(_db.ConnectionString, "cluster-tests", 3, _log, new Dictionary<string, string> { ["Flowstate__ShutdownSeconds"] = "20" });
         _token = await TestTokens.MintAsync(_db.ConnectionString, "cluster-tests", "admin", "ops");   // ops: it reads /metrics
         _http.SignedIn(_token);
         await _cluster.StartAsync(Ready);

@@ -40,15 +40,8 @@ public sealed class OtlpExporterConformanceTests(OtlpExporterConformanceTests.On
         public async Task InitializeAsync()
         {
             _db = await TestDatabase.CreateAsync();
-            // Two free ports from the HTTP base: the silo's HTTP port and, beside it, its OTLP/gRPC port.
-            var (http, siloPort, gateway) = SiloBinary.FreePortBases(2);
-            GrpcPort = http + 1;
-            Cluster = new LocalCluster(new LocalClusterOptions
-            {
-                Database = _db.ConnectionString, Http = new Uri($"http://127.0.0.1:{http}"), SiloPort = siloPort, GatewayPort = gateway,
-                ClusterId = "otlp-exporter-tests", SiloDll = SiloBinary.Path, Output = (i, line) => Log.Enqueue($"[silo {i}] {line}"),
-                Environment = new Dictionary<string, string>(TestTokens.SiloEnvironment) { ["FLOWSTATE_DEMO"] = "0", ["FLOWSTATE_OTLP_GRPC_PORT"] = GrpcPort.ToString() },
-            }, 1);
+            GrpcPort = SiloBinary.FreePortBases(1).Http;
+            Cluster = SiloBinary.Cluster(_db.ConnectionString, "otlp-exporter-tests", 1, Log, new Dictionary<string, string> { ["FLOWSTATE_OTLP_GRPC_PORT"] = GrpcPort.ToString() });
             Admin.SignedIn(await TestTokens.MintAsync(_db.ConnectionString, Org));
             await Cluster.StartAsync(TimeSpan.FromSeconds(120));
             // Claude Code's telemetry is the provider "claude" (no price list, 20% discount: the agent's cost is the market cost).

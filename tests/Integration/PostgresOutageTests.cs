@@ -32,16 +32,7 @@ public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifeti
     {
         _db = await TestDatabase.CreateAsync();
         (_proxy, var throughProxy) = TcpProxy.Before(_db.ConnectionString);
-        var (http, silo, gateway) = SiloBinary.FreePortBases(1);
-        _cluster = new LocalCluster(new LocalClusterOptions
-        {
-            Database = throughProxy, Http = new Uri($"http://127.0.0.1:{http}"), SiloPort = silo, GatewayPort = gateway,
-            ClusterId = "outage-tests", SiloDll = SiloBinary.Path, Output = (i, line) => _log.Enqueue(line),
-            Environment = new Dictionary<string, string>(TestTokens.SiloEnvironment)
-            {
-                ["FLOWSTATE_DB_MAX_CONNECTIONS"] = Budget.ToString(), ["Flowstate__ReplayAfterSeconds"] = "2",
-            },
-        }, 1);
+        _cluster = SiloBinary.Cluster(throughProxy, "outage-tests", 1, _log, new Dictionary<string, string> { ["FLOWSTATE_DB_MAX_CONNECTIONS"] = Budget.ToString() });
         _http = new SiloHttp(await TestTokens.MintAsync(_db.ConnectionString, "outage-tests"));
         await _cluster.StartAsync(TimeSpan.FromSeconds(120));
     }
