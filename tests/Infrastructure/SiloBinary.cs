@@ -33,7 +33,12 @@ public static class SiloBinary
     {
         var (http, silo, gateway) = FreePortBases(silos);
         var url = new Uri($"http://127.0.0.1:{http}");
-        var environment = new Dictionary<string, string>(TestTokens.SiloEnvironment) { ["Flowstate__ReplayAfterSeconds"] = "2" };
+        // 10 PostgreSQL connections a silo (production: 20): a three-silo test beside the other test collections
+        // stays well inside the 100 connections CI's PostgreSQL allows; a silo that cannot connect at start dies.
+        var environment = new Dictionary<string, string>(TestTokens.SiloEnvironment)
+        {
+            ["Flowstate__ReplayAfterSeconds"] = "2", ["FLOWSTATE_DB_MAX_CONNECTIONS"] = "10",
+        };
         foreach (var (name, value) in settings ?? new Dictionary<string, string>()) environment[name] = value;
         return new LocalCluster(new LocalClusterOptions
         {

@@ -156,8 +156,10 @@ public sealed class IngestProcessTests(ITestOutputHelper output) : IAsyncLifetim
     [Fact]
     public async Task Flood_Gets200Or429Or503Only_EveryRefusalWithRetryAfter_AndMemoryStaysBounded()
     {
+        var grpcPort = SiloBinary.FreePortBases(1).Http;
         var silo = await StartAsync(new()
         {
+            ["FLOWSTATE_OTLP_GRPC_PORT"] = grpcPort.ToString(),
             ["Flowstate__Ingest__MaxAppendsInFlight"] = "2", ["Flowstate__Ingest__MaxQueuedAppends"] = "2",
             ["Flowstate__Ingest__MaxRequestsInFlight"] = "4", ["Flowstate__Ingest__MaxUnfoldedItems"] = "20000",
         });
@@ -183,6 +185,30 @@ public sealed class IngestProcessTests(ITestOutputHelper output) : IAsyncLifetim
                 Count("otlp", response.StatusCode, response.Headers.RetryAfter is not null);
             }
         }
+        // OTLP/gRPC as an exporter speaks it (HTTP/2 without TLS, one length-prefixed message): a refusal
+        // is UNAVAILABLE with a retry pushback, which exporters honour, never an error they drop data on.
+        async Task GrpcClient()
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var message = ClaudeCodeExports.Logs(Interlocked.Add(ref next, 1000) - 1000, 1000, People, new DateTimeOffset(2026, 11, 2, 0, 0, 0, TimeSpan.Zero)).ToByteArray();
+                var framed = new byte[5 + message.Length];
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(framed.AsSpan(1), message.Length);
+                message.CopyTo(framed, 5);
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{grpcPort}/opentelemetry.proto.collector.logs.v1.LogsService/Export")
+                {
+                    Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact, Content = new ByteArrayContent(framed),
+                };
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
+                request.Headers.TryAddWithoutValidation("te", "trailers");
+                using var response = await otlp.SendAsync(request);
+                await response.Content.ReadAsByteArrayAsync();
+                string? Grpc(string name) => response.Headers.TryGetValues(name, out var v) || response.TrailingHeaders.TryGetValues(name, out v) ? v.First() : null;
+                var status = Grpc("grpc-status") ?? $"http {(int)response.StatusCode}";
+                statuses.AddOrUpdate($"grpc {status}", 1, (_, n) => n + 1);
+                if (status == "14" && Grpc("grpc-retry-pushback-ms") is null) Interlocked.Increment(ref missingRetryAfter);
+            }
+        }
         async Task GraphQLClient(int client)
         {
             for (var b = client * 10_000; !stop.IsCancellationRequested; b++)
@@ -200,22 +226,33 @@ public sealed class IngestProcessTests(ITestOutputHelper output) : IAsyncLifetim
         {
             while (!stop.IsCancellationRequested) { peak = Math.Max(peak, Rss(silo)); await Task.Delay(100); }
         });
-        await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => Task.Run(OtlpClient)).Concat(Enumerable.Range(0, 4).Select(c => Task.Run(() => GraphQLClient(c)))));
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(OtlpClient)).Concat(Enumerable.Range(0, 8).Select(_ => Task.Run(GrpcClient)))
+            .Concat(Enumerable.Range(0, 4).Select(c => Task.Run(() => GraphQLClient(c)))));
         await sampler;
         var summary = string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}"));
         output.WriteLine($"{summary}; RSS {baseline / 1048576} MiB before, peak {peak / 1048576} MiB");
 
-        Assert.All(statuses.Keys, k => Assert.True(k.EndsWith(" 200") || k.EndsWith(" 429") || k.EndsWith(" 503"), $"{k} in {summary}"));
+        Assert.All(statuses.Keys.Where(k => !k.StartsWith("grpc")), k => Assert.True(k.EndsWith(" 200") || k.EndsWith(" 429") || k.EndsWith(" 503"), $"{k} in {summary}\n{Failures()}"));
+        Assert.All(statuses.Keys.Where(k => k.StartsWith("grpc")), k => Assert.True(k is "grpc 0" or "grpc 14", $"{k} in {summary}\n{Failures()}"));   // OK or UNAVAILABLE
+        Assert.Contains("grpc 14", statuses.Keys);   // a gRPC export that is taken is OtlpExporterConformanceTests' part
         Assert.All(statuses.Keys.Where(k => k.StartsWith("graphql") && !k.StartsWith("graphql ok")),
             k => Assert.True(k.StartsWith("graphql OVERLOADED 429") || k.StartsWith("graphql STORAGE_UNAVAILABLE 503"), $"{k} in {summary}"));
         Assert.Contains(statuses.Keys, k => k.EndsWith(" 429"));
         Assert.Contains(statuses.Keys, k => k == "otlp 200");
         Assert.Equal(0, missingRetryAfter);
-        // Bodies held at once are bounded by the slots (4 exports being read, 2 appending, 2 queued), so the
+        // Bodies held at once are bounded by the slots (4 exports being read, 2 appending, 2 queued), whatever the protocol, so the
         // silo's memory stays near where it started, whatever the flood.
         Assert.True(peak - baseline < 768L * 1024 * 1024, $"RSS grew by {(peak - baseline) / 1048576} MiB under the flood");
         Assert.True(silo.IsRunning);
         await FoldWait.CaughtUpAsync(_db.ConnectionString, TimeSpan.FromSeconds(180));
+    }
+
+    /// <summary>The silo's logged failures, each with the lines after it (its exception), for a failed assertion's message.</summary>
+    private string Failures()
+    {
+        var lines = _log.ToArray();
+        return string.Join('\n', lines.Select((line, i) => (line, i)).Where(l => l.line.StartsWith("fail:", StringComparison.Ordinal))
+            .Take(5).SelectMany(l => lines.Skip(l.i).Take(12)));
     }
 
     private static long Rss(LocalSilo silo)
