@@ -47,12 +47,25 @@ public sealed class LocalCluster(LocalClusterOptions options, int count) : IAsyn
 {
     public IReadOnlyList<LocalSilo> Silos { get; } = Enumerable.Range(0, count).Select(i => new LocalSilo(options, i)).ToList();
 
-    /// <summary>Starts every silo (silo 0 first, so the demo loads once) and waits until each is ready.</summary>
+    /// <summary>
+    /// Starts every silo (silo 0 first, so the demo loads once) and waits until each is ready. If one
+    /// fails, the others are killed before the error is thrown: a caller that never got a cluster
+    /// never has to stop one (no orphaned silo processes).
+    /// </summary>
     public async Task StartAsync(TimeSpan? timeout = null, CancellationToken ct = default)
     {
         var wait = timeout ?? TimeSpan.FromSeconds(90);
-        await Silos[0].StartAsync(wait, ct);
-        await Task.WhenAll(Silos.Skip(1).Select(s => s.StartAsync(wait, ct)));
+        try
+        {
+            await Silos[0].StartAsync(wait, ct);
+            await Task.WhenAll(Silos.Skip(1).Select(s => s.StartAsync(wait, ct)));
+        }
+        catch
+        {
+            foreach (var silo in Silos) silo.Kill();
+            await Task.WhenAll(Silos.Select(s => s.Exited));
+            throw;
+        }
     }
 
     /// <summary>Stops every running silo gracefully (SIGTERM), at once; kills what is still running after <paramref name="grace"/>.</summary>
@@ -116,7 +129,7 @@ public sealed class LocalSilo : IDisposable
     private Process? _process;
     /// <summary>The last lines the current process wrote, for the message when it dies before it is ready.</summary>
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _tail = new();
-    private const int TailLines = 40;
+    private const int TailLines = 60;
     private TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal LocalSilo(LocalClusterOptions options, int index)
