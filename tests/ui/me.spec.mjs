@@ -35,3 +35,28 @@ test('marking an unmatched session with a project moves its spend', async ({ pag
   const { attribution } = await api('query($s: ScopeInput) { attribution(scope: $s, costMode: MARKET) { total } }', { s: { projectId: project.id } });
   await expect(page.getByTestId('total')).toHaveText(money(attribution.total));
 });
+
+test('the spend chart labels its axis with distinct, increasing amounts, even for a few cents', async ({ page }) => {
+  // The person of the last 7 days whose largest project is the smallest: ticks a few cents apart,
+  // which a format of one decimal would read "$0.1, $0.1, $0.2, $0.2".
+  const { attribution } = await api('{ attribution(range: LAST_7_DAYS, costMode: MARKET) { topSpenders(first: 100) { key name } } }');
+  const people = attribution.topSpenders.slice(-12);
+  const largest = await Promise.all(people.map(p => api(
+    'query($p: ID!) { attribution(scope: { personId: $p }, range: LAST_7_DAYS, costMode: MARKET) { byProject { amount } } }', { p: p.key })
+    .then(d => Math.max(0, ...d.attribution.byProject.map(b => Number(b.amount))))));
+  const i = largest.indexOf(Math.min(...largest.filter(x => x > 0)));
+  const person = people[i];
+  expect(largest[i]).toBeLessThan(2);
+
+  await open(page, `/me?person=${person.key}&range=7d`);
+  const chart = page.getByRole('img', { name: /^My spend by project/ });
+  await expect(chart).toHaveAccessibleDescription(/^Spend axis: \$0/);
+  const description = await chart.evaluate(el => document.getElementById(el.getAttribute('aria-describedby')).textContent);
+  const labels = description.replace(/^Spend axis: /, '').split(', ');
+  expect(labels.length).toBeGreaterThanOrEqual(3);
+  expect(new Set(labels).size, `tick labels ${labels.join(' ')}`).toBe(labels.length);
+  const values = labels.map(l => Number(l.replace(/[$,]/g, '').replace(/K$/, 'e3')));
+  expect(values.every(Number.isFinite), `tick labels ${labels.join(' ')}`).toBe(true);
+  for (let k = 1; k < values.length; k++) expect(values[k]).toBeGreaterThan(values[k - 1]);
+  expect(values.at(-1)).toBeGreaterThanOrEqual(largest[i]);
+});

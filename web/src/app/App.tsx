@@ -1,11 +1,13 @@
 import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
+import { useClient } from 'urql';
 import { canOpen, landingPath, signOut, type Page, type Viewer } from './auth';
 import { ViewerContext } from './viewer';
 import { ConnectionBanner } from './ConnectionBanner';
 import { NoAccess } from '../ui/NoAccess';
 import { currentMonth, isMonth } from './format';
 import { ReconciliationPage } from '../pages/reconciliation/ReconciliationPage';
+import { prefetchInbox } from '../pages/reconciliation/prefetch';
 
 // The attribution dashboard and its charts load on their own, so the inbox never waits for them.
 const AttributionPage = lazy(() => import('../pages/attribution/AttributionPage'));
@@ -13,6 +15,8 @@ const SessionPage = lazy(() => import('../pages/attribution/SessionPage'));
 const MyUsagePage = lazy(() => import('../pages/me/MyUsagePage'));
 const ProvidersPage = lazy(() => import('../pages/providers/ProvidersPage'));
 
+// The inbox link names this month itself (what /reconciliation redirects to), so following it renders
+// once, and it starts the inbox's query on the intent to follow it (pages/reconciliation/prefetch).
 const nav: { page: Page; path: string; label: string }[] = [
   { page: 'attribution', path: '/attribution', label: 'Attribution' },
   { page: 'reconciliation', path: '/reconciliation', label: 'Reconciliation' },
@@ -26,6 +30,9 @@ function Guarded({ viewer, page, children }: { viewer: Viewer; page: Page; child
 
 export function App({ viewer }: { viewer: Viewer }) {
   const [location] = useLocation();
+  const client = useClient();
+  const month = currentMonth();
+  const prefetch = () => prefetchInbox(client, month);
   // A new view moves focus to its main region, so keyboard and screen-reader users start at the top.
   useEffect(() => { document.getElementById('main')?.focus({ preventScroll: true }); }, [location.split('?')[0]]);
   return (
@@ -37,7 +44,10 @@ export function App({ viewer }: { viewer: Viewer }) {
           <ul>
             {nav.filter(n => canOpen(viewer, n.page)).map(n => (
               <li key={n.page}>
-                <Link href={n.path} aria-current={location.startsWith(n.path) ? 'page' : undefined}>{n.label}</Link>
+                {n.page === 'reconciliation' ? (
+                  <Link href={`/reconciliation/${month}`} aria-current={location.startsWith(n.path) ? 'page' : undefined}
+                        onPointerEnter={prefetch} onFocus={prefetch} onPointerDown={prefetch}>{n.label}</Link>
+                ) : <Link href={n.path} aria-current={location.startsWith(n.path) ? 'page' : undefined}>{n.label}</Link>}
               </li>
             ))}
           </ul>

@@ -1,7 +1,6 @@
 // Display formats. Money arrives as exact decimal strings and is formatted from the string
 // (Intl formats a numeric string without going through a float).
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
-const usdCompact = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: 1 });
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
 const percent = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 });
@@ -13,13 +12,42 @@ type Numeric = string | number;
 const n = (v: Numeric) => v as unknown as number; // Intl accepts exact decimal strings
 
 export const money = (v: Numeric | null | undefined) => (v === null || v === undefined ? '—' : usd.format(n(v)));
-export const moneyCompact = (v: Numeric) => usdCompact.format(n(v));
 export const count = (v: number) => integer.format(v);
 export const countCompact = (v: number) => compact.format(v);
 export const ratio = (v: number | null | undefined) => (v === null || v === undefined ? '—' : percent.format(v));
 export const when = (iso: string) => `${dateTime.format(new Date(iso))} UTC`;
 export const day = (isoDate: string) => date.format(new Date(`${isoDate}T00:00:00Z`));
 export const monthLabel = (month: string) => monthName.format(new Date(`${month}-01T00:00:00Z`));
+
+/** A chart axis's number format at a given number of fraction digits. */
+export type TickFormat = (v: number, fractionDigits: number) => string;
+
+function formatsByDigits(options: Intl.NumberFormatOptions) {
+  const made = new Map<number, Intl.NumberFormat>();
+  return (digits: number) => {
+    let f = made.get(digits);
+    if (!f) made.set(digits, f = new Intl.NumberFormat('en-US', { ...options, maximumFractionDigits: digits }));
+    return f;
+  };
+}
+const moneyTicks = formatsByDigits({ style: 'currency', currency: 'USD', notation: 'compact' });
+const percentTicks = formatsByDigits({ style: 'percent' });
+const numberTicks = formatsByDigits({});
+export const moneyTick: TickFormat = (v, d) => moneyTicks(d).format(v);
+export const percentTick: TickFormat = (v, d) => percentTicks(d).format(v);
+export const numberTick: TickFormat = (v, d) => numberTicks(d).format(v);
+
+/**
+ * An axis's tick labels: each tick said exactly (rounding nothing away, so $0.05 is not "$0.1"),
+ * with the fewest fraction digits that do it for every tick, hence no two labels alike.
+ */
+export function tickLabels(values: number[], format: TickFormat): string[] {
+  for (let digits = 0; digits < 6; digits++) {
+    const labels = values.map(v => format(v, digits));
+    if (values.every((v, i) => labels[i] === format(v, 6)) && new Set(labels).size === labels.length) return labels;
+  }
+  return values.map(v => format(v, 6));
+}
 
 /** YYYY-MM of today (UTC, like the API's periods). */
 export const currentMonth = () => new Date().toISOString().slice(0, 7);

@@ -1,8 +1,9 @@
 // Bar charts on Chart.js (canvas; only the parts a bar chart needs are registered, to keep the
 // bundle small). Each chart is a figure with a caption, a canvas named by a one-line summary for
 // screen readers, and its numbers as a real table behind "Data table".
-import { useEffect, useRef } from 'react';
-import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip, type Plugin } from 'chart.js';
+import { useEffect, useId, useRef } from 'react';
+import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip, type Plugin, type Tick } from 'chart.js';
+import { tickLabels, type TickFormat } from '../app/format';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
 
@@ -30,24 +31,45 @@ function referenceLine(value: number, label: string): Plugin<'bar'> {
   };
 }
 
+/** Says the value axis's tick labels, as drawn, in an element that describes the canvas. */
+function describeAxis(target: { current: HTMLElement | null }, valueLabel: string): Plugin<'bar'> {
+  return {
+    id: 'describeAxis',
+    afterUpdate(chart) {
+      const labels = chart.scales.x.ticks.map(t => String(t.label ?? ''));
+      if (target.current) target.current.textContent = `${valueLabel} axis: ${labels.join(', ')}`;
+    },
+  };
+}
+
 export function BarChart({ title, bars, valueLabel, formatTick, onSelect, reference, max, tall }: {
   title: string;
   bars: Bar[];
   valueLabel: string;
-  formatTick: (v: number) => string;
+  /** The value axis's format; the chart picks the fraction digits that label every tick exactly. */
+  formatTick: TickFormat;
   onSelect?: (index: number) => void;
   reference?: { value: number; label: string };
   max?: number;
   tall?: boolean;
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);
+  const axis = useRef<HTMLParagraphElement>(null);
+  const axisId = useId();
   const chart = useRef<Chart<'bar'> | null>(null);
   const select = useRef(onSelect);
   select.current = onSelect;
 
   useEffect(() => {
     if (!canvas.current) return;
-    const plugins = reference ? [referenceLine(reference.value, reference.label)] : [];
+    const plugins = [describeAxis(axis, valueLabel), ...(reference ? [referenceLine(reference.value, reference.label)] : [])];
+    // One set of labels per set of ticks (Chart.js asks for them one tick at a time).
+    const labelled = new WeakMap<Tick[], string[]>();
+    const tick = (index: number, ticks: Tick[]) => {
+      let labels = labelled.get(ticks);
+      if (!labels) labelled.set(ticks, labels = tickLabels(ticks.map(t => t.value), formatTick));
+      return labels[index];
+    };
     chart.current = new Chart(canvas.current, {
       type: 'bar',
       data: {
@@ -66,7 +88,7 @@ export function BarChart({ title, bars, valueLabel, formatTick, onSelect, refere
         maintainAspectRatio: false,
         animation: false,
         scales: {
-          x: { beginAtZero: true, max, ticks: { callback: v => formatTick(Number(v)) } },
+          x: { beginAtZero: true, max, ticks: { callback: (_v, index, ticks) => tick(index, ticks) } },
           y: { ticks: { autoSkip: false, callback(v) { const l = String(this.getLabelForValue(Number(v))); return l.length > 24 ? `${l.slice(0, 23)}…` : l; } } },
         },
         plugins: {
@@ -97,7 +119,8 @@ export function BarChart({ title, bars, valueLabel, formatTick, onSelect, refere
       <figcaption>{title}</figcaption>
       {bars.length === 0 ? <p className="muted">No data in this window.</p> : (
         <div className="chart" style={{ height }}>
-          <canvas ref={canvas} role="img" aria-label={summary} />
+          <canvas ref={canvas} role="img" aria-label={summary} aria-describedby={axisId} />
+          <p className="sr-only" id={axisId} ref={axis} />
         </div>
       )}
       <details className="data-details">

@@ -1,7 +1,7 @@
 // A real <table> with column headers, rendered from a TanStack Table instance (which owns the
 // column model, sorting state and expansion); sorting and paging happen on the server, so the
 // instance runs with manualSorting and the page it is given.
-import { Fragment, type ReactNode } from 'react';
+import { Fragment, memo, type ReactNode } from 'react';
 import { flexRender, type Row, type Table } from '@tanstack/react-table';
 
 type Props<T> = {
@@ -16,9 +16,16 @@ type Props<T> = {
   renderAfter?: (row: Row<T>) => ReactNode;
   footer?: ReactNode;
   empty?: ReactNode;
+  /**
+   * Re-render a row only when its data (same object: the GraphQL cache keeps an unchanged row's
+   * identity), the columns, its expansion, its class or what renderAfter gives change. Then the
+   * columns' cells must read everything else they show through the columns themselves, and
+   * rowProps' handlers and refs must not close over state that changes.
+   */
+  memoRows?: boolean;
 };
 
-export function DataTable<T>({ table, caption, captionHidden, rowProps, renderExpanded, renderAfter, footer, empty }: Props<T>) {
+export function DataTable<T>({ table, caption, captionHidden, rowProps, renderExpanded, renderAfter, footer, empty, memoRows }: Props<T>) {
   const columns = table.getVisibleLeafColumns().length;
   const rows = table.getRowModel().rows;
   return (
@@ -49,21 +56,12 @@ export function DataTable<T>({ table, caption, captionHidden, rowProps, renderEx
         <tbody>
           {rows.length === 0 && empty && <tr><td colSpan={columns} className="empty-cell">{empty}</td></tr>}
           {rows.map(row => {
-            const after = renderAfter?.(row);
+            const after = renderAfter?.(row) || null;
+            const expanded = row.getIsExpanded() && !!renderExpanded;
+            const RowView = memoRows ? MemoBodyRow : BodyRow;
             return (
-              <Fragment key={row.id}>
-                <tr {...rowProps?.(row)}>
-                  {row.getVisibleCells().map(cell => {
-                    const meta = cell.column.columnDef.meta as { numeric?: boolean; rowHeader?: boolean } | undefined;
-                    const content = flexRender(cell.column.columnDef.cell, cell.getContext());
-                    return meta?.rowHeader
-                      ? <th key={cell.id} scope="row" className={meta?.numeric ? 'num' : undefined}>{content}</th>
-                      : <td key={cell.id} className={meta?.numeric ? 'num' : undefined}>{content}</td>;
-                  })}
-                </tr>
-                {after && <tr className="after-row"><td colSpan={columns}>{after}</td></tr>}
-                {row.getIsExpanded() && renderExpanded && <tr className="expanded-row"><td colSpan={columns}>{renderExpanded(row)}</td></tr>}
-              </Fragment>
+              <RowView key={row.id} row={row as Row<unknown>} columns={columns} columnDefs={table.options.columns} trProps={rowProps?.(row)} after={after}
+                   expanded={expanded ? renderExpanded!(row) : null} isExpanded={expanded} />
             );
           })}
         </tbody>
@@ -72,6 +70,38 @@ export function DataTable<T>({ table, caption, captionHidden, rowProps, renderEx
     </div>
   );
 }
+
+type BodyRowProps = {
+  row: Row<unknown>;
+  columns: number;
+  columnDefs: unknown;
+  trProps?: React.HTMLAttributes<HTMLTableRowElement> & { ref?: React.Ref<HTMLTableRowElement> };
+  after: ReactNode;
+  expanded: ReactNode;
+  isExpanded: boolean;
+};
+
+function BodyRow({ row, columns, trProps, after, expanded }: BodyRowProps) {
+  return (
+    <Fragment>
+      <tr {...trProps}>
+        {row.getVisibleCells().map(cell => {
+          const meta = cell.column.columnDef.meta as { numeric?: boolean; rowHeader?: boolean } | undefined;
+          const content = flexRender(cell.column.columnDef.cell, cell.getContext());
+          return meta?.rowHeader
+            ? <th key={cell.id} scope="row" className={meta?.numeric ? 'num' : undefined}>{content}</th>
+            : <td key={cell.id} className={meta?.numeric ? 'num' : undefined}>{content}</td>;
+        })}
+      </tr>
+      {after && <tr className="after-row"><td colSpan={columns}>{after}</td></tr>}
+      {expanded && <tr className="expanded-row"><td colSpan={columns}>{expanded}</td></tr>}
+    </Fragment>
+  );
+}
+
+const MemoBodyRow = memo(BodyRow, (a, b) =>
+  a.row.original === b.row.original && a.columnDefs === b.columnDefs && a.columns === b.columns
+  && a.trProps?.className === b.trProps?.className && a.after === b.after && !a.isExpanded && !b.isExpanded);
 
 /** Next/previous over keyset pages, with where the page sits in the total. */
 export function Pager({ label, page, pageSize, shown, total, hasNext, onPrevious, onNext, onFirst }: {

@@ -4,7 +4,7 @@ import { useClient, useQuery } from 'urql';
 import * as Ariakit from '@ariakit/react';
 import type { AttributionQuery as AttributionData, CostMode, DateRange } from '../../gql/graphql';
 import { isForbidden, problemOf } from '../../api/errors';
-import { count, countCompact, day, money, moneyCompact, ratio } from '../../app/format';
+import { count, countCompact, day, money, moneyTick, numberTick, percentTick, ratio } from '../../app/format';
 import { href, useSearchParams } from '../../app/url';
 import { useSticky } from '../../app/useSticky';
 import { useTitle } from '../../app/useTitle';
@@ -19,8 +19,6 @@ import { SessionsTable } from './SessionsTable';
 
 type View = AttributionData['attribution'];
 const tabs = [{ id: 'spend', label: 'Spend' }, { id: 'usage', label: 'Usage' }, { id: 'adoption', label: 'Adoption' }] as const;
-const percentTick = (v: number) => ratio(v);
-const fractionTick = (v: number) => v.toFixed(1);
 
 export default function AttributionPage() {
   const viewer = useViewer();
@@ -137,13 +135,13 @@ function SpendTab({ view, scope, range, mode, linkTo, navigate, setParams }: Tab
         ))}
       </ul>
       <div className="grid-2">
-        <BarChart title="Spend by project" bars={projectBars} valueLabel="Spend" formatTick={moneyCompact as (v: number) => string}
+        <BarChart title="Spend by project" bars={projectBars} valueLabel="Spend" formatTick={moneyTick}
                   onSelect={i => {
                     const p = view.byProject[i];
                     if (p.key === 'unmatched') setParams({ unmatched: '1', spage: undefined });
                     else navigate(linkTo(drill(scope, { level: 'PROJECT', id: p.key })));
                   }} />
-        <BarChart title="Cost by cost centre (hover for each team’s contribution)" bars={centreBars} valueLabel="Cost" formatTick={moneyCompact as (v: number) => string}
+        <BarChart title="Cost by cost centre (hover for each team’s contribution)" bars={centreBars} valueLabel="Cost" formatTick={moneyTick}
                   onSelect={i => { const c = centres[i]; if (c.drillable) navigate(linkTo(drill(scope, { level: 'COST_CENTRE', id: c.key }))); }} />
       </div>
     </>
@@ -159,9 +157,9 @@ function UsageTab({ view, scope, linkTo, navigate }: TabProps & { scope: Scope }
     <>
       <h2 className="sr-only">Usage</h2>
       <div className="grid-2">
-        <BarChart title="Top spenders" bars={spenders} valueLabel="Spend" formatTick={moneyCompact as (v: number) => string}
+        <BarChart title="Top spenders" bars={spenders} valueLabel="Spend" formatTick={moneyTick}
                   onSelect={i => { const p = view.topSpenders[i]; if (p.drillable) navigate(linkTo(drill(scope, { level: 'PERSON', id: p.key }))); }} />
-        <BarChart title="Frustration by model (mean of 0–1 signals; amber from 0.25)" bars={frustration} valueLabel="Frustration" formatTick={fractionTick} max={1} />
+        <BarChart title="Frustration by model (mean of 0–1 signals; amber from 0.25)" bars={frustration} valueLabel="Frustration" formatTick={numberTick} max={1} />
       </div>
     </>
   );

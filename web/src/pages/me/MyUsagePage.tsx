@@ -5,7 +5,7 @@ import { createColumnHelper, getCoreRowModel, useReactTable } from '@tanstack/re
 import type { DateRange, MyUsageQuery as MyUsageData } from '../../gql/graphql';
 import { canOpen } from '../../app/auth';
 import { isForbidden, problemOf, type Problem } from '../../api/errors';
-import { count, countCompact, day, money, moneyCompact, when } from '../../app/format';
+import { count, countCompact, day, money, moneyTick, when } from '../../app/format';
 import { joinStack, pageStack, useSearchParams } from '../../app/url';
 import { useSticky } from '../../app/useSticky';
 import { useTitle } from '../../app/useTitle';
@@ -138,7 +138,7 @@ function MyProjects({ personId, range }: { personId: string; range: DateRange })
   const [{ data }] = useQuery({ query: MyProjectsSpendQuery, variables: { personId, range } });
   const bars = useMemo<Bar[]>(() => (data?.attribution.byProject ?? []).map(p => ({ label: p.name, value: Number(p.amount), display: money(p.amount), highlight: p.key === 'unmatched' })), [data]);
   if (!data) return null;
-  return <BarChart title="My spend by project (market cost)" bars={bars} valueLabel="Spend" formatTick={moneyCompact as (v: number) => string} />;
+  return <BarChart title="My spend by project (market cost)" bars={bars} valueLabel="Spend" formatTick={moneyTick} />;
 }
 
 /** Without a person of one's own (an admin, or a server without sign-in): whose usage to look at. */

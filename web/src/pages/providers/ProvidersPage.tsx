@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { useQuery } from 'urql';
 import { graphql } from '../../gql';
 import type { CoverageState, ProvidersQuery } from '../../gql/graphql';
@@ -11,7 +12,11 @@ const Providers = graphql(`
     providers {
       id name modality seatFeeUsd includedUsageUsd discount coverage
       lastBillingPull { at accepted duplicates rejected errors }
-      lastTelemetry { at accepted duplicates rejected errors }
+      telemetryStatus {
+        lastRun { at accepted duplicates rejected errors status }
+        lastReceived { at accepted duplicates rejected }
+        foldLagSeconds unfoldedItems
+      }
       integration {
         kind state lastRunAt nextRunAt lastError failingSince
         runs(first: 1) { status finishedAt rowsCreated rowsUpdated rowsUnchanged rowsRejected rowsAdjusted error }
@@ -29,6 +34,10 @@ const Gaps = graphql(`
 type Provider = ProvidersQuery['providers'][number];
 type Run = Provider['lastBillingPull'];
 type Integration = NonNullable<Provider['integration']>;
+type Telemetry = Provider['telemetryStatus'];
+
+/** While a feed's items wait to be folded, the page asks again this often (the lag moves by the second). */
+const foldRefreshMs = 5_000;
 
 /** The providers' own names for their admin APIs (a constant's title case would say "Openai"). */
 const kindLabel: Record<NonNullable<Integration['kind']>, string> = {
@@ -72,6 +81,45 @@ function RunCell({ run, what }: { run: Run; what: string }) {
   );
 }
 
+/** "12 s", "4 min 5 s", "2 h 10 min": how long the oldest unfolded item has waited. */
+function lag(seconds: number): string {
+  if (seconds < 1) return 'under 1 s';
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
+}
+
+/**
+ * The telemetry feed: when data last arrived, whether the fold (sessions and attribution) has caught
+ * up with it, and the last batch when it brought nothing (every item rejected) so a refused feed
+ * never reads as a working one.
+ */
+function TelemetryCell({ status }: { status: Telemetry }) {
+  const { lastRun, lastReceived, foldLagSeconds, unfoldedItems } = status;
+  if (!lastRun && !lastReceived) return <span className="muted">No telemetry yet</span>;
+  const refused = lastRun && lastRun.at !== lastReceived?.at ? lastRun : null;
+  return (
+    <>
+      {lastReceived ? (
+        <>
+          Received {when(lastReceived.at)}<br />
+          <span className="muted">{count(lastReceived.accepted)} accepted · {count(lastReceived.duplicates)} unchanged · {count(lastReceived.rejected)} rejected</span>
+        </>
+      ) : <span className="muted">Nothing received yet</span>}
+      <br />
+      {unfoldedItems > 0
+        ? <span className="fold fold-behind">Folding: {lag(foldLagSeconds)} behind, {count(unfoldedItems)} item{unfoldedItems === 1 ? '' : 's'}</span>
+        : <span className="fold">Folded: up to date</span>}
+      {refused && (
+        <div className="error">
+          Last batch {when(refused.at)} {refused.status === 'FAILED' ? 'failed' : titleCase(refused.status).toLowerCase()}: {count(refused.rejected)} rejected
+          {refused.errors.length > 0 && <ul>{refused.errors.slice(0, 3).map(e => <li key={e}>{e}</li>)}</ul>}
+        </div>
+      )}
+    </>
+  );
+}
+
 /** The provider's billing connector: its state, its last run and when the next one starts. */
 function IntegrationCell({ integration }: { integration: Provider['integration'] }) {
   if (!integration?.kind) return <span className="muted">No connector: bills arrive by ingest or FOCUS import</span>;
@@ -95,7 +143,14 @@ function IntegrationCell({ integration }: { integration: Provider['integration']
 /** Each provider's coverage state, its connector, its last billing pull and telemetry, and the monitoring gaps. */
 export default function ProvidersPage() {
   useTitle('Providers');
-  const [{ data, error }] = useQuery({ query: Providers });
+  const [{ data, error }, reexecute] = useQuery({ query: Providers });
+  // A fold that is behind is watched until it catches up.
+  const folding = data?.providers.some(p => p.telemetryStatus.unfoldedItems > 0) ?? false;
+  useEffect(() => {
+    if (!folding) return;
+    const timer = setInterval(() => reexecute({ requestPolicy: 'network-only' }), foldRefreshMs);
+    return () => clearInterval(timer);
+  }, [folding, reexecute]);
   // The gaps the API finds (quiet seats, failing connectors too) for the roles that may see them; else the coverage's own.
   const [{ data: gapData }] = useQuery({ query: Gaps });
   if (error && !data) {
@@ -129,11 +184,11 @@ export default function ProvidersPage() {
           </section>
           <div className="table-wrap" role="region" aria-label="Providers" tabIndex={0}>
             <table>
-              <caption className="sr-only">Providers, their coverage and their last runs</caption>
+              <caption className="sr-only">Providers, their coverage, their last runs and their telemetry feeds</caption>
               <thead>
                 <tr>
                   <th scope="col">Provider</th><th scope="col">Coverage</th><th scope="col">Connector</th><th scope="col">Last billing pull</th>
-                  <th scope="col">Last telemetry</th><th scope="col">Plan</th>
+                  <th scope="col">Telemetry</th><th scope="col">Plan</th>
                 </tr>
               </thead>
               <tbody>
@@ -143,7 +198,7 @@ export default function ProvidersPage() {
                     <td><span className={`badge ${states[p.coverage].gap ? 'badge-gap' : 'badge-confirmed'}`}>{states[p.coverage].label}</span></td>
                     <td><IntegrationCell integration={p.integration} /></td>
                     <td><RunCell run={p.lastBillingPull} what="billing pull" /></td>
-                    <td><RunCell run={p.lastTelemetry} what="telemetry" /></td>
+                    <td><TelemetryCell status={p.telemetryStatus} /></td>
                     <td>
                       {Number(p.seatFeeUsd) > 0 && <>Seat {money(p.seatFeeUsd)}/month<br /></>}
                       {Number(p.includedUsageUsd) > 0 && <>Includes {money(p.includedUsageUsd)}/seat<br /></>}

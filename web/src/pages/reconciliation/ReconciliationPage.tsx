@@ -19,8 +19,10 @@ import { useProviderNames } from '../../api/providers';
 import { allStatuses, formatStatuses, parseStatuses, statusLabel, toggleStatus } from './buckets';
 import { NoteDialog, type NoteAction } from './NoteDialog';
 import { useRowActions } from './useRowActions';
+import { inboxPageSize, inboxVariables } from './prefetch';
+import { MarkButton, RowMenuPopover, useRowMenu } from './RowMenu';
 
-const pageSize = 50;
+const pageSize = inboxPageSize;
 const column = createColumnHelper<InboxRowFragment>();
 
 export function ReconciliationPage({ month }: { month: string }) {
@@ -35,7 +37,7 @@ export function ReconciliationPage({ month }: { month: string }) {
 
   const [{ data, error, fetching }, reexecute] = useQuery({
     query: InboxQuery,
-    variables: { period: month, statuses, provider: provider ?? null, first: pageSize, after: stack.at(-1) ?? null },
+    variables: inboxVariables(month, statuses, provider, stack.at(-1)),
   });
   const { providers, name: providerName } = useProviderNames();
 
@@ -51,6 +53,7 @@ export function ReconciliationPage({ month }: { month: string }) {
   useEffect(() => onReconnect(() => { reexecute({ requestPolicy: 'network-only' }); refreshBuckets(); }), [reexecute, refreshBuckets]);
 
   const { act, problems, pending, dismiss } = useRowActions(refreshBuckets);
+  const [menu, menuRowId] = useRowMenu();
   const [dialog, setDialog] = useState<{ row: InboxRowFragment; action: NoteAction } | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const rowElements = useRef(new Map<string, HTMLTableRowElement>());
@@ -60,6 +63,7 @@ export function ReconciliationPage({ month }: { month: string }) {
   const reconciliation = data?.reconciliation;
   const rows = useMemo(() => reconciliation?.rows.edges.map(e => e.node) ?? [], [reconciliation]);
   const buckets = fresh?.month === month ? fresh.buckets : reconciliation?.buckets ?? [];
+  const menuRow = menuRowId ? rows.find(r => r.id === menuRowId) : undefined;
 
   async function run(row: InboxRowFragment, action: 'CONFIRM' | 'DEFER' | 'UNDEFER') {
     const problem = await act(row, action);
@@ -67,6 +71,9 @@ export function ReconciliationPage({ month }: { month: string }) {
     setAnnouncement(problem ? `${row.externalId}: ${problem.message}` : `${row.externalId} ${done}.`);
     focusRow(row.id);
   }
+  // The memoised cells call the latest run (it reads this month's act and announcements).
+  const runRef = useRef(run);
+  runRef.current = run;
 
   const [expanded, setExpanded] = useState<ExpandedState>({});
   const columns = useMemo(() => [
@@ -119,25 +126,17 @@ export function ReconciliationPage({ month }: { month: string }) {
         const offers = (a: string) => canAct && r.availableActions.includes(a as never);
         return (
           <div className="row-actions">
-            {offers('CONFIRM') && r.status !== 'UNRECONCILED' && <button type="button" className="btn btn-primary" disabled={!!busy} onClick={() => void run(r, 'CONFIRM')}>{busy === 'CONFIRM' ? 'Matching…' : 'Match'}</button>}
+            {offers('CONFIRM') && r.status !== 'UNRECONCILED' && <button type="button" className="btn btn-primary" disabled={!!busy} onClick={() => void runRef.current(r, 'CONFIRM')}>{busy === 'CONFIRM' ? 'Matching…' : 'Match'}</button>}
             {offers('CONFIRM') && r.status === 'UNRECONCILED' && <button type="button" className="btn btn-primary" disabled={!!busy} onClick={() => setDialog({ row: r, action: 'CONFIRM' })}>Confirm…</button>}
-            {offers('UNDEFER') && <button type="button" className="btn" disabled={!!busy} onClick={() => void run(r, 'UNDEFER')}>{busy === 'UNDEFER' ? 'Undeferring…' : 'Undefer'}</button>}
-            {(offers('WRITE_OFF') || offers('DEFER')) && (
-              <Ariakit.MenuProvider>
-                <Ariakit.MenuButton className="btn" disabled={!!busy}>Mark <Ariakit.MenuButtonArrow /></Ariakit.MenuButton>
-                <Ariakit.Menu portal unmountOnHide gutter={4} className="menu">
-                  {offers('WRITE_OFF') && <Ariakit.MenuItem className="menu-item" onClick={() => setDialog({ row: r, action: 'WRITE_OFF' })}>Write off…</Ariakit.MenuItem>}
-                  {offers('DEFER') && <Ariakit.MenuItem className="menu-item" onClick={() => void run(r, 'DEFER')}>Defer to {monthLabel(addMonths(r.period, 1))}</Ariakit.MenuItem>}
-                </Ariakit.Menu>
-              </Ariakit.MenuProvider>
-            )}
+            {offers('UNDEFER') && <button type="button" className="btn" disabled={!!busy} onClick={() => void runRef.current(r, 'UNDEFER')}>{busy === 'UNDEFER' ? 'Undeferring…' : 'Undefer'}</button>}
+            {(offers('WRITE_OFF') || offers('DEFER')) && <MarkButton menu={menu} row={r} disabled={!!busy} />}
             {offers('REOPEN') && <button type="button" className="btn" disabled={!!busy} onClick={() => setDialog({ row: r, action: 'REOPEN' })}>Reopen</button>}
           </div>
         );
       },
     }),
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  ], [providerName, pending, canAct]);
+  ], [providerName, pending, canAct, menu]);
 
   const table = useReactTable({
     data: rows, columns, state: { expanded }, onExpandedChange: setExpanded,
@@ -202,6 +201,7 @@ export function ReconciliationPage({ month }: { month: string }) {
           table={table}
           caption={`Billing rows of ${monthLabel(month)} in ${chosen}`}
           captionHidden
+          memoRows
           rowProps={row => ({
             tabIndex: -1,
             className: problems[row.id] ? 'has-problem' : undefined,
@@ -271,6 +271,13 @@ export function ReconciliationPage({ month }: { month: string }) {
             ))}
           </ul>
         </details>
+      )}
+
+      {menuRow && (
+        <RowMenuPopover menu={menu} label={`Mark ${menuRow.externalId}`}>
+          {canAct && menuRow.availableActions.includes('WRITE_OFF') && <Ariakit.MenuItem className="menu-item" onClick={() => setDialog({ row: menuRow, action: 'WRITE_OFF' })}>Write off…</Ariakit.MenuItem>}
+          {canAct && menuRow.availableActions.includes('DEFER') && <Ariakit.MenuItem className="menu-item" onClick={() => void run(menuRow, 'DEFER')}>Defer to {monthLabel(addMonths(menuRow.period, 1))}</Ariakit.MenuItem>}
+        </RowMenuPopover>
       )}
 
       {dialog && (
