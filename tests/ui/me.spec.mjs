@@ -55,6 +55,8 @@ test('the spend chart labels its axis with distinct, increasing amounts, even fo
   const labels = description.replace(/^Spend axis: /, '').split(', ');
   expect(labels.length).toBeGreaterThanOrEqual(3);
   expect(new Set(labels).size, `tick labels ${labels.join(' ')}`).toBe(labels.length);
+  const decimals = labels.map(l => (l.replace(/[^0-9.]/g, '').split('.')[1] ?? '').length);
+  expect(new Set(decimals).size, `tick labels ${labels.join(' ')} all with the same decimals`).toBe(1);
   const values = labels.map(l => Number(l.replace(/[$,]/g, '').replace(/K$/, 'e3')));
   expect(values.every(Number.isFinite), `tick labels ${labels.join(' ')}`).toBe(true);
   for (let k = 1; k < values.length; k++) expect(values[k]).toBeGreaterThan(values[k - 1]);

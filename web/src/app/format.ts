@@ -19,34 +19,38 @@ export const when = (iso: string) => `${dateTime.format(new Date(iso))} UTC`;
 export const day = (isoDate: string) => date.format(new Date(`${isoDate}T00:00:00Z`));
 export const monthLabel = (month: string) => monthName.format(new Date(`${month}-01T00:00:00Z`));
 
-/** A chart axis's number format at a given number of fraction digits. */
-export type TickFormat = (v: number, fractionDigits: number) => string;
+/** A chart axis's number format with at most (or, fixed, exactly) a number of fraction digits. */
+export type TickFormat = (v: number, fractionDigits: number, fixed?: boolean) => string;
 
 function formatsByDigits(options: Intl.NumberFormatOptions) {
-  const made = new Map<number, Intl.NumberFormat>();
-  return (digits: number) => {
-    let f = made.get(digits);
-    if (!f) made.set(digits, f = new Intl.NumberFormat('en-US', { ...options, maximumFractionDigits: digits }));
+  const made = new Map<string, Intl.NumberFormat>();
+  return (digits: number, fixed = false) => {
+    const key = `${digits}${fixed ? '=' : '≤'}`;
+    let f = made.get(key);
+    if (!f) made.set(key, f = new Intl.NumberFormat('en-US', { ...options, minimumFractionDigits: fixed ? digits : 0, maximumFractionDigits: digits }));
     return f;
   };
 }
 const moneyTicks = formatsByDigits({ style: 'currency', currency: 'USD', notation: 'compact' });
 const percentTicks = formatsByDigits({ style: 'percent' });
 const numberTicks = formatsByDigits({});
-export const moneyTick: TickFormat = (v, d) => moneyTicks(d).format(v);
-export const percentTick: TickFormat = (v, d) => percentTicks(d).format(v);
-export const numberTick: TickFormat = (v, d) => numberTicks(d).format(v);
+export const moneyTick: TickFormat = (v, d, fixed) => moneyTicks(d, fixed).format(v);
+export const percentTick: TickFormat = (v, d, fixed) => percentTicks(d, fixed).format(v);
+export const numberTick: TickFormat = (v, d, fixed) => numberTicks(d, fixed).format(v);
 
 /**
  * An axis's tick labels: each tick said exactly (rounding nothing away, so $0.05 is not "$0.1"),
- * with the fewest fraction digits that do it for every tick, hence no two labels alike.
+ * with the fewest fraction digits that do it for every tick, hence no two labels alike. Every label
+ * then has that many digits ("$0.00, $0.05, $0.10"), as a column of amounts is written, unless the
+ * axis crosses compact units ("$500, $1K, $1.5K": "$500.0" would be odder than a ragged column).
  */
 export function tickLabels(values: number[], format: TickFormat): string[] {
-  for (let digits = 0; digits < 6; digits++) {
+  for (let digits = 0; digits <= 6; digits++) {
     const labels = values.map(v => format(v, digits));
-    if (values.every((v, i) => labels[i] === format(v, 6)) && new Set(labels).size === labels.length) return labels;
+    if (digits < 6 && !(values.every((v, i) => labels[i] === format(v, 6)) && new Set(labels).size === labels.length)) continue;
+    return labels.some(l => /[KMBT]$/.test(l)) ? labels : values.map(v => format(v, digits, true));
   }
-  return values.map(v => format(v, 6));
+  return [];
 }
 
 /** YYYY-MM of today (UTC, like the API's periods). */
