@@ -174,6 +174,28 @@ public sealed class FaultInjectionTests(FlowstateCluster cluster)
     }
 
     [Fact]
+    public async Task Provider_ReadDuringItsWrite_AnswersAtOnce_WithWhatIsStored()
+    {
+        // The ingest path and the fold read the provider for every batch and window while batches record their runs
+        // in it: a read must neither queue behind a write in flight nor see a change before it is stored.
+        var org = await TestOrg.CreateAsync(cluster);
+        var provider = org.Provider("claude");
+        var before = (await provider.GetAsync())!.Config;
+        Task configuring;
+        using (var hold = Faults.HoldWrites("provider", org.Id))
+        {
+            configuring = provider.ConfigureAsync(before with { Name = "Renamed" });
+            await hold.Reached;                                   // the command changed the state and waits on its write
+            var read = provider.GetAsync();
+            // A hang guard, not a timing: a read queued behind the held write would never finish while the gate is shut.
+            Assert.Same(read, await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(30))));
+            Assert.Equal(before.Name, (await read)!.Config.Name);   // not the change still being written
+        }
+        await configuring;
+        Assert.Equal("Renamed", (await provider.GetAsync())!.Config.Name);
+    }
+
+    [Fact]
     public async Task ConfigureProvider_WhenThePushToTheOrgFails_TheOrgStillLearnsTheProvider()
     {
         var org = await TestOrg.CreateAsync(cluster);
