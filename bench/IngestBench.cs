@@ -167,6 +167,12 @@ public static class IngestBench
     /// <summary>One session every 200 ms for the probe person; the time from its acknowledgement until both `session` and attribution show it.</summary>
     private sealed class Probes(Func<string, object?, Task<JsonObject>> gql)
     {
+        /// <summary>
+        /// Between a probe's polls: fine enough for a 2 s target, coarse enough that the probes do not load the silo they
+        /// measure (at 20 ms, every probe still unseen polled ~50 times a second, so a backlog of probes grew the load with the latency).
+        /// </summary>
+        private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(100);
+
         private int _sent;
         private List<double> _latencies = [];
 
@@ -203,7 +209,7 @@ public static class IngestBench
                     """, new { id });
                 // Attribution shows this probe once its total covers every probe sent up to it (each costs exactly 1).
                 if (data["session"] is not null && decimal.Parse(data["attribution"]!["total"]!.GetValue<string>(), CultureInfo.InvariantCulture) >= n) break;
-                await Task.Delay(20);
+                await Task.Delay(PollEvery);
             }
             lock (this) _latencies.Add(Stopwatch.GetElapsedTime(acked).TotalMilliseconds);
         }

@@ -1,4 +1,5 @@
 using Flowstate.Durable;
+using Orleans.Concurrency;
 
 namespace Flowstate.Providers;
 
@@ -9,8 +10,11 @@ public interface IProviderGrain : IDurableGrain
     /// <summary>Creates or replaces the configuration; throws INVALID_INPUT for a bad plan, price or tolerance.</summary>
     [Alias("Configure")] Task<ProviderView> ConfigureAsync(ProviderConfig config);
 
-    /// <summary>The provider, or null when it was never configured.</summary>
-    [Alias("Get")] Task<ProviderView?> GetAsync();
+    /// <summary>
+    /// The provider as last stored, or null when it was never configured. Interleaves with the writes (every ingest
+    /// batch records its run here), so the ingest path and the fold never queue behind them.
+    /// </summary>
+    [Alias("Get"), AlwaysInterleave] Task<ProviderView?> GetAsync();
 
     [Alias("RecordBillingPull")] Task RecordBillingPullAsync(IngestRun run);
 

@@ -10,22 +10,21 @@ namespace Flowstate.Attribution;
 /// month totals, rebuilt from the table on activation. Calls no grain.
 /// <para>
 /// Reentrant so that pushes arriving while a write is in flight are group-committed in the next
-/// one, as the period grain does: each push updates memory in one synchronous step, then waits
-/// until its row is durable. A failed write deactivates the grain so memory is reloaded.
+/// one (with every other rollup's of the silo, see <see cref="RollupStore.WriteAsync"/>): each push
+/// updates memory in one synchronous step, then waits until its row is durable. A failed write
+/// deactivates the grain so memory is reloaded.
 /// </para>
 /// </summary>
 [GrainType("rollup"), Reentrant]
 public sealed class RollupGrain : Grain, IRollupGrain
 {
     private readonly RollupStore _store;
-    private readonly GroupCommit<Contribution> _writes;
     private string _org = "", _scope = "";
     private RollupIndex _index = null!;
 
     public RollupGrain(RollupStore store)
     {
         _store = store;
-        _writes = new(batch => _store.UpsertAsync(_org, _scope, _index.Month, batch));
     }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -39,7 +38,7 @@ public sealed class RollupGrain : Grain, IRollupGrain
     public async Task ApplyAsync(Contribution contribution)
     {
         if (!_index.Apply(contribution)) return;
-        try { await _writes.EnqueueAsync(contribution); }
+        try { await _store.WriteAsync(_org, _scope, _index.Month, contribution); }
         catch
         {
             DeactivateOnIdle();

@@ -31,12 +31,16 @@ public sealed class IngestOptions
     /// <summary>How often the backlog (unfolded items, fold lag) is read from PostgreSQL.</summary>
     public TimeSpan BacklogPollEvery { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Items the fold takes in one window at most (see <see cref="IngestFold.WindowItems"/>); smaller only to test many windows.</summary>
+    public int FoldWindowItems { get; set; } = IngestFold.WindowItems;
+
     public IEnumerable<string> Problems(string section)
     {
         if (MaxAppendsInFlight is < 1 or > 1024) yield return $"{section}:MaxAppendsInFlight must be 1-1024; got {MaxAppendsInFlight}.";
         if (MaxQueuedAppends is < 0 or > 100_000) yield return $"{section}:MaxQueuedAppends must be 0-100000; got {MaxQueuedAppends}.";
         if (QueueTimeout <= TimeSpan.Zero || QueueTimeout > TimeSpan.FromMinutes(1)) yield return $"{section}:QueueTimeout must be above 0 and at most 00:01:00; got {QueueTimeout}.";
         if (MaxRequestsInFlight is < 1 or > 10_000) yield return $"{section}:MaxRequestsInFlight must be 1-10000; got {MaxRequestsInFlight}.";
+        if (FoldWindowItems is < 1 or > 1_000_000) yield return $"{section}:FoldWindowItems must be 1-1000000; got {FoldWindowItems}.";
         if (MaxUnfoldedItems is < 1_000 or > 1_000_000_000) yield return $"{section}:MaxUnfoldedItems must be 1000-1000000000; got {MaxUnfoldedItems}.";
         if (MaxFoldLag < TimeSpan.FromSeconds(1) || MaxFoldLag > TimeSpan.FromDays(1)) yield return $"{section}:MaxFoldLag must be 00:00:01-1.00:00:00; got {MaxFoldLag}.";
         if (VisibleWait < TimeSpan.Zero || VisibleWait > TimeSpan.FromMinutes(5)) yield return $"{section}:VisibleWait must be 00:00:00-00:05:00; got {VisibleWait}.";

@@ -17,11 +17,15 @@ namespace Flowstate.Ingestion;
 /// partitions have stored their sessions, and folding resumes from it.
 /// </summary>
 public sealed class IngestFold(
-    IngestLogStore log, SessionStore sessions, NpgsqlDataSource db, IGrainFactory grains, IngestSignal signal, FoldProgress progress,
+    IngestLogStore log, SessionStore sessions, NpgsqlDataSource db, IGrainFactory grains, IngestSignal signal, FoldProgress progress, IngestOptions options,
     IHostApplicationLifetime lifetime, ILogger<IngestFold> logger) : BackgroundService
 {
-    /// <summary>Items per window: large enough that a partition is written once for many of its sessions.</summary>
-    public const int WindowItems = 20_000;
+    /// <summary>
+    /// Items per window at most: large enough that a partition is written once for many of its sessions. A window is
+    /// what arrived while the previous one was folded, so it grows with the load up to this (a partition write costs
+    /// about the same for 40 sessions as for 100: the larger the backlog, the cheaper each session).
+    /// </summary>
+    public const int WindowItems = 50_000;
 
     private const int Parallelism = 64;
 
@@ -53,14 +57,41 @@ public sealed class IngestFold(
                 if (!await TryLockAsync(conn, stop)) { await Task.Delay(TimeSpan.FromSeconds(1), stop); continue; }
                 Folding = true;
                 var position = await log.PositionAsync(stop);
-                while (!stop.IsCancellationRequested && conn.FullState == System.Data.ConnectionState.Open)
+                // Two stages in a pipeline: window N+1 is read and written to the sessions table while window N's
+                // partitions take their sessions. The sessions-table stage runs in window order (each window sees the rows
+                // the previous one left, so a session that moved partition is found), and so does the partition stage;
+                // the position moves only once a window's partitions are stored, so a crash re-folds from there.
+                var read = position;
+                Task? applying = null, preparing = null;
+                FoldWindow? applyingWindow = null;
+                try
                 {
-                    var window = await log.NextWindowAsync(position, WindowItems, stop);
-                    if (window is null) { await signal.WaitAsync(IdlePoll, stop); continue; }
-                    await FoldAsync(window, stop);
-                    await log.SavePositionAsync(window.End, stop);
-                    position = window.End;
-                    progress.Advanced(position);
+                    while (!stop.IsCancellationRequested && conn.FullState == System.Data.ConnectionState.Open)
+                    {
+                        var window = await log.NextWindowAsync(read, options.FoldWindowItems, stop);
+                        if (window is null && applying is null) { await signal.WaitAsync(IdlePoll, stop); continue; }
+                        var next = window is null ? null : PrepareAsync(window, stop);
+                        preparing = next;
+                        if (applying is not null)
+                        {
+                            // Saved as soon as its partitions have it, while the next window is still being prepared.
+                            await applying;
+                            await log.SavePositionAsync(applyingWindow!.End, stop);
+                            progress.Advanced(applyingWindow.End);
+                            (applying, applyingWindow) = (null, null);
+                        }
+                        if (next is null) continue;
+                        var prepared = await next;
+                        preparing = null;
+                        applying = ApplyAsync(prepared);
+                        (applyingWindow, read) = (window, window!.End);
+                    }
+                }
+                finally
+                {
+                    // Never leave a stage running behind a restart: the next attempt re-folds from the saved position, in order.
+                    foreach (var stage in new[] { preparing, applying }.OfType<Task>())
+                        try { await stage; } catch (Exception) { }
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
@@ -79,29 +110,41 @@ public sealed class IngestFold(
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
-    /// <summary>Folds the sessions one window touches: the table first, then their partitions (which push on to rollups and periods).</summary>
-    internal async Task FoldAsync(FoldWindow window, CancellationToken ct)
+    /// <summary>A window with its sessions written to the table: what each of its partitions is to take.</summary>
+    private sealed record PreparedWindow(FoldWindow Window, List<KeyValuePair<string, PartitionWork>> Partitions);
+
+    private sealed record PartitionWork(string Org, ProviderPlan Plan, List<SessionFact> Facts, List<string> Removed);
+
+    /// <summary>The first stage: the window's items summed per session, written to the sessions table, and sorted out by partition.</summary>
+    private async Task<PreparedWindow> PrepareAsync(FoldWindow window, CancellationToken ct)
     {
         var items = await log.ItemsOfAsync(window.Sessions, ct);
         var folded = items.GroupBy(i => (i.Org, i.SessionId)).Select(g => SessionTotals.Fold(g.ToList())).OfType<FoldedSession>().ToList();
         var previous = (await sessions.UpsertFoldedAsync(folded, ct)).ToDictionary(p => (p.Org, p.Id));
         var plans = await PlansAsync(folded.Select(s => (s.Org, s.ProviderId)).Distinct().ToList());
 
-        var work = new Dictionary<string, (List<SessionFact> Facts, List<string> Removed, ProviderPlan Plan, string Org)>();
-        (List<SessionFact>, List<string>, ProviderPlan, string) Slot(string org, PartitionRef p) =>
+        var work = new Dictionary<string, PartitionWork>();
+        PartitionWork Slot(string org, PartitionRef p) =>
             work.TryGetValue(p.Key(org), out var slot) ? slot
-            : work[p.Key(org)] = ([], [], p.CountsTowardObserved ? plans.GetValueOrDefault((org, p.ProviderId)) ?? ProviderPlan.None : ProviderPlan.None, org);
+            : work[p.Key(org)] = new(org, p.CountsTowardObserved ? plans.GetValueOrDefault((org, p.ProviderId)) ?? ProviderPlan.None : ProviderPlan.None, [], []);
         foreach (var s in folded)
         {
             previous.TryGetValue((s.Org, s.Id), out var before);
             var fact = s.ToFact() with { ProjectId = before?.ProjectSource == SessionRecord.Marked ? before.ProjectId : s.ProjectId };
             var now = PartitionRef.Of(s.ProviderId, s.SubjectKey, s.StartedAt, s.ApiKeyId).ToList();
-            foreach (var p in now) Slot(s.Org, p).Item1.Add(fact);
+            foreach (var p in now) Slot(s.Org, p).Facts.Add(fact);
             if (before is null) continue;
             foreach (var p in PartitionRef.Of(before.ProviderId, before.SubjectKey, before.StartedAt, before.ApiKeyId).Where(p => !now.Contains(p)))
-                Slot(s.Org, p).Item2.Add(s.Id);
+                Slot(s.Org, p).Removed.Add(s.Id);
         }
-        var results = await Bounded.ForEachAsync(work.ToList(), Parallelism, async w =>
+        return new PreparedWindow(window, work.ToList());
+    }
+
+    /// <summary>The second stage: each partition takes its sessions, and the rows near them match again.</summary>
+    private async Task ApplyAsync(PreparedWindow prepared)
+    {
+        var (window, work) = (prepared.Window, prepared.Partitions);
+        var results = await Bounded.ForEachAsync(work, Parallelism, async w =>
             (w.Value.Org, Result: await grains.GetGrain<IUsagePartitionGrain>(w.Key).FoldAsync(new SessionFold(w.Value.Facts, w.Value.Removed, w.Value.Plan.IncludedUsageUsd, w.Value.Plan.SeatFeeUsd,
                 DeliverLater: window.Items >= DeferDeliveryFrom))));
         var rows = results.SelectMany(r => r.Result.RowsToRematch.Select(id => (r.Org, id))).Distinct().ToList();

@@ -37,13 +37,31 @@ public sealed class ProviderGrain(
         State.Config = config;
         State.ConfiguredAt = clock.GetUtcNow();
         await CommitAsync();
-        return View()!;
+        return View(State)!;
     }
 
     protected override Task SendAsync(string target) =>
         GrainFactory.GetGrain<IOrgGrain>(GrainKeys.OrgOf(this.GetPrimaryKeyString())).AddProviderAsync(State.Config!.Id);
 
-    public Task<ProviderView?> GetAsync() => Task.FromResult(View());
+    /// <summary>
+    /// What <see cref="GetAsync"/> answers: the state as last stored (it interleaves with the commands, which change the
+    /// state before their write). The state's parts are immutable records replaced whole, so keeping them is a copy.
+    /// </summary>
+    private ProviderState? _stored;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        OnStored();
+        return base.OnActivateAsync(cancellationToken);
+    }
+
+    protected override void OnStored() => _stored = new ProviderState
+    {
+        Config = State.Config, LastBillingPull = State.LastBillingPull, LastTelemetry = State.LastTelemetry, ConfiguredAt = State.ConfiguredAt,
+        LatestBillingDay = State.LatestBillingDay, LatestTelemetryDay = State.LatestTelemetryDay, LastTelemetryReceived = State.LastTelemetryReceived,
+    };
+
+    public Task<ProviderView?> GetAsync() => Task.FromResult(View(_stored ?? State));
 
     public Task RecordBillingPullAsync(IngestRun run) => Record(s =>
     {
@@ -69,9 +87,9 @@ public sealed class ProviderGrain(
         await CommitAsync();
     }
 
-    private ProviderView? View() => State.Config is { } c
-        ? new ProviderView(c, State.LastBillingPull, State.LastTelemetry, State.ConfiguredAt, State.LatestBillingDay, State.LatestTelemetryDay, clock.GetUtcNow(),
-            State.LastTelemetryReceived)
+    private ProviderView? View(ProviderState s) => s.Config is { } c
+        ? new ProviderView(c, s.LastBillingPull, s.LastTelemetry, s.ConfiguredAt, s.LatestBillingDay, s.LatestTelemetryDay, clock.GetUtcNow(),
+            s.LastTelemetryReceived)
         : null;
 
     private static void Validate(ProviderConfig c)

@@ -10,17 +10,29 @@ namespace Flowstate.Silo.Options;
 /// pool size in the connection string is replaced by the budget's. A
 /// caller who finds its pool in use waits up to the wait time, then gets STORAGE_UNAVAILABLE
 /// (Npgsql's pool-exhausted error is transient); nothing fails for good.
+/// <para>
+/// Orleans' pool prepares its statements (Npgsql automatic preparation): Orleans sends the same few texts for every
+/// grain read and write (the storage upsert is a CTE whose planning cost more than its execution), each a point
+/// lookup by key, so a prepared generic plan is the plan. The stores' pool does not: its reads are built per query
+/// (sorts, filters, scopes), where PostgreSQL's plan for the actual values matters.
+/// </para>
 /// </summary>
 public sealed record ConnectionBudget(int Total, string Orleans, string ReadModels)
 {
+    /// <summary>Statements kept prepared per Orleans connection: its storage, reminder and membership queries.</summary>
+    public const int OrleansPrepared = 32;
+
     public static ConnectionBudget Of(string connectionString, int maxConnections, int waitSeconds)
     {
         var given = new NpgsqlConnectionStringBuilder(connectionString);
         var total = maxConnections;
         var orleans = (total + 1) / 2;
         // Named, so pg_stat_activity tells whose connections they are.
-        string With(int max, string name) => new NpgsqlConnectionStringBuilder(connectionString)
-            { MaxPoolSize = max, MinPoolSize = 0, Timeout = waitSeconds, ApplicationName = given.ApplicationName ?? name }.ConnectionString;
-        return new ConnectionBudget(total, With(orleans, "flowstate-orleans"), With(total - orleans, "flowstate-stores"));
+        string With(int max, string name, bool prepare) => new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            MaxPoolSize = max, MinPoolSize = 0, Timeout = waitSeconds, ApplicationName = given.ApplicationName ?? name,
+            MaxAutoPrepare = prepare ? OrleansPrepared : given.MaxAutoPrepare, AutoPrepareMinUsages = prepare ? 2 : given.AutoPrepareMinUsages,
+        }.ConnectionString;
+        return new ConnectionBudget(total, With(orleans, "flowstate-orleans", prepare: true), With(total - orleans, "flowstate-stores", prepare: false));
     }
 }

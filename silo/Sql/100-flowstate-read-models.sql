@@ -59,5 +59,4 @@ create table if not exists sessions (
     ingested_at          timestamptz not null default clock_timestamp(),
     primary key (org, id)
 );
-create index if not exists sessions_by_subject_day
-    on sessions (org, provider_id, subject_key, started_at);
+-- (sessions_by_subject_day was dropped by 199-sessions-lean-writes.sql: no query reads by subject.)

@@ -62,8 +62,48 @@ public sealed class Faults
         Add(op => op.Kind == "push" && op.Source.StartsWith(sourceType + "/", StringComparison.Ordinal) && op.Method == method
                   && op.Source.Contains(keyPart, StringComparison.Ordinal), int.MaxValue, 0, When.Before);
 
+    /// <summary>A gate in front of matching state writes: they wait until it is opened (<see cref="Open"/> or Dispose).</summary>
+    public sealed class Hold(Func<Operation, bool> match) : IDisposable
+    {
+        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        internal Action? Lift;
+
+        /// <summary>Completes once a matching write is waiting at the gate.</summary>
+        public Task Reached => _reached.Task;
+
+        internal async Task WaitAsync(Operation op)
+        {
+            if (_open.Task.IsCompleted || !match(op)) return;
+            _reached.TrySetResult();
+            await _open.Task;
+        }
+
+        public void Open() => _open.TrySetResult();
+
+        public void Dispose()
+        {
+            Open();
+            Lift?.Invoke();
+        }
+    }
+
+    private readonly List<Hold> _holds = [];
+
+    /// <summary>Holds the state writes of grains whose key contains <paramref name="keyPart"/> until the gate is opened.</summary>
+    public Hold HoldWrites(string stateName, string keyPart)
+    {
+        var hold = new Hold(op => op.Kind == "write" && op.Source == stateName && op.Target.Contains(keyPart, StringComparison.Ordinal));
+        lock (_holds) _holds.Add(hold);
+        hold.Lift = () => { lock (_holds) _holds.Remove(hold); };
+        return hold;
+    }
+
     internal async Task RunAsync(Operation op, Func<Task> operation)
     {
+        Hold[] holds;
+        lock (_holds) holds = _holds.ToArray();
+        foreach (var hold in holds) await hold.WaitAsync(op);
         Rule[] rules;
         lock (_rules) rules = _rules.ToArray();
         var strikes = rules.Where(r => r.Strikes(op)).ToList();

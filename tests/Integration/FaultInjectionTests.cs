@@ -1,7 +1,9 @@
 using Flowstate.Attribution;
 using Flowstate.Reconciliation;
+using Flowstate.Storage;
 using Flowstate.Tests.Infrastructure;
 using Flowstate.Workforce;
+using Npgsql;
 
 namespace Flowstate.Tests.Integration;
 
@@ -171,6 +173,51 @@ public sealed class FaultInjectionTests(FlowstateCluster cluster)
 
         await org.ObserveAsync(TestOrg.Session("s2", "alice", "2026-11-04T09:00:00Z", 1m));
         Assert.Equal((1, 1), (usage.Seen, observed.Seen));   // new usage is pushed, once to each
+    }
+
+    [Fact]
+    public async Task RollupWrites_OfManyRollupsGoOutTogether_AndEachKeepsItsNewestVersion()
+    {
+        // The silo writes every rollup's contributions in shared statements: one statement may carry the same rollup
+        // and subject at several versions (older after newer, as replays and reorders arrive) and other rollups' rows.
+        var org = await TestOrg.CreateAsync(cluster);
+        await using var db = NpgsqlDataSource.Create(cluster.Database.ConnectionString);
+        var store = new RollupStore(db);
+        var month = Period.Parse("2026-11");
+        Contribution Of(string subject, long version) => new(subject, version, []);
+        // The first write goes out alone; the rest queue behind it and go out in one statement.
+        await Task.WhenAll(
+            store.WriteAsync(org.Id, "org", month, Of("p:a", 3)),
+            store.WriteAsync(org.Id, "org", month, Of("p:a", 5)),
+            store.WriteAsync(org.Id, "org", month, Of("p:a", 4)),
+            store.WriteAsync(org.Id, "team:x", month, Of("p:a", 2)),
+            store.WriteAsync(org.Id, "team:x", month, Of("p:b", 1)));
+        await store.WriteAsync(org.Id, "org", month, Of("p:a", 4));   // a replayed older push, alone
+
+        Assert.Equal([("p:a", 5L)], (await store.LoadAsync(org.Id, "org", month)).Select(c => (c.Subject, c.Version)));
+        Assert.Equal([("p:a", 2L), ("p:b", 1L)], (await store.LoadAsync(org.Id, "team:x", month)).OrderBy(c => c.Subject, StringComparer.Ordinal).Select(c => (c.Subject, c.Version)));
+    }
+
+    [Fact]
+    public async Task Provider_ReadDuringItsWrite_AnswersAtOnce_WithWhatIsStored()
+    {
+        // The ingest path and the fold read the provider for every batch and window while batches record their runs
+        // in it: a read must neither queue behind a write in flight nor see a change before it is stored.
+        var org = await TestOrg.CreateAsync(cluster);
+        var provider = org.Provider("claude");
+        var before = (await provider.GetAsync())!.Config;
+        Task configuring;
+        using (var hold = Faults.HoldWrites("provider", org.Id))
+        {
+            configuring = provider.ConfigureAsync(before with { Name = "Renamed" });
+            await hold.Reached;                                   // the command changed the state and waits on its write
+            var read = provider.GetAsync();
+            // A hang guard, not a timing: a read queued behind the held write would never finish while the gate is shut.
+            Assert.Same(read, await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(30))));
+            Assert.Equal(before.Name, (await read)!.Config.Name);   // not the change still being written
+        }
+        await configuring;
+        Assert.Equal("Renamed", (await provider.GetAsync())!.Config.Name);
     }
 
     [Fact]

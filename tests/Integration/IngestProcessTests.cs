@@ -73,9 +73,17 @@ public sealed class IngestProcessTests(ITestOutputHelper output) : IAsyncLifetim
     private Task<long> UnfoldedAsync() => _db.ScalarAsync<long>(
         "select count(*) from ingest_log l, ingest_fold_position p where (l.tx, l.seq) > (p.tx, p.seq)");
 
-    [Fact]
-    public async Task KillBetweenAcknowledgementAndFold_LosesNothing_AndTheFoldedFiguresEqualTheRawLog()
+    /// <param name="foldWindow">
+    /// 0: the default window (the kill lands in one large window); 300: many small windows, so the kill lands while one
+    /// window's partitions are being written and the next ones' sessions are already in the sessions table (the fold's two stages).
+    /// </param>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(300)]
+    public async Task KillBetweenAcknowledgementAndFold_LosesNothing_AndTheFoldedFiguresEqualTheRawLog(int foldWindow)
     {
+        var settings = foldWindow == 0 ? null : new Dictionary<string, string> { ["Flowstate__Ingest__FoldWindowItems"] = $"{foldWindow}" };
+        Task<LocalSilo> StartAsync() => this.StartAsync(settings);
         var silo = await StartAsync();
         await SeedAsync(silo);
         const int Size = 1000;

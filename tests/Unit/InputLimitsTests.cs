@@ -94,6 +94,8 @@ public sealed class ConnectionBudgetTests
         Assert.Equal((5, 5), (o.Timeout, s.Timeout));
         Assert.Equal(("flowstate-orleans", "flowstate-stores"), (o.ApplicationName, s.ApplicationName));
         Assert.Equal(("db", "d"), (o.Host, s.Database));
+        // Orleans' fixed statements are prepared; the stores' per-query SQL is planned for its values.
+        Assert.Equal((Flowstate.Silo.Options.ConnectionBudget.OrleansPrepared, 0), (o.MaxAutoPrepare, s.MaxAutoPrepare));
     }
 
     [Fact]
