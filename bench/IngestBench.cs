@@ -121,7 +121,9 @@ public static class IngestBench
         Row("p99 ack → visible (/v1/logs load), ms", $"{callLatency.P99:N0}", $"p50 {callLatency.P50:N0}, {callLatency.Count} probes", "", Verdict(callLatency.P99 <= 2000, "≤ 2,000"));
         var fiveXx = answers.Where(a => a.Key >= 500 && a.Key != 503).Sum(a => a.Value);
         Row($"peak memory, {overloadSeconds} s overload (RSS, MiB)", $"{peakRss / 1048576:N0}", $"{baselineRss / 1048576:N0} before; heap peak {peakHeap / 1048576:N0}", "", Verdict(fiveXx == 0, "bounded, no 5xx"));
-        Row($"{yearSessions:N0}-session year, {yearPeople:N0} people (s)", $"{year.Seconds:N0}", $"{yearSessions / year.Seconds:N0} sessions/s", "~840 s", Verdict(year.Seconds < 120 && year.Attribution == year.Raw, "< 120 s, totals equal"));
+        Row($"{yearSessions:N0}-session year, {yearPeople:N0} people (s)", $"{year.Seconds:N0}", $"{yearSessions / year.Seconds:N0} sessions/s", "~840 s", yearSessions >= 1_000_000
+            ? Verdict(year.Seconds < 120 && year.Attribution == year.Raw, "< 120 s, totals equal")
+            : "target is for 1,000,000 sessions: not judged");   // a smaller year says nothing of the target
         Console.WriteLine();
         Console.WriteLine($"refused while loading (429, retried after Retry-After): sessions {sessionRefused}, exports {callRefused}");
         Console.WriteLine($"overload answers: {string.Join(", ", answers.OrderBy(a => a.Key).Select(a => $"{a.Key}: {a.Value:N0}"))}; then the fold drained its backlog in {drain:N0} s");
