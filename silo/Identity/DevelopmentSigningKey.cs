@@ -18,15 +18,20 @@ public static class DevelopmentSigningKey
     public static async Task<SymmetricSecurityKey> GetOrCreateAsync(NpgsqlDataSource db, CancellationToken ct = default)
     {
         // Concurrent first uses race on the insert; "do nothing" lets exactly one key win and all read it back.
-        // One statement: the insert's own row when it won, else the row already there.
-        await using var cmd = db.CreateCommand("""
-            with inserted as (insert into identity_signing_keys (kid, key) values ($1, $2) on conflict (kid) do nothing returning key)
-            select key from inserted union all select key from identity_signing_keys where kid = $1 limit 1
-            """);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = KeyId });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = RandomNumberGenerator.GetBytes(32) });
-        var key = (byte[])(await cmd.ExecuteScalarAsync(ct))!;
-        return new SymmetricSecurityKey(key) { KeyId = KeyId };
+        // One statement: the insert's own row when it won, else the row already there. When the winner
+        // commits while this statement runs, the insert does nothing and the select's snapshot, taken
+        // before that commit, sees no row: the next statement (a new snapshot) does.
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var cmd = db.CreateCommand("""
+                with inserted as (insert into identity_signing_keys (kid, key) values ($1, $2) on conflict (kid) do nothing returning key)
+                select key from inserted union all select key from identity_signing_keys where kid = $1 limit 1
+                """);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = KeyId });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = RandomNumberGenerator.GetBytes(32) });
+            if (await cmd.ExecuteScalarAsync(ct) is byte[] key) return new SymmetricSecurityKey(key) { KeyId = KeyId };
+            if (attempt == 5) throw new InvalidOperationException("The development signing key was neither created nor found.");
+        }
     }
 
     public static async Task<SymmetricSecurityKey> GetOrCreateAsync(string connectionString, CancellationToken ct = default)
