@@ -119,6 +119,11 @@ public sealed class IngestFold(
     private async Task<PreparedWindow> PrepareAsync(FoldWindow window, CancellationToken ct)
     {
         var items = await log.ItemsOfAsync(window.Sessions, ct);
+        // Every session the window names has items (the window read them): fewer means this read missed committed
+        // items, and folding on would move the position past them. Refused, so the fold retries from the saved position.
+        var read = items.Select(i => (i.Org, i.SessionId)).ToHashSet();
+        if (window.Sessions.FirstOrDefault(s => !read.Contains(s)) is var (org, missing) && missing is not null)
+            throw new InvalidOperationException($"The fold read no items for session '{missing}' of org '{org}', which its window holds; not folding it past them.");
         var folded = items.GroupBy(i => (i.Org, i.SessionId)).Select(g => SessionTotals.Fold(g.ToList())).OfType<FoldedSession>().ToList();
         var previous = (await sessions.UpsertFoldedAsync(folded, ct)).ToDictionary(p => (p.Org, p.Id));
         var plans = await PlansAsync(folded.Select(s => (s.Org, s.ProviderId)).Distinct().ToList());

@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using Flowstate.Ingestion;
+using Flowstate.Storage;
+using Flowstate.Tests.Infrastructure;
+using Npgsql;
+
+namespace Flowstate.Tests.Integration;
+
+/// <summary>
+/// The fold's windows over the ingest log while appenders commit concurrently: every item is in
+/// exactly one window, however the appends' commits interleave with the reads.
+/// </summary>
+public sealed class IngestLogWindowTests : IAsyncLifetime
+{
+    private TestDatabase _db = null!;
+
+    public async Task InitializeAsync() => _db = await TestDatabase.CreateAsync();
+    public async Task DisposeAsync() => await _db.DisposeAsync();
+
+    private static IngestItem Item(string session) => new("org", session, IngestLogStore.SessionItemId, CallKind.Session, "p", "p:a", "a", "m",
+        DateTimeOffset.Parse("2026-11-03T09:00:00Z"), null, 1, 1, 0, null, 1m, 1m, null, null, null, null, null, null, null, 0);
+
+    [Fact]
+    public async Task Windows_WhileAppendsCommitConcurrently_CoverEveryItemOnce()
+    {
+        await using var data = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(_db.ConnectionString) { MaxPoolSize = 20 }.ConnectionString);
+        var log = new IngestLogStore(data);
+        const int Appenders = 8, Batches = 40, PerBatch = 500;
+        var appending = Task.WhenAll(Enumerable.Range(0, Appenders).Select(a => Task.Run(async () =>
+        {
+            for (var b = 0; b < Batches; b++)
+                await log.AppendAsync(Enumerable.Range(0, PerBatch).Select(i => Item($"s{a}-{b}-{i}")).ToList());
+        })));
+
+        var seen = new ConcurrentDictionary<string, int>();
+        var position = FoldPosition.Start;
+        async Task ReadAvailableAsync()
+        {
+            while (await log.NextWindowAsync(position, 3_000, CancellationToken.None) is { } window)
+            {
+                foreach (var (_, session) in window.Sessions) seen.AddOrUpdate(session, 1, (_, n) => n + 1);
+                Assert.True(window.End.CompareTo(position) > 0);
+                position = window.End;
+            }
+        }
+        while (!appending.IsCompleted) await ReadAvailableAsync();
+        await appending;
+        await ReadAvailableAsync();
+
+        Assert.Equal([], seen.Where(s => s.Value != 1).Select(s => s.Key).Take(5).ToArray());
+        Assert.Equal(Appenders * Batches * PerBatch, seen.Count);
+    }
+}
