@@ -88,7 +88,10 @@ public sealed class LocalClusterTests : IAsyncLifetime
             Assert.Equal(versions[id] + 1, row!["version"]!.GetValue<int>());   // the write-off was there: nothing acknowledged was lost
             Assert.Equal("UNRECONCILED", row["status"]!.GetValue<string>());
         }
-        Assert.True(await RowGrainsOn(others[0]) + await RowGrainsOn(others[1]) >= rows.Length, "every row active on the two live silos");
+        // Read from each silo's /metrics, which lags the catalog a little (and a call that failed while the cluster settled
+        // dropped its activation until the next call): polled, not read once.
+        await Until(async () => await RowGrainsOn(others[0]) + await RowGrainsOn(others[1]) >= rows.Length, TimeSpan.FromSeconds(15),
+            "every row active on the two live silos");
         // A push caught by the kill (the row stored, its period not yet told) is re-sent by crash repair: once the
         // system is quiet, the period adds up to its rows again.
         JsonNode summary = null!;
