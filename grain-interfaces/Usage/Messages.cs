@@ -43,13 +43,18 @@ public sealed record RecordResult(
 /// <summary>
 /// Observed cost and sessions of one subject on one provider for one UTC day. On a seat plan the
 /// observed cost is the usage beyond the plan's included amount (the seat fee covers the rest).
+/// <see cref="BilledByAnotherRow"/>: another usage row is billed on this day.
+/// <see cref="AnotherRowTheDayAfter"/>: another usage row is billed on the day after, so if this
+/// day has no row of its own, its sessions are that row's billing lag (booked late), not the row
+/// before's (booked early): one day's sessions are matched by one row only.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Flowstate.DayEvidence")]
 public sealed record DayEvidence(
     [property: Id(0)] DateOnly Day,
     [property: Id(1)] decimal ObservedUsd,
     [property: Id(2)] IReadOnlyList<string> SessionIds,
-    [property: Id(3)] bool BilledByAnotherRow = false);
+    [property: Id(3)] bool BilledByAnotherRow = false,
+    [property: Id(4)] bool AnotherRowTheDayAfter = false);
 
 /// <summary>
 /// What a partition knows that a row needs to match: its days and the whole month. On a seat plan

@@ -55,10 +55,12 @@ public static class Matcher
         }
 
         // Billing lag: the provider may book usage a day early or late, onto a day next to one it did
-        // not bill; a neighbouring day with a row of its own keeps its sessions for that row.
+        // not bill; a neighbouring day with a row of its own keeps its sessions for that row. An unbilled
+        // day between two rows is the later row's (booked late), so that no two rows match its sessions.
         var lagged = new[] { Window(evidence, day.AddDays(-1), day.AddDays(-1)), Window(evidence, day.AddDays(1), day.AddDays(1)),
                              Window(evidence, day.AddDays(-1), day), Window(evidence, day, day.AddDays(1)) }
             .Where(w => w.DaysBilledByAnotherRow.All(d => d == day))
+            .Where(w => w.DaysTheRowAfterClaims.All(d => d <= day))
             .Where(w => w.Observed > 0 && WithinSuggest(billed, Math.Abs(billed - w.Observed), tolerance))
             .OrderBy(w => Math.Abs(billed - w.Observed))
             .FirstOrDefault();
@@ -103,7 +105,8 @@ public static class Matcher
     }
 
     private sealed record DayWindow(DateOnly From, DateOnly To, decimal Observed, IReadOnlyList<string> SessionIds,
-        IReadOnlyList<DateOnly> DaysBilledByAnotherRow, IReadOnlyList<(DateOnly Day, decimal ObservedUsd)> ByDay)
+        IReadOnlyList<DateOnly> DaysBilledByAnotherRow, IReadOnlyList<DateOnly> DaysTheRowAfterClaims,
+        IReadOnlyList<(DateOnly Day, decimal ObservedUsd)> ByDay)
     {
         public string Label => From == To ? From.ToString("yyyy-MM-dd") : $"{From:yyyy-MM-dd} to {To:yyyy-MM-dd}";
     }
@@ -112,7 +115,8 @@ public static class Matcher
     {
         var days = evidence.Days.Where(d => d.Day >= from && d.Day <= to).ToList();
         return new(from, to, days.Sum(d => d.ObservedUsd), days.SelectMany(d => d.SessionIds).ToList(),
-            days.Where(d => d.BilledByAnotherRow).Select(d => d.Day).ToList(), days.Select(d => (d.Day, d.ObservedUsd)).ToList());
+            days.Where(d => d.BilledByAnotherRow).Select(d => d.Day).ToList(), days.Where(d => d.AnotherRowTheDayAfter).Select(d => d.Day).ToList(),
+            days.Select(d => (d.Day, d.ObservedUsd)).ToList());
     }
 
     private static MatchOutcome Suggest(DayWindow window, double confidence, string reason, ResidualCause cause) =>

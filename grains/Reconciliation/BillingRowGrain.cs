@@ -187,7 +187,7 @@ public sealed class BillingRowGrain(
             GrainFactory.GetGrain<IUsagePartitionGrain>(PartitionKeys.Of(Org, line.ProviderId, subjectKey, m)).RegisterRowAsync(registration)));
         var own = evidence[months.IndexOf(Period.Of(line.UsageDate))];
         var merged = own with { Days = evidence.SelectMany(e => e.Days).ToList() };
-        var fingerprint = string.Join(';', merged.Days.OrderBy(d => d.Day).Select(d => $"{d.Day:yyyyMMdd}:{d.ObservedUsd}:{d.SessionIds.Count}:{(d.BilledByAnotherRow ? "b" : "")}"))
+        var fingerprint = string.Join(';', merged.Days.OrderBy(d => d.Day).Select(d => $"{d.Day:yyyyMMdd}:{d.ObservedUsd}:{d.SessionIds.Count}:{(d.BilledByAnotherRow ? "b" : "")}{(d.AnotherRowTheDayAfter && d.Day > line.UsageDate ? "a" : "")}"))
                         + $"|{merged.MonthSessionCount}|{merged.SeatFeeUsd}";
         return (merged, fingerprint);
     }

@@ -85,9 +85,11 @@ public sealed class UsagePartitionGrain(
             S.Rows.Add(registration);
             await CommitAsync();
             // Rows next to a newly billed day may have matched its sessions as billing lag: they are this row's now.
+            // So are the sessions of an unbilled day before it that the row two days earlier took (booked early):
+            // the new row has first claim on them (booked late).
             if (registration.Kind == BillingRowKind.Usage)
                 foreach (var neighbour in S.Rows.Where(r => r.Kind == BillingRowKind.Usage && r.RowId != registration.RowId
-                             && Math.Abs(r.UsageDate.DayNumber - registration.UsageDate.DayNumber) == 1))
+                             && registration.UsageDate.DayNumber - r.UsageDate.DayNumber is 1 or -1 or 2))
                     _ = GrainFactory.GetGrain<IBillingRowGrain>(GrainKeys.Row(Org, neighbour.RowId)).NeighbourBilledAsync();
         }
         var day = registration.UsageDate;
@@ -99,8 +101,9 @@ public sealed class UsagePartitionGrain(
                 // On a seat plan a day's observed money is its usage beyond the included amount; sessions
                 // wholly inside the seat add nothing a usage row could match.
                 var observed = seat.SeatPlan ? sessions.Where(s => seat.ObservedBySession[s.SessionId] != 0).ToList() : sessions;
-                var billedByAnother = S.Rows.Any(r => r.Kind == BillingRowKind.Usage && r.UsageDate == d && r.RowId != registration.RowId);
-                return new DayEvidence(d, observed.Sum(s => seat.ObservedBySession[s.SessionId]), observed.Select(s => s.SessionId).ToList(), billedByAnother);
+                bool BilledByAnother(DateOnly on) => S.Rows.Any(r => r.Kind == BillingRowKind.Usage && r.UsageDate == on && r.RowId != registration.RowId);
+                return new DayEvidence(d, observed.Sum(s => seat.ObservedBySession[s.SessionId]), observed.Select(s => s.SessionId).ToList(),
+                    BilledByAnother(d), BilledByAnother(d.AddDays(1)));
             })
             .ToList();
         var monthIds = registration.Kind == BillingRowKind.Seat

@@ -122,6 +122,44 @@ public sealed class ResidualCauseTests(FlowstateCluster cluster)
         Assert.False(summary.GetProperty("residualWarning").GetBoolean());
     }
 
+    /// <summary>
+    /// The demo's Midjourney November (p0144): the 18th billed way off, the 19th booked on the 20th. The 18th
+    /// with the 19th came within the suggest tolerance, so both rows took the 19th's sessions as billing lag:
+    /// $1.42 observed once was matched twice, and the closed month showed it UNEXPLAINED under no row.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AnUnbilledDayBetweenTwoRows_IsMatchedOnce_ByTheRowAfterIt(bool earlierRowFirst)
+    {
+        var org = await TestOrg.CreateAsync(cluster);
+        await org.ObserveAsync(
+            TestOrg.Session("d18", "alice", "2026-10-18T20:15:00Z", 2.31m),
+            TestOrg.Session("d19a", "alice", "2026-10-19T17:02:00Z", 0.44m),
+            TestOrg.Session("d19b", "alice", "2026-10-19T22:16:00Z", 0.98m));
+        var (offRow, lateRow) = (TestOrg.BillRow("off", "alice", "2026-10-18", 4.02m), TestOrg.BillRow("late", "alice", "2026-10-20", 1.42m));
+        foreach (var row in earlierRowFirst ? new[] { offRow, lateRow } : [lateRow, offRow]) await org.BillAsync(row);
+
+        // The row after the unbilled day is the provider booking it late; the row before keeps only its own day.
+        await FlowstateCluster.EventuallyAsync(async () => (await org.GetRowAsync("off")).ObservedCostUsd == 2.31m, "the earlier row gives the 19th up");
+        var (off, late) = (await org.GetRowAsync("off"), await org.GetRowAsync("late"));
+        Assert.Equal((RowStatus.Unreconciled, ResidualCause.Unexplained), (off.Status, off.ResidualCause));
+        Assert.Equal(["d18"], off.MatchedSessionIds);
+        Assert.Equal((RowStatus.Suggested, 1.42m, ResidualCause.BillingLag), (late.Status, late.ObservedCostUsd, late.ResidualCause));
+        Assert.Equal(["d19a", "d19b"], late.MatchedSessionIds.Order().ToArray());
+
+        var (summary, causes) = await CausesAsync(org, "2026-10");
+        Assert.Equal("3.73", summary.GetProperty("observed").GetString());   // each observed dollar matched by one row
+        Assert.Equal((0m, 1), causes["BILLING_LAG"]);
+        Assert.Equal((4.02m - 2.31m, 1), causes["UNEXPLAINED"]);          // all of it the way-off row's, none left over
+
+        // Written off as the controller would, nothing of the closed month is unexplained.
+        await org.Row("off").ApplyActionAsync(new RowCommand(RowAction.WriteOff, "billed 74% above the sessions", null, "fin"));
+        (_, causes) = await CausesAsync(org, "2026-10");
+        Assert.Equal((0m, 0), causes["UNEXPLAINED"]);
+        Assert.Equal((-2.31m, 1), causes["WRITTEN_OFF_USAGE"]);
+    }
+
     [Fact]
     public void Breakdown_AddsUpToTheResidual_AndSettlesDaysAfterThreeDays()
     {

@@ -75,6 +75,25 @@ public sealed class MatcherTests
     }
 
     [Fact]
+    public void AnUnbilledDayBetweenTwoRows_IsTheLaterRowsLag_NotTheEarlierRows()
+    {
+        // The 10th billed way off (4.02 for 2.31 observed); the 11th has no row, the 12th has one (the 11th booked late).
+        DayEvidence Eleventh(DateOnly day, bool rowAfter) => new(day, 1.42m, ["s11"], AnotherRowTheDayAfter: rowAfter);
+        var earlier = Match(4.02m, new MatchEvidence([new DayEvidence(Day, 2.31m, ["s10"]), Eleventh(Day.AddDays(1), rowAfter: true)], 2, 3.73m));
+        Assert.Equal((RowStatus.Unreconciled, 2.31m, ResidualCause.Unexplained), (earlier.Status, earlier.ObservedUsd, earlier.Cause));
+        Assert.Equal(["s10"], earlier.SessionIds);
+        // Without a row the day after, the same window is the earlier row's billing lag (booked early).
+        Assert.Equal((RowStatus.Suggested, 3.73m, ResidualCause.BillingLag), Outcome(Match(4.02m,
+            new MatchEvidence([new DayEvidence(Day, 2.31m, ["s10"]), Eleventh(Day.AddDays(1), rowAfter: false)], 2, 3.73m))));
+        // The later row takes it (the flag on the day before it is about its own day).
+        var later = Matcher.Match(Line(1.42m) with { UsageDate = Day.AddDays(2) }, false,
+            new MatchEvidence([Eleventh(Day.AddDays(1), rowAfter: true), new DayEvidence(Day.AddDays(2), 0m, [])], 1, 1.42m), MatchTolerance.Default);
+        Assert.Equal((RowStatus.Suggested, 1.42m, ResidualCause.BillingLag), Outcome(later));
+
+        static (RowStatus, decimal, ResidualCause) Outcome(MatchOutcome o) => (o.Status, o.ObservedUsd, o.Cause);
+    }
+
+    [Fact]
     public void SameDay_WithASecondRowOnIt_StillMatchesItsDay()
     {
         var twoLines = new MatchEvidence([new DayEvidence(Day, 40m, ["s"], BilledByAnotherRow: true)], 1, 40m);
