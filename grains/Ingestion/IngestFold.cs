@@ -77,7 +77,7 @@ public sealed class IngestFold(
                         {
                             // Saved as soon as its partitions have it, while the next window is still being prepared.
                             await applying;
-                            await log.SavePositionAsync(applyingWindow!.End, stop);
+                            await IngestLogStore.SavePositionAsync(conn, applyingWindow!.End, stop);
                             progress.Advanced(applyingWindow.End);
                             (applying, applyingWindow) = (null, null);
                         }
@@ -93,6 +93,11 @@ public sealed class IngestFold(
                     // Never leave a stage running behind a restart: the next attempt re-folds from the saved position, in order.
                     foreach (var stage in new[] { preparing, applying }.OfType<Task>())
                         try { await stage; } catch (Exception) { }
+                    // A pooled connection keeps its session's lock until it is next used: give it up now, so that this
+                    // silo's next attempt (on whichever connection) or another silo takes over at once.
+                    if (conn.FullState == System.Data.ConnectionState.Open)
+                        try { await using var unlock = new NpgsqlCommand($"select pg_advisory_unlock({LockKey})", conn); await unlock.ExecuteNonQueryAsync(); }
+                        catch (Exception) { }
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested) { }

@@ -195,12 +195,17 @@ public sealed class IngestLogStore(NpgsqlDataSource db)
         return await r.ReadAsync(ct) ? new FoldPosition(ulong.Parse(r.GetString(0)), r.GetInt64(1)) : FoldPosition.Start;
     }
 
-    public async Task SavePositionAsync(FoldPosition position, CancellationToken ct)
+    /// <summary>
+    /// Saves the fold's position, on the connection that holds the folder's lock: a folder whose lock went with its
+    /// connection cannot save any more (another silo folds by then), and a position never moves back.
+    /// </summary>
+    public static async Task SavePositionAsync(NpgsqlConnection lockConnection, FoldPosition position, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("""
+        await using var cmd = new NpgsqlCommand("""
             insert into ingest_fold_position (id, tx, seq, folded_at) values (1, $1::text::xid8, $2, clock_timestamp())
             on conflict (id) do update set tx = excluded.tx, seq = excluded.seq, folded_at = excluded.folded_at
-            """);
+            where (ingest_fold_position.tx, ingest_fold_position.seq) < (excluded.tx, excluded.seq)
+            """, lockConnection);
         cmd.Parameters.AddWithValue(position.Tx.ToString());
         cmd.Parameters.AddWithValue(position.Seq);
         await cmd.ExecuteNonQueryAsync(ct);

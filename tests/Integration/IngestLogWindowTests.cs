@@ -50,4 +50,19 @@ public sealed class IngestLogWindowTests : IAsyncLifetime
         Assert.Equal([], seen.Where(s => s.Value != 1).Select(s => s.Key).Take(5).ToArray());
         Assert.Equal(Appenders * Batches * PerBatch, seen.Count);
     }
+
+    [Fact]
+    public async Task Position_NeverMovesBack_AndIsSavedOnlyThroughALiveConnection()
+    {
+        await using var data = NpgsqlDataSource.Create(_db.ConnectionString);
+        var log = new IngestLogStore(data);
+        await using var conn = await data.OpenConnectionAsync();
+        await IngestLogStore.SavePositionAsync(conn, new FoldPosition(900, 12), CancellationToken.None);
+        await IngestLogStore.SavePositionAsync(conn, new FoldPosition(899, 99), CancellationToken.None);   // a stale folder's save
+        Assert.Equal(new FoldPosition(900, 12), await log.PositionAsync(CancellationToken.None));
+
+        await conn.CloseAsync();   // the lock's connection is gone: so is the right to save
+        await Assert.ThrowsAnyAsync<InvalidOperationException>(() => IngestLogStore.SavePositionAsync(conn, new FoldPosition(901, 1), CancellationToken.None));
+        Assert.Equal(new FoldPosition(900, 12), await log.PositionAsync(CancellationToken.None));
+    }
 }
