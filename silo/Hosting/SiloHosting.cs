@@ -131,6 +131,8 @@ public static class SiloHosting
         // computed properties (the JSON default would walk Period.Next forever).
         silo.Services.AddOptions<AdoNetGrainStorageOptions>(GrainStorage.Name)
             .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+        // The fold's partitions and subject-months read and write in batches (BatchedGrainStorage), the rest one by one.
+        BatchedGrainStorage.Decorate(silo.Services, GrainStorage.Name, connectionString);
         TranslatingGrainStorage.Decorate(silo.Services, GrainStorage.Name);
         silo.UseAdoNetReminderService(o => { o.Invariant = Invariant; o.ConnectionString = connectionString; });
         silo.AddIncomingGrainCallFilter<StorageExceptionFilter>();
