@@ -12,6 +12,9 @@ create table if not exists batched_grain_state (
     modified_at timestamptz not null default now(),
     primary key (service_id, state_name, grain_key)
 );
+-- Stored uncompressed: a state is rewritten with every window that touches it, and on two cores the
+-- compression of every write costs more than the bytes it saves.
+alter table batched_grain_state alter column payload set storage external;
 
 -- These kinds' states written by earlier versions (through orleans_grain_state) move over once,
 -- bytes and versions as they are, so each grain goes on from the state and ETag it had.
