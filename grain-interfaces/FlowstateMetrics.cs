@@ -19,6 +19,7 @@ public sealed class FlowstateMetrics : IDisposable
     private readonly Counter<long> _actions, _ingested, _pullRuns, _resends, _shed;
     private Func<(int InFlight, long Unfolded, double LagSeconds)> _ingest = () => (0, 0, 0);
     private readonly UpDownCounter<long> _outbox;
+    private readonly Histogram<double> _foldStage;
     private int _connections, _operations, _feeds, _liveRowFeeds;
     private long _outboxBacklog;
 
@@ -36,6 +37,8 @@ public sealed class FlowstateMetrics : IDisposable
             "Pushes stored as pending and not yet acknowledged by their target, by the kind of grain that owes them.");
         _shed = _meter.CreateCounter<long>("flowstate.ingest_shed", "{batch}",
             "Ingest batches refused with 429/503 before anything was stored, by reason (appends_full, queue_timeout, requests_full, unfolded_items, fold_lag).");
+        _foldStage = _meter.CreateHistogram<double>("flowstate.ingest_fold_stage_duration", "s",
+            "Time each fold window spent per stage: read (the window's items), sessions (the sessions table), partitions (usage partitions and what they push), rematch (billing rows near them).");
         _meter.CreateObservableGauge("flowstate.ingest_fold_lag", () => _ingest().LagSeconds, "s",
             "Age of the oldest ingest-log item not folded yet into sessions, partitions and rollups (0 when the fold is caught up).");
         _meter.CreateObservableUpDownCounter("flowstate.ingest_unfolded_items", () => _ingest().Unfolded, "{item}",
@@ -79,6 +82,9 @@ public sealed class FlowstateMetrics : IDisposable
         Add(_ingested, duplicates, kind, "duplicate");
         Add(_ingested, rejected, kind, "rejected");
     }
+
+    /// <summary>One fold window's time in one stage (read, sessions, partitions, rematch).</summary>
+    public void FoldStage(string stage, TimeSpan took) => _foldStage.Record(took.TotalSeconds, new KeyValuePair<string, object?>("stage", stage));
 
     /// <summary>The ingest admission's levels, read at each scrape (set once by the silo's admission).</summary>
     public void ObserveIngest(Func<(int InFlight, long Unfolded, double LagSeconds)> levels) => _ingest = levels;

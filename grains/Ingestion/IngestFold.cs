@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Flowstate.Providers;
 using Flowstate.Reconciliation;
 using Flowstate.Storage;
@@ -18,7 +19,7 @@ namespace Flowstate.Ingestion;
 /// </summary>
 public sealed class IngestFold(
     IngestLogStore log, SessionStore sessions, NpgsqlDataSource db, IGrainFactory grains, IngestSignal signal, FoldProgress progress, IngestOptions options,
-    IHostApplicationLifetime lifetime, ILogger<IngestFold> logger) : BackgroundService
+    FlowstateMetrics metrics, IHostApplicationLifetime lifetime, ILogger<IngestFold> logger) : BackgroundService
 {
     /// <summary>
     /// Items per window at most: large enough that a partition is written once for many of its sessions. A window is
@@ -123,14 +124,18 @@ public sealed class IngestFold(
     /// <summary>The first stage: the window's items summed per session, written to the sessions table, and sorted out by partition.</summary>
     private async Task<PreparedWindow> PrepareAsync(FoldWindow window, CancellationToken ct)
     {
+        var started = Stopwatch.GetTimestamp();
         var items = await log.ItemsOfAsync(window.Sessions, ct);
+        metrics.FoldStage("read", Stopwatch.GetElapsedTime(started));
         // Every session the window names has items (the window read them): fewer means this read missed committed
         // items, and folding on would move the position past them. Refused, so the fold retries from the saved position.
         var read = items.Select(i => (i.Org, i.SessionId)).ToHashSet();
         if (window.Sessions.FirstOrDefault(s => !read.Contains(s)) is var (org, missing) && missing is not null)
             throw new InvalidOperationException($"The fold read no items for session '{missing}' of org '{org}', which its window holds; not folding it past them.");
         var folded = items.GroupBy(i => (i.Org, i.SessionId)).Select(g => SessionTotals.Fold(g.ToList())).OfType<FoldedSession>().ToList();
+        started = Stopwatch.GetTimestamp();
         var previous = (await sessions.UpsertFoldedAsync(folded, ct)).ToDictionary(p => (p.Org, p.Id));
+        metrics.FoldStage("sessions", Stopwatch.GetElapsedTime(started));
         var plans = await PlansAsync(folded.Select(s => (s.Org, s.ProviderId)).Distinct().ToList());
 
         var work = new Dictionary<string, PartitionWork>();
@@ -154,15 +159,19 @@ public sealed class IngestFold(
     private async Task ApplyAsync(PreparedWindow prepared)
     {
         var (window, work) = (prepared.Window, prepared.Partitions);
+        var started = Stopwatch.GetTimestamp();
         var results = await Bounded.ForEachAsync(work, Parallelism, async w =>
             (w.Value.Org, Result: await grains.GetGrain<IUsagePartitionGrain>(w.Key).FoldAsync(new SessionFold(w.Value.Facts, w.Value.Removed, w.Value.Plan.IncludedUsageUsd, w.Value.Plan.SeatFeeUsd,
                 DeliverLater: window.Items >= DeferDeliveryFrom))));
+        metrics.FoldStage("partitions", Stopwatch.GetElapsedTime(started));
+        started = Stopwatch.GetTimestamp();
         var rows = results.SelectMany(r => r.Result.RowsToRematch.Select(id => (r.Org, id))).Distinct().ToList();
         await Bounded.ForEachAsync(rows, Parallelism, async row =>
         {
             await grains.GetGrain<IBillingRowGrain>(GrainKeys.Row(row.Org, row.id)).RematchAsync();
             return 0;
         });
+        metrics.FoldStage("rematch", Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>Each provider's plan (seat fee and included usage per seat per month), for the partitions' seat-months.</summary>

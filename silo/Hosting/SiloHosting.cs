@@ -117,20 +117,22 @@ public static class SiloHosting
         {
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
         }
-        silo.AddFlowstatePersistence(options.Connections.Orleans);
+        silo.AddFlowstatePersistence(options.Connections.Orleans, options.Connections.BatchedGrainState);
         silo.AddFlowstateStreams(options.Connections.Orleans);
         silo.AddDashboard();
         return silo;
     }
 
     /// <summary>Grain storage and reminders on PostgreSQL (shared by the host and the test clusters).</summary>
-    public static ISiloBuilder AddFlowstatePersistence(this ISiloBuilder silo, string connectionString)
+    public static ISiloBuilder AddFlowstatePersistence(this ISiloBuilder silo, string connectionString, string? batchedConnectionString = null)
     {
         silo.AddAdoNetGrainStorage(GrainStorage.Name, o => { o.Invariant = Invariant; o.ConnectionString = connectionString; });
         // Orleans' own binary format: versioned by the [Id]s on state types, compact, and blind to
         // computed properties (the JSON default would walk Period.Next forever).
         silo.Services.AddOptions<AdoNetGrainStorageOptions>(GrainStorage.Name)
             .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+        // The fold's partitions and subject-months read and write in batches (BatchedGrainStorage), the rest one by one.
+        BatchedGrainStorage.Decorate(silo.Services, GrainStorage.Name, batchedConnectionString ?? connectionString);
         TranslatingGrainStorage.Decorate(silo.Services, GrainStorage.Name);
         silo.UseAdoNetReminderService(o => { o.Invariant = Invariant; o.ConnectionString = connectionString; });
         silo.AddIncomingGrainCallFilter<StorageExceptionFilter>();

@@ -6,7 +6,8 @@ namespace Flowstate.Silo.Options;
 /// A silo's PostgreSQL connections, at most <see cref="Total"/> in all. Npgsql keeps one pool per
 /// connection string (Orleans' ADO.NET providers) and one per data source (the read models, the
 /// journal, the ingest log), so the budget is split between the two: Orleans' storage, reminders
-/// and membership get <see cref="Orleans"/>, Flowstate's own stores <see cref="ReadModels"/>. A
+/// and membership get <see cref="Orleans"/> (of which the batched grain storage's statements get
+/// <see cref="BatchedGrainState"/>), Flowstate's own stores <see cref="ReadModels"/>. A
 /// pool size in the connection string is replaced by the budget's. A
 /// caller who finds its pool in use waits up to the wait time, then gets STORAGE_UNAVAILABLE
 /// (Npgsql's pool-exhausted error is transient); nothing fails for good.
@@ -17,7 +18,7 @@ namespace Flowstate.Silo.Options;
 /// (sorts, filters, scopes), where PostgreSQL's plan for the actual values matters.
 /// </para>
 /// </summary>
-public sealed record ConnectionBudget(int Total, string Orleans, string ReadModels)
+public sealed record ConnectionBudget(int Total, string Orleans, string ReadModels, string BatchedGrainState)
 {
     /// <summary>Statements kept prepared per Orleans connection: its storage, reminder and membership queries.</summary>
     public const int OrleansPrepared = 32;
@@ -33,6 +34,9 @@ public sealed record ConnectionBudget(int Total, string Orleans, string ReadMode
             MaxPoolSize = max, MinPoolSize = 0, Timeout = waitSeconds, ApplicationName = given.ApplicationName ?? name,
             MaxAutoPrepare = prepare ? OrleansPrepared : given.MaxAutoPrepare, AutoPrepareMinUsages = prepare ? 2 : given.AutoPrepareMinUsages,
         }.ConnectionString;
-        return new ConnectionBudget(total, With(orleans, "flowstate-orleans", prepare: true), With(total - orleans, "flowstate-stores", prepare: false));
+        // Of Orleans' share, the batched grain storage's own: one read and one write statement in flight (one when the share is small).
+        var batched = orleans >= 3 ? 2 : 1;
+        return new ConnectionBudget(total, With(orleans - batched, "flowstate-orleans", prepare: true), With(total - orleans, "flowstate-stores", prepare: false),
+            With(batched, "flowstate-orleans", prepare: false));
     }
 }

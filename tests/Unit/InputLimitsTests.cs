@@ -82,17 +82,19 @@ public sealed class InputLimitsTests
 public sealed class ConnectionBudgetTests
 {
     [Theory]
-    [InlineData(20, 10, 10)]
-    [InlineData(9, 5, 4)]
-    [InlineData(4, 2, 2)]
-    public void TheBudget_IsSplitBetweenOrleansAndTheStores(int budget, int orleans, int stores)
+    [InlineData(20, 8, 2, 10)]
+    [InlineData(9, 3, 2, 4)]
+    [InlineData(4, 1, 1, 2)]
+    public void TheBudget_IsSplitBetweenOrleans_TheBatchedGrainState_AndTheStores(int budget, int orleans, int batched, int stores)
     {
         var split = Flowstate.Silo.Options.ConnectionBudget.Of("Host=db;Username=u;Password=p;Database=d;Maximum Pool Size=100", budget, waitSeconds: 5);
         var o = new NpgsqlConnectionStringBuilder(split.Orleans);
+        var b = new NpgsqlConnectionStringBuilder(split.BatchedGrainState);
         var s = new NpgsqlConnectionStringBuilder(split.ReadModels);
-        Assert.Equal((orleans, stores), (o.MaxPoolSize, s.MaxPoolSize));
+        Assert.Equal((orleans, batched, stores), (o.MaxPoolSize, b.MaxPoolSize, s.MaxPoolSize));
+        Assert.Equal(budget, o.MaxPoolSize + b.MaxPoolSize + s.MaxPoolSize);
         Assert.Equal((5, 5), (o.Timeout, s.Timeout));
-        Assert.Equal(("flowstate-orleans", "flowstate-stores"), (o.ApplicationName, s.ApplicationName));
+        Assert.Equal(("flowstate-orleans", "flowstate-orleans", "flowstate-stores"), (o.ApplicationName, b.ApplicationName, s.ApplicationName));
         Assert.Equal(("db", "d"), (o.Host, s.Database));
         // Orleans' fixed statements are prepared; the stores' per-query SQL is planned for its values.
         Assert.Equal((Flowstate.Silo.Options.ConnectionBudget.OrleansPrepared, 0), (o.MaxAutoPrepare, s.MaxAutoPrepare));
