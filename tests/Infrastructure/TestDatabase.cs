@@ -55,6 +55,15 @@ public sealed class TestDatabase : IAsyncDisposable
     }
 }
 
+/// <summary>A test class with a fresh, migrated database of its own for each test (dropped after).</summary>
+public abstract class FreshDatabaseTests : IAsyncLifetime
+{
+    protected TestDatabase Db { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Db = await TestDatabase.CreateAsync();
+    public async Task DisposeAsync() => await Db.DisposeAsync();
+}
+
 /// <summary>A clock tests move by hand.</summary>
 public sealed class TestClock(DateTimeOffset start) : TimeProvider
 {

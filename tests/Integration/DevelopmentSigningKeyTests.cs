@@ -5,19 +5,14 @@ using Npgsql;
 namespace Flowstate.Tests.Integration;
 
 /// <summary>The development key's first use, raced by another silo (or the token verb) that creates it at the same moment.</summary>
-public sealed class DevelopmentSigningKeyTests : IAsyncLifetime
+public sealed class DevelopmentSigningKeyTests : FreshDatabaseTests
 {
-    private TestDatabase _db = null!;
-
-    public async Task InitializeAsync() => _db = await TestDatabase.CreateAsync();
-    public async Task DisposeAsync() => await _db.DisposeAsync();
-
     [Fact]
     public async Task FirstUse_WhileAnotherCreatesTheKey_ReadsTheWinnersKey()
     {
         // The other creator's insert is in, not yet committed: our insert waits on it, and its
         // commit lands after our statement's snapshot was taken.
-        await using var other = new NpgsqlConnection(_db.ConnectionString);
+        await using var other = new NpgsqlConnection(Db.ConnectionString);
         await other.OpenAsync();
         await using var tx = await other.BeginTransactionAsync();
         var winner = new byte[32];
@@ -28,9 +23,9 @@ public sealed class DevelopmentSigningKeyTests : IAsyncLifetime
             await insert.ExecuteNonQueryAsync();
         }
 
-        var ours = DevelopmentSigningKey.GetOrCreateAsync(_db.ConnectionString);
+        var ours = DevelopmentSigningKey.GetOrCreateAsync(Db.ConnectionString);
         await SiloHttp.UntilAsync(async () =>
-            await _db.ScalarAsync<long>("select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'") > 0,
+            await Db.ScalarAsync<long>("select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'") > 0,
             TimeSpan.FromSeconds(10), "our insert waits on the other's");
         await tx.CommitAsync();
 

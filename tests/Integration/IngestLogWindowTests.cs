@@ -10,20 +10,15 @@ namespace Flowstate.Tests.Integration;
 /// The fold's windows over the ingest log while appenders commit concurrently: every item is in
 /// exactly one window, however the appends' commits interleave with the reads.
 /// </summary>
-public sealed class IngestLogWindowTests : IAsyncLifetime
+public sealed class IngestLogWindowTests : FreshDatabaseTests
 {
-    private TestDatabase _db = null!;
-
-    public async Task InitializeAsync() => _db = await TestDatabase.CreateAsync();
-    public async Task DisposeAsync() => await _db.DisposeAsync();
-
     private static IngestItem Item(string session) => new("org", session, IngestLogStore.SessionItemId, CallKind.Session, "p", "p:a", "a", "m",
         DateTimeOffset.Parse("2026-11-03T09:00:00Z"), null, 1, 1, 0, null, 1m, 1m, null, null, null, null, null, null, null, 0);
 
     [Fact]
     public async Task Windows_WhileAppendsCommitConcurrently_CoverEveryItemOnce()
     {
-        await using var data = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(_db.ConnectionString) { MaxPoolSize = 20 }.ConnectionString);
+        await using var data = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Db.ConnectionString) { MaxPoolSize = 20 }.ConnectionString);
         var log = new IngestLogStore(data);
         const int Appenders = 8, Batches = 40, PerBatch = 500;
         var appending = Task.WhenAll(Enumerable.Range(0, Appenders).Select(a => Task.Run(async () =>
@@ -54,7 +49,7 @@ public sealed class IngestLogWindowTests : IAsyncLifetime
     [Fact]
     public async Task Position_NeverMovesBack_AndIsSavedOnlyThroughALiveConnection()
     {
-        await using var data = NpgsqlDataSource.Create(_db.ConnectionString);
+        await using var data = NpgsqlDataSource.Create(Db.ConnectionString);
         var log = new IngestLogStore(data);
         await using var conn = await data.OpenConnectionAsync();
         await IngestLogStore.SavePositionAsync(conn, new FoldPosition(900, 12), CancellationToken.None);

@@ -6,18 +6,12 @@ namespace Flowstate.Tests.Integration;
 
 /// <summary>A cluster that cannot start leaves no silo process behind, and says why the failed one died.</summary>
 [Collection(ProcessCollection.Name)]
-public sealed class LocalClusterStartTests : IAsyncLifetime
+public sealed class LocalClusterStartTests : FreshDatabaseTests
 {
-    private TestDatabase _db = null!;
-
-    public async Task InitializeAsync() => _db = await TestDatabase.CreateAsync();
-
-    public async Task DisposeAsync() => await _db.DisposeAsync();
-
     [Fact]
     public async Task WhenOneSiloCannotStart_TheOthersAreStopped_AndTheErrorCarriesItsLastLines()
     {
-        await using var cluster = SiloBinary.Cluster(_db.ConnectionString, "start-tests", 2);
+        await using var cluster = SiloBinary.Cluster(Db.ConnectionString, "start-tests", 2);
         // Silo 1's HTTP port is taken, so it stops at start while silo 0 is already up.
         using var squatter = new TcpListener(IPAddress.Loopback, cluster.Silos[1].Url.Port);
         squatter.Start();
