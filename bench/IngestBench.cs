@@ -153,7 +153,7 @@ public static class IngestBench
         {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == FlowstateMetrics.MeterName && instrument.Name == "flowstate.ingest_fold_stage_duration") listener.EnableMeasurementEvents(instrument);
+                if (instrument.Meter.Name == FlowstateMetrics.MeterName && instrument.Name == FlowstateMetrics.FoldStageInstrument) listener.EnableMeasurementEvents(instrument);
             };
             _listener.SetMeasurementEventCallback<double>((_, seconds, tags, _) =>
             {
@@ -169,7 +169,7 @@ public static class IngestBench
             var taken = _stages.ToArray();
             _stages.Clear();
             var windows = taken.Select(s => s.Value.Windows).DefaultIfEmpty(0).Max();
-            return string.Join(", ", new[] { "read", "sessions", "partitions", "rematch" }.Select(n => $"{n} {taken.FirstOrDefault(s => s.Key == n).Value.Seconds:N1} s"))
+            return string.Join(", ", FlowstateMetrics.FoldStages.Select(n => $"{n} {taken.FirstOrDefault(s => s.Key == n).Value.Seconds:N1} s"))
                    + $" over {windows:N0} windows (the stages overlap: a window's partitions while the next one's sessions)";
         }
 

@@ -15,6 +15,10 @@ public sealed class FlowstateMetrics : IDisposable
 {
     public const string MeterName = "Flowstate";
 
+    /// <summary>The fold's time per window and stage (<see cref="FoldStage"/>), and its stages in pipeline order.</summary>
+    public const string FoldStageInstrument = "flowstate.ingest_fold_stage_duration";
+    public static readonly IReadOnlyList<string> FoldStages = ["read", "sessions", "partitions", "rematch"];
+
     private readonly Meter _meter;
     private readonly Counter<long> _actions, _ingested, _pullRuns, _resends, _shed;
     private Func<(int InFlight, long Unfolded, double LagSeconds)> _ingest = () => (0, 0, 0);
@@ -37,7 +41,7 @@ public sealed class FlowstateMetrics : IDisposable
             "Pushes stored as pending and not yet acknowledged by their target, by the kind of grain that owes them.");
         _shed = _meter.CreateCounter<long>("flowstate.ingest_shed", "{batch}",
             "Ingest batches refused with 429/503 before anything was stored, by reason (appends_full, queue_timeout, requests_full, unfolded_items, fold_lag).");
-        _foldStage = _meter.CreateHistogram<double>("flowstate.ingest_fold_stage_duration", "s",
+        _foldStage = _meter.CreateHistogram<double>(FoldStageInstrument, "s",
             "Time each fold window spent per stage: read (the window's items), sessions (the sessions table), partitions (usage partitions and what they push), rematch (billing rows near them).");
         _meter.CreateObservableGauge("flowstate.ingest_fold_lag", () => _ingest().LagSeconds, "s",
             "Age of the oldest ingest-log item not folded yet into sessions, partitions and rollups (0 when the fold is caught up).");

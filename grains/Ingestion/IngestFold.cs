@@ -96,8 +96,7 @@ public sealed class IngestFold(
                     // A pooled connection keeps its session's lock until it is next used: give it up now, so that this
                     // silo's next attempt (on whichever connection) or another silo takes over at once.
                     if (conn.FullState == System.Data.ConnectionState.Open)
-                        try { await using var unlock = new NpgsqlCommand($"select pg_advisory_unlock({LockKey})", conn); await unlock.ExecuteNonQueryAsync(); }
-                        catch (Exception) { }
+                        try { await UnlockAsync(conn); } catch (Exception) { }
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
@@ -116,6 +115,12 @@ public sealed class IngestFold(
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
+    private static async Task UnlockAsync(NpgsqlConnection conn)
+    {
+        await using var cmd = new NpgsqlCommand($"select pg_advisory_unlock({LockKey})", conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
     /// <summary>A window with its sessions written to the table: what each of its partitions is to take.</summary>
     private sealed record PreparedWindow(FoldWindow Window, List<KeyValuePair<string, PartitionWork>> Partitions);
 
@@ -127,12 +132,15 @@ public sealed class IngestFold(
         var started = Stopwatch.GetTimestamp();
         var items = await log.ItemsOfAsync(window.Sessions, ct);
         metrics.FoldStage("read", Stopwatch.GetElapsedTime(started));
+        var bySession = items.GroupBy(i => (i.Org, i.SessionId)).ToList();
         // Every session the window names has items (the window read them): fewer means this read missed committed
         // items, and folding on would move the position past them. Refused, so the fold retries from the saved position.
-        var read = items.Select(i => (i.Org, i.SessionId)).ToHashSet();
-        if (window.Sessions.FirstOrDefault(s => !read.Contains(s)) is var (org, missing) && missing is not null)
+        if (bySession.Count < window.Sessions.Count)
+        {
+            var (org, missing) = window.Sessions.Except(bySession.Select(g => g.Key)).First();
             throw new InvalidOperationException($"The fold read no items for session '{missing}' of org '{org}', which its window holds; not folding it past them.");
-        var folded = items.GroupBy(i => (i.Org, i.SessionId)).Select(g => SessionTotals.Fold(g.ToList())).OfType<FoldedSession>().ToList();
+        }
+        var folded = bySession.Select(g => SessionTotals.Fold(g.ToList())).OfType<FoldedSession>().ToList();
         started = Stopwatch.GetTimestamp();
         var previous = (await sessions.UpsertFoldedAsync(folded, ct)).ToDictionary(p => (p.Org, p.Id));
         metrics.FoldStage("sessions", Stopwatch.GetElapsedTime(started));
